@@ -1,0 +1,48 @@
+//! The command line (clap derive).
+//!
+//! Takes the process arguments; gives a [`Cli`] with the global options and the
+//! [`Command`] to run.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// waypost: build multilingual step-by-step guide sites.
+#[derive(Debug, Parser)]
+#[command(name = "waypost", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The site's folder (holding site.yaml and content/).
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+    /// More output (-v: debug timings; -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into a folder (default `<root>/public`).
+    Build {
+        /// Output folder; a relative path is taken from the current folder.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Replace site.yaml's base_url (preview deploys).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Include pages with `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Write a small working starter site into DIR.
+    Init {
+        /// The folder to create (must be empty or absent).
+        dir: PathBuf,
+    },
+}

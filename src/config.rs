@@ -1,0 +1,369 @@
+//! `site.yaml`: the site's configuration.
+//!
+//! Takes the text of `site.yaml`; gives a validated [`Config`] (languages in order, the
+//! first being the default; base URL split into origin and path) or a [`Diagnostic`]
+//! naming the line. Unknown keys are errors, with the closest valid key suggested.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::Diagnostic;
+
+/// Writing direction of a language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Dir {
+    /// Left to right (the default).
+    #[default]
+    Ltr,
+    /// Right to left (Arabic, Hebrew, Persian…).
+    Rtl,
+}
+
+impl Dir {
+    /// `ltr` or `rtl`, as in the HTML `dir` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dir::Ltr => "ltr",
+            Dir::Rtl => "rtl",
+        }
+    }
+}
+
+/// One language of the site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Language {
+    /// BCP 47 tag: `en`, `zh-Hans`, `pt-BR`. Also the URL prefix and content folder.
+    pub code: String,
+    /// The language's name in itself (`Español`, `简体中文`).
+    pub name: String,
+    /// Writing direction; guessed from the code when absent (ar, he, fa, ur… are rtl).
+    #[serde(default)]
+    pub dir: Option<Dir>,
+}
+
+impl Language {
+    /// The writing direction, explicit or guessed from the primary subtag.
+    pub fn direction(&self) -> Dir {
+        self.dir.unwrap_or_else(|| {
+            let primary = self.code.split('-').next().unwrap_or("").to_ascii_lowercase();
+            match primary.as_str() {
+                "ar" | "he" | "fa" | "ur" | "ps" | "sd" | "ug" | "yi" | "dv" | "ckb" => Dir::Rtl,
+                _ => Dir::Ltr,
+            }
+        })
+    }
+}
+
+/// `search:` options (consumed by the search stage).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Build a search index (default true).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Globs of content paths (relative to `content/<lang>/`) left out of the index.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            enabled: true,
+            exclude: Vec::new(),
+        }
+    }
+}
+
+/// `markdown:` options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Keep raw HTML in Markdown as written (scripts included). Off by default: raw HTML is
+    /// sanitized. Turn on only when every author is trusted.
+    #[serde(default)]
+    pub unsafe_html: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_review_days() -> u32 {
+    365
+}
+
+/// The raw shape of `site.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    base_url: String,
+    languages: Vec<Language>,
+    #[serde(default = "yes")]
+    fallback: bool,
+    #[serde(default = "default_review_days")]
+    review_after_days: u32,
+    #[serde(default)]
+    search: SearchConfig,
+    #[serde(default)]
+    markdown: MarkdownConfig,
+    #[serde(default)]
+    status_page: bool,
+    #[serde(default)]
+    extra: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// The keys `site.yaml` accepts, for suggestions.
+pub const CONFIG_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "base_url",
+    "languages",
+    "fallback",
+    "review_after_days",
+    "search",
+    "markdown",
+    "status_page",
+    "extra",
+];
+
+/// The validated site configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Site title.
+    pub title: String,
+    /// Site description (for the home pages' meta description).
+    pub description: Option<String>,
+    /// Base URL without trailing slash: `https://example.org/guides`.
+    pub base_url: String,
+    /// Path part of the base URL without trailing slash: `/guides`, or empty.
+    pub base_path: String,
+    /// Languages; the first is the default.
+    pub languages: Vec<Language>,
+    /// Publish untranslated pages under every language, with a notice (default true).
+    pub fallback: bool,
+    /// A guide whose `reviewed` date is older than this many days gets a notice.
+    pub review_after_days: u32,
+    /// Search options.
+    pub search: SearchConfig,
+    /// Markdown options.
+    pub markdown: MarkdownConfig,
+    /// Publish `/<lang>/status/`, the translation coverage page (default false).
+    pub status_page: bool,
+    /// Free map for templates.
+    pub extra: serde_json::Value,
+}
+
+impl Config {
+    /// Parses and validates `site.yaml` text; `path` names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, Diagnostic> {
+        let raw: RawConfig =
+            serde_yaml::from_str(text).map_err(|e| yaml_diagnostic(path, &e, 0, CONFIG_KEYS))?;
+        let line_of = |key: &str| find_key_line(text, key);
+        if raw.languages.is_empty() {
+            return Err(Diagnostic::new(path, "`languages` is empty")
+                .at_line(line_of("languages").unwrap_or(1))
+                .hint("list at least one language, e.g. `languages: [{code: en, name: English}]`"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for lang in &raw.languages {
+            if !is_bcp47(&lang.code) {
+                return Err(Diagnostic::new(
+                    path,
+                    format!("`{}` is not a valid language code", lang.code),
+                )
+                .at_line(line_of("languages").unwrap_or(1))
+                .hint("use a BCP 47 tag such as `en`, `zh-Hans` or `pt-BR`"));
+            }
+            if !seen.insert(lang.code.to_ascii_lowercase()) {
+                return Err(Diagnostic::new(
+                    path,
+                    format!("language `{}` is listed twice", lang.code),
+                )
+                .at_line(line_of("languages").unwrap_or(1)));
+            }
+        }
+        let (base_url, base_path) = split_base_url(&raw.base_url).map_err(|msg| {
+            Diagnostic::new(path, msg)
+                .at_line(line_of("base_url").unwrap_or(1))
+                .hint("write it as `https://example.org/` or `https://example.org/sub/path/`")
+        })?;
+        let extra = serde_json::to_value(&raw.extra).map_err(|e| {
+            Diagnostic::new(path, format!("`extra` cannot be used by templates: {e}"))
+                .at_line(line_of("extra").unwrap_or(1))
+        })?;
+        Ok(Config {
+            title: raw.title,
+            description: raw.description,
+            base_url,
+            base_path,
+            languages: raw.languages,
+            fallback: raw.fallback,
+            review_after_days: raw.review_after_days,
+            search: raw.search,
+            markdown: raw.markdown,
+            status_page: raw.status_page,
+            extra,
+        })
+    }
+
+    /// Replaces the base URL (the `--base-url` flag).
+    pub fn set_base_url(&mut self, url: &str) -> Result<(), String> {
+        let (base_url, base_path) = split_base_url(url)?;
+        self.base_url = base_url;
+        self.base_path = base_path;
+        Ok(())
+    }
+
+    /// The default language (the first listed).
+    pub fn default_language(&self) -> &Language {
+        &self.languages[0]
+    }
+
+    /// The language with this code, if configured.
+    pub fn language(&self, code: &str) -> Option<&Language> {
+        self.languages.iter().find(|l| l.code == code)
+    }
+}
+
+/// Splits `https://host/sub/` into (`https://host/sub`, `/sub`).
+fn split_base_url(url: &str) -> Result<(String, String), String> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("base_url `{url}` must start with http:// or https://"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("base_url `{url}` has no host"));
+    }
+    if url.contains(['?', '#', ' ', '"', '<', '>', '\\']) {
+        return Err(format!(
+            "base_url `{url}` must not contain a query, a fragment, spaces or quotes"
+        ));
+    }
+    let trimmed = url.trim_end_matches('/').to_string();
+    let path = match rest.find('/') {
+        Some(i) => rest[i..].trim_end_matches('/').to_string(),
+        None => String::new(),
+    };
+    Ok((trimmed, path))
+}
+
+/// A loose BCP 47 check: 2–3 letter primary subtag, then 1–8 alphanumeric subtags.
+pub fn is_bcp47(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let primary = parts.next().unwrap_or("");
+    if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Line (1-based) of a top-level `key:` in YAML text.
+pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines().position(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
+    .map(|i| i + 1)
+}
+
+/// Turns a serde_yaml error into a diagnostic; `line_offset` is added to YAML's line (for
+/// front matter inside a larger file). Unknown keys get the closest valid key suggested.
+pub fn yaml_diagnostic(
+    path: &Path,
+    err: &serde_yaml::Error,
+    line_offset: usize,
+    known: &[&str],
+) -> Diagnostic {
+    let msg = err.to_string();
+    // serde_yaml appends " at line X column Y"; we report the location ourselves.
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    let mut d = Diagnostic::new(path, msg.clone());
+    if let Some(loc) = err.location() {
+        d = d.at(loc.line() + line_offset, loc.column());
+    }
+    if let Some(field) = unknown_field(&msg) {
+        d.message = format!("unknown key `{field}`");
+        d = d.hint(suggest_key(&field, known));
+    }
+    d
+}
+
+/// The field name in serde's "unknown field `x`, expected …" message.
+fn unknown_field(msg: &str) -> Option<String> {
+    let rest = msg.split("unknown field `").nth(1)?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+/// "did you mean `title`?" or the list of valid keys.
+pub fn suggest_key(field: &str, known: &[&str]) -> String {
+    let best = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(field, k), *k))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((score, k)) if score > 0.8 => format!("did you mean `{k}`?"),
+        _ => format!("valid keys are: {}", known.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_with_sub_path_keeps_the_path() {
+        assert_eq!(
+            split_base_url("https://example.org/guides/").unwrap(),
+            ("https://example.org/guides".into(), "/guides".into())
+        );
+        assert_eq!(
+            split_base_url("http://127.0.0.1:1111").unwrap(),
+            ("http://127.0.0.1:1111".into(), "".into())
+        );
+        assert!(split_base_url("example.org").is_err());
+    }
+
+    #[test]
+    fn bcp47_tags_are_accepted_and_junk_refused() {
+        for ok in ["en", "zh-Hans", "pt-BR", "zh-TW", "ca", "sr-Latn-RS"] {
+            assert!(is_bcp47(ok), "{ok}");
+        }
+        for bad in ["", "e", "english", "en_US", "en-", "../x", "zh-Hans-toolongsubtag"] {
+            assert!(!is_bcp47(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_config_key_is_named_with_a_suggestion() {
+        let err = Config::parse(
+            "title: T\nbase_url: https://e.org/\nlanguages: [{code: en, name: E}]\nreview_after_day: 3\n",
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(err.line, Some(4));
+        assert!(err.message.contains("review_after_day"), "{err}");
+        assert!(err.hint.unwrap().contains("review_after_days"));
+    }
+
+    #[test]
+    fn rtl_is_guessed_from_the_code() {
+        let l = Language {
+            code: "ar".into(),
+            name: "العربية".into(),
+            dir: None,
+        };
+        assert_eq!(l.direction(), Dir::Rtl);
+    }
+}

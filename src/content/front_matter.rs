@@ -1,0 +1,284 @@
+//! Front matter: the optional YAML block between `---` lines at the top of a page.
+//!
+//! Takes a page's text; gives its [`FrontMatter`] and the Markdown body with the line the
+//! body starts on, or a [`Diagnostic`] whose line counts from the top of the `.md` file.
+//! This is the only user of serde_yaml for content.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::config::{find_key_line, yaml_diagnostic};
+use crate::error::Diagnostic;
+
+/// A calendar date (`2026-03-02`; a full timestamp is accepted and its date kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Date(pub NaiveDate);
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_date(&s).map(Date).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid date `{s}`: write it as YYYY-MM-DD"))
+        })
+    }
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    let day = s.get(..10)?;
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    match &s[10..] {
+        "" => Some(date),
+        rest if rest.starts_with(['T', ' ']) => Some(date),
+        _ => None,
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+/// A facet value: one token or a list of them (`channel: online`, `documents: [passport]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FacetValue(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for FacetValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(Scalar),
+            Many(Vec<Scalar>),
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Scalar {
+            S(String),
+            I(i64),
+            F(f64),
+            B(bool),
+        }
+        fn s(x: Scalar) -> String {
+            match x {
+                Scalar::S(s) => s,
+                Scalar::I(i) => i.to_string(),
+                Scalar::F(f) => f.to_string(),
+                Scalar::B(b) => b.to_string(),
+            }
+        }
+        match Raw::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("a facet is a single value or a list of values")
+        })? {
+            Raw::One(x) => Ok(FacetValue(vec![s(x)])),
+            Raw::Many(v) => Ok(FacetValue(v.into_iter().map(s).collect())),
+        }
+    }
+}
+
+/// The fields a page may set. Unknown keys are errors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    /// Title; without it the first `# Heading` is the title.
+    pub title: Option<String>,
+    /// Meta description; without it the summary (first paragraph) is used.
+    pub description: Option<String>,
+    /// Order within the section (lower first), then title.
+    pub weight: Option<i64>,
+    /// First published.
+    pub date: Option<Date>,
+    /// Last changed.
+    pub updated: Option<Date>,
+    /// The day the steps were last checked against reality.
+    pub reviewed: Option<Date>,
+    /// In a translation: hash of the source body it was made from (`waypost stamp`).
+    pub source_hash: Option<String>,
+    /// Left out of the build unless `--drafts`.
+    #[serde(default)]
+    pub draft: bool,
+    /// Free tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Replaces the last segment of the URL.
+    pub slug: Option<String>,
+    /// Older URLs (site-absolute paths like `/en/old/`) that redirect here.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Template name instead of `page.html` / `section.html`.
+    pub template: Option<String>,
+    /// Show the table of contents (default true).
+    pub toc: Option<bool>,
+    /// Groups translations whose paths differ.
+    pub translation_key: Option<String>,
+    /// Facets: name → value or list (`channel: online`).
+    #[serde(default)]
+    pub facets: BTreeMap<String, FacetValue>,
+    /// Free map for templates.
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// Front-matter keys, for suggestions.
+pub const FRONT_MATTER_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "weight",
+    "date",
+    "updated",
+    "reviewed",
+    "source_hash",
+    "draft",
+    "tags",
+    "slug",
+    "aliases",
+    "template",
+    "toc",
+    "translation_key",
+    "facets",
+    "extra",
+];
+
+/// A page split into front matter and body.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    /// The parsed front matter (default when the page has none).
+    pub front_matter: FrontMatter,
+    /// The YAML text between the fences (empty when none), for tools that edit it.
+    pub yaml: &'a str,
+    /// The Markdown after the closing fence.
+    pub body: &'a str,
+    /// 1-based line of the file on which `body` starts.
+    pub body_line: usize,
+}
+
+/// Splits and parses a page. `path` names the file in errors.
+pub fn split<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, Diagnostic> {
+    let Some((yaml, body, body_line)) = fences(text, path)? else {
+        return Ok(Split {
+            front_matter: FrontMatter::default(),
+            yaml: "",
+            body: text,
+            body_line: 1,
+        });
+    };
+    let front_matter = if yaml.trim().is_empty() {
+        FrontMatter::default()
+    } else {
+        parse_yaml(yaml, path)?
+    };
+    Ok(Split {
+        front_matter,
+        yaml,
+        body,
+        body_line,
+    })
+}
+
+/// Finds the fences: `Some((yaml, body, body_line))`, `None` without front matter.
+fn fences<'a>(text: &'a str, path: &Path) -> Result<Option<(&'a str, &'a str, usize)>, Diagnostic> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_end].trim_end() != "---" {
+        return Ok(None);
+    }
+    let yaml_start = (first_end + 1).min(text.len());
+    let mut pos = yaml_start;
+    let mut line = 2;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let l = text[pos..end].trim_end();
+        if l == "---" || l == "..." {
+            let body_start = (end + 1).min(text.len());
+            return Ok(Some((&text[yaml_start..pos], &text[body_start..], line + 1)));
+        }
+        pos = end + 1;
+        line += 1;
+    }
+    Err(Diagnostic::new(path, "front matter opened on line 1 is never closed")
+        .at_line(1)
+        .hint("add a line with only `---` after the front matter"))
+}
+
+fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {
+    // The YAML starts on line 2 of the file.
+    serde_yaml::from_str::<FrontMatter>(yaml).map_err(|e| {
+        let mut d = yaml_diagnostic(path, &e, 1, FRONT_MATTER_KEYS);
+        // serde points at the mapping for unknown keys; point at the key itself.
+        if let Some(key) = d.message.strip_prefix("unknown key `").and_then(|r| r.strip_suffix('`')) {
+            if let Some(line) = find_key_line(yaml, key) {
+                d.line = Some(line + 1);
+                d.column = Some(1);
+            }
+            d.message = format!("unknown front-matter key `{key}`");
+        }
+        if d.message.contains("recursion limit") || d.message.contains("repetition limit") {
+            d = d.hint("the YAML nests or repeats too much (an alias bomb?); simplify it");
+        }
+        d
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("content/en/a.md")
+    }
+
+    #[test]
+    fn page_without_front_matter_is_all_body() {
+        let s = split("# Hi\n\ntext\n", p()).unwrap();
+        assert_eq!(s.body, "# Hi\n\ntext\n");
+        assert_eq!(s.body_line, 1);
+        assert!(s.front_matter.title.is_none());
+    }
+
+    #[test]
+    fn front_matter_fields_are_read_and_body_line_counted() {
+        let s = split(
+            "---\ntitle: A\nweight: 3\nreviewed: 2026-01-02\nfacets:\n  channel: online\n  documents: [passport, national-id]\n---\nBody\n",
+            p(),
+        )
+        .unwrap();
+        assert_eq!(s.front_matter.title.as_deref(), Some("A"));
+        assert_eq!(s.front_matter.weight, Some(3));
+        assert_eq!(s.front_matter.reviewed.unwrap().to_string(), "2026-01-02");
+        assert_eq!(s.front_matter.facets["documents"].0, vec!["passport", "national-id"]);
+        assert_eq!(s.front_matter.facets["channel"].0, vec!["online"]);
+        assert_eq!(s.body, "Body\n");
+        assert_eq!(s.body_line, 9);
+    }
+
+    #[test]
+    fn unknown_key_names_its_line_and_suggests() {
+        let d = split("---\ntitle: A\ntitel: B\n---\n", p()).unwrap_err();
+        assert_eq!(d.line, Some(3));
+        assert!(d.message.contains("`titel`"), "{d}");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn invalid_yaml_line_counts_from_top_of_file() {
+        let d = split("---\ntitle: A\ntags: [a, b\nweight: 2\n---\n", p()).unwrap_err();
+        assert!(d.line.unwrap() >= 3, "{d}");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let d = split("---\ntitle: A\n\nBody", p()).unwrap_err();
+        assert!(d.message.contains("never closed"));
+    }
+
+    #[test]
+    fn bad_date_is_explained() {
+        let d = split("---\nreviewed: 2026-13-40\n---\n", p()).unwrap_err();
+        assert!(d.message.contains("YYYY-MM-DD"), "{d}");
+        assert_eq!(d.line, Some(2));
+    }
+}

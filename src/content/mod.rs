@@ -1,0 +1,84 @@
+//! Content discovery and loading.
+//!
+//! Takes the site root and its [`Config`](crate::config::Config); gives the source files
+//! under `content/<lang>/` ([`SourceFile`]: path, language, translation key, kind) with
+//! their text split into front matter and body, plus the other files (images, PDFs) that
+//! are copied beside the pages ([`Asset`]).
+
+pub mod discover;
+pub mod front_matter;
+
+use std::path::PathBuf;
+
+pub use discover::{discover, Discovered};
+pub use front_matter::{Date, FacetValue, FrontMatter};
+
+/// Whether a source file is a page or a section's landing page (`_index.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A regular page.
+    Page,
+    /// `_index.md`: the landing page of its folder.
+    Section,
+}
+
+/// One Markdown file under `content/<lang>/`.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// How errors name it: relative to the site root (`content/en/esim/in-app.md`).
+    pub display: PathBuf,
+    /// Language code (the folder under `content/`).
+    pub lang: String,
+    /// Path under `content/<lang>/` with `/` separators (`esim/in-app.md`).
+    pub rel: String,
+    /// Page or section.
+    pub kind: Kind,
+}
+
+impl SourceFile {
+    /// The folder part of `rel` (`esim` for `esim/in-app.md`, empty at the top).
+    pub fn dir(&self) -> &str {
+        match self.rel.rfind('/') {
+            Some(i) => &self.rel[..i],
+            None => "",
+        }
+    }
+}
+
+/// A non-Markdown file under `content/<lang>/`, copied to the same place in the output.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Language code.
+    pub lang: String,
+    /// Path under `content/<lang>/` with `/` separators.
+    pub rel: String,
+}
+
+/// Reads a file as UTF-8 text (a leading BOM is dropped). A file that is not UTF-8 gets a
+/// diagnostic naming the line of the first bad byte.
+pub fn read_text(path: &std::path::Path, display: &std::path::Path) -> Result<String, crate::Diagnostic> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| crate::Diagnostic::new(display, format!("cannot read: {e}")))?;
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(crate::Diagnostic::new(
+                display,
+                format!("not valid UTF-8 (byte {at})"),
+            )
+            .at_line(line)
+            .hint("save the file as UTF-8"))
+        }
+    }
+}

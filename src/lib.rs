@@ -1,0 +1,88 @@
+//! waypost: a static site generator for multilingual, step-by-step guides.
+//!
+//! The pipeline, data flowing one way (only [`output`] writes):
+//!
+//! ```text
+//! config ─► content (walkdir, front matter) ─► markdown (pulldown-cmark) ─► site model
+//!       ─► render (Tera) ─► output (disk)
+//! ```
+//!
+//! [`build`] runs it end to end; each stage is a module that takes data and returns data.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod init;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use error::{Diagnostic, Error, Result};
+pub use output::OutputFile;
+pub use site::{BuildOptions, Site};
+
+/// What a build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// Pages and sections written from source files (fallback copies not counted).
+    pub pages: usize,
+    /// Fallback copies of untranslated pages.
+    pub fallbacks: usize,
+    /// Languages.
+    pub languages: usize,
+    /// Files written.
+    pub files: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for BuildReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "built {} pages in {} language{} in {:.2} s",
+            self.pages,
+            self.languages,
+            if self.languages == 1 { "" } else { "s" },
+            self.elapsed.as_secs_f64()
+        )?;
+        if self.fallbacks > 0 {
+            write!(f, " ({} untranslated pages published as fallbacks)", self.fallbacks)?;
+        }
+        Ok(())
+    }
+}
+
+/// Loads and renders the site in memory: every output file, nothing written.
+pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>)> {
+    let t = Instant::now();
+    let site = site::load(root, opts)?;
+    log::debug!("loaded {} pages in {:.3} s", site.pages.len(), t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let files = render::render_site(&site)?;
+    log::debug!("rendered {} files in {:.3} s", files.len(), t.elapsed().as_secs_f64());
+    Ok((site, files))
+}
+
+/// Builds the site at `root` into `out`. The previous contents of `out` are replaced only
+/// when the whole build succeeded.
+pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport> {
+    let start = Instant::now();
+    let writer = output::Writer::new(out.to_path_buf(), root)?;
+    let (site, files) = build_in_memory(root, opts)?;
+    let t = Instant::now();
+    writer.write_all(&files)?;
+    log::debug!("wrote {} files in {:.3} s", files.len(), t.elapsed().as_secs_f64());
+    Ok(BuildReport {
+        pages: site.page_count(),
+        fallbacks: site.pages.iter().filter(|p| p.fallback_from.is_some()).count(),
+        languages: site.config.languages.len(),
+        files: files.len(),
+        elapsed: start.elapsed(),
+    })
+}

@@ -1,0 +1,71 @@
+//! The `waypost` binary: parses the command line, sets up logging, runs the command,
+//! prints the whole error chain and exits non-zero on failure.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use waypost::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = if cli.quiet {
+        log::LevelFilter::Error
+    } else {
+        match cli.verbose {
+            0 => log::LevelFilter::Info,
+            1 => log::LevelFilter::Debug,
+            _ => log::LevelFilter::Trace,
+        }
+    };
+    env_logger::Builder::new()
+        .filter_level(level)
+        .filter_module("tera", log::LevelFilter::Warn)
+        .format_timestamp(None)
+        .format_target(false)
+        .target(env_logger::Target::Stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", render_error(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Build {
+            output,
+            base_url,
+            drafts,
+        } => {
+            let out = output.unwrap_or_else(|| cli.root.join("public"));
+            let opts = waypost::BuildOptions { drafts, base_url };
+            let report = waypost::build(&cli.root, &out, &opts)?;
+            log::info!("{report}");
+            Ok(())
+        }
+        Command::Init { dir } => {
+            waypost::init::init(&dir)?;
+            log::info!(
+                "created a starter site in {}; build it with `waypost --root {} build`",
+                dir.display(),
+                dir.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The error and every cause under it, one per line.
+fn render_error(e: &anyhow::Error) -> String {
+    let mut s = match e.downcast_ref::<waypost::Error>() {
+        Some(waypost::Error::Site(_)) => e.to_string(),
+        _ => format!("error: {e}"),
+    };
+    for cause in e.chain().skip(1) {
+        s.push_str(&format!("\n  caused by: {cause}"));
+    }
+    s
+}

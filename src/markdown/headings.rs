@@ -1,0 +1,81 @@
+//! Heading ids: readable, unique, Unicode-aware.
+//!
+//! Takes heading texts (and explicit `{#id}`s); gives ids that keep letters and digits of
+//! every script (a Chinese heading keeps its characters), lowercase, with runs of other
+//! characters turned into one `-`, made unique within the page with `-1`, `-2`…
+
+use std::collections::HashSet;
+
+/// Turns heading text into an id: `Steps & tips` → `steps-tips`, `准备材料` → `准备材料`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.extend(c.to_lowercase());
+        } else if c == '-' || c.is_whitespace() || c.is_ascii_punctuation() || !c.is_control() {
+            dash = true;
+        }
+    }
+    if out.is_empty() {
+        "section".to_string()
+    } else {
+        out
+    }
+}
+
+/// Hands out unique ids within one page.
+#[derive(Debug, Default)]
+pub struct IdAllocator {
+    used: HashSet<String>,
+}
+
+impl IdAllocator {
+    /// Reserves an explicit id (`{#id}`); returns false if it was already taken.
+    pub fn reserve(&mut self, id: &str) -> bool {
+        self.used.insert(id.to_string())
+    }
+
+    /// A unique id derived from `base`.
+    pub fn unique(&mut self, base: &str) -> String {
+        if self.used.insert(base.to_string()) {
+            return base.to_string();
+        }
+        let mut n = 1;
+        loop {
+            let candidate = format!("{base}-{n}");
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_keep_non_latin_letters() {
+        assert_eq!(slugify("What you need"), "what-you-need");
+        assert_eq!(slugify("准备材料"), "准备材料");
+        assert_eq!(slugify("Qué necesitas: ¿DNI?"), "qué-necesitas-dni");
+        assert_eq!(slugify("eSIM — in the app"), "esim-in-the-app");
+        assert_eq!(slugify("第 2 步：扫描证件"), "第-2-步-扫描证件");
+        assert_eq!(slugify("!!!"), "section");
+    }
+
+    #[test]
+    fn repeated_headings_get_numbered_ids() {
+        let mut ids = IdAllocator::default();
+        assert!(ids.reserve("steps-1"));
+        assert_eq!(ids.unique("steps"), "steps");
+        assert_eq!(ids.unique("steps"), "steps-2");
+        assert_eq!(ids.unique("steps"), "steps-3");
+    }
+}

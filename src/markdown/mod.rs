@@ -1,0 +1,663 @@
+//! Markdown → HTML with pulldown-cmark.
+//!
+//! Takes a page body, the line it starts on in its file, the page's folder, a
+//! [`LinkResolver`] and the alert labels of the page's language; gives [`Rendered`]: the
+//! HTML, table of contents, heading ids, plain text (for search and summaries), the
+//! summary (first paragraph), the internal links with their lines (for anchor checks),
+//! the title taken from the first `# Heading` when asked, and the problems found, each
+//! with its line.
+//!
+//! CommonMark plus tables, footnotes, strikethrough, task lists, heading attributes,
+//! smart punctuation and GitHub alerts. Raw HTML is sanitized with ammonia unless the
+//! site opts out.
+
+pub mod headings;
+pub mod links;
+
+use std::ops::Range;
+
+use pulldown_cmark::{
+    BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
+use serde::Serialize;
+
+use headings::{slugify, IdAllocator};
+use links::Target;
+
+/// Finds URLs for link targets (paths under the page's language folder).
+pub trait LinkResolver {
+    /// The URL of the page at `rel` (`esim/in-app.md`), if there is one.
+    fn page(&self, rel: &str) -> Option<String>;
+    /// The URL of the file at `rel` (`esim/qr.svg`), if there is one.
+    fn asset(&self, rel: &str) -> Option<String>;
+}
+
+/// Labels of the five alert kinds in the page's language.
+#[derive(Debug, Clone)]
+pub struct AlertLabels {
+    /// NOTE, TIP, IMPORTANT, WARNING, CAUTION, in that order.
+    pub labels: [String; 5],
+}
+
+impl Default for AlertLabels {
+    fn default() -> Self {
+        AlertLabels {
+            labels: ["Note", "Tip", "Important", "Warning", "Caution"].map(String::from),
+        }
+    }
+}
+
+/// What one render needs besides the text.
+pub struct RenderInput<'a> {
+    /// The Markdown body.
+    pub body: &'a str,
+    /// 1-based line of the file on which `body` starts.
+    pub body_line: usize,
+    /// The page's folder under `content/<lang>/` (`esim`).
+    pub dir: &'a str,
+    /// Take the first `# Heading` as the title and leave it out of the HTML.
+    pub title_from_heading: bool,
+    /// Keep raw HTML unsanitized.
+    pub unsafe_html: bool,
+    /// Alert labels in the page's language.
+    pub alerts: &'a AlertLabels,
+    /// Finds the URLs of linked pages and files.
+    pub resolver: &'a dyn LinkResolver,
+}
+
+/// One entry of the table of contents.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TocEntry {
+    /// Heading level (2–4).
+    pub level: u8,
+    /// The heading's id.
+    pub id: String,
+    /// The heading's text.
+    pub title: String,
+    /// Headings nested under this one.
+    pub children: Vec<TocEntry>,
+}
+
+/// A heading of the page.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Heading {
+    /// Level 1–6.
+    pub level: u8,
+    /// Its unique id.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// Whether the id was written explicitly (`{#id}`).
+    pub explicit: bool,
+}
+
+/// A link to an anchor, checked once every page is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorLink {
+    /// The target page (`esim/in-app.md`), or None for the same page.
+    pub page: Option<String>,
+    /// The anchor.
+    pub anchor: String,
+    /// 1-based line in the file.
+    pub line: usize,
+}
+
+/// A problem in the Markdown, with its line in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: Option<String>,
+}
+
+/// The result of rendering one page body.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// The body's HTML.
+    pub html: String,
+    /// Table of contents (levels 2–4, nested).
+    pub toc: Vec<TocEntry>,
+    /// Every heading, in order.
+    pub headings: Vec<Heading>,
+    /// Ids of footnotes and other targets on the page besides headings.
+    pub other_ids: Vec<String>,
+    /// The text without markup.
+    pub plain: String,
+    /// Plain text of the first paragraph.
+    pub summary: String,
+    /// The first `# Heading`'s text when `title_from_heading` was asked and there is one.
+    pub title: Option<String>,
+    /// Links with anchors, checked later.
+    pub anchor_links: Vec<AnchorLink>,
+    /// Pages linked (paths under the language folder), for dependency tracking.
+    pub linked_pages: Vec<String>,
+    /// Problems found (broken links…).
+    pub problems: Vec<Problem>,
+    /// Word count (CJK characters count as one word each).
+    pub words: usize,
+}
+
+impl Rendered {
+    /// Whether `id` is a heading or footnote id on this page.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.headings.iter().any(|h| h.id == id) || self.other_ids.iter().any(|i| i == id)
+    }
+}
+
+/// The parser options waypost uses.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_GFM
+}
+
+/// Maximum nesting of lists and block quotes rendered; deeper nesting is flattened so
+/// that hostile input cannot exhaust the stack of the HTML sanitizer or the browser.
+const MAX_DEPTH: usize = 64;
+
+/// Renders one page body.
+pub fn render(input: &RenderInput<'_>) -> Rendered {
+    let body = input.body;
+    let line_starts = line_starts(body);
+    let line_of = |offset: usize| -> usize {
+        input.body_line + line_starts.partition_point(|&s| s <= offset).saturating_sub(1)
+    };
+
+    let events: Vec<(Event<'_>, Range<usize>)> =
+        Parser::new_ext(body, options()).into_offset_iter().collect();
+
+    let mut out = Rendered::default();
+
+    // Pass 1: explicit ids are reserved first so generated ids never take them.
+    let mut ids = IdAllocator::default();
+    for (ev, range) in &events {
+        if let Event::Start(Tag::Heading { id: Some(id), .. }) = ev {
+            if !ids.reserve(id) {
+                out.problems.push(Problem {
+                    line: line_of(range.start),
+                    message: format!("heading id `{id}` is used twice on this page"),
+                    hint: Some("give each heading its own `{#id}`".into()),
+                });
+            }
+        }
+    }
+
+    // Pass 2: transform the event stream.
+    let mut html_events: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut i = 0;
+    let mut title_taken = !input.title_from_heading;
+    let mut depth = 0usize;
+    let mut paragraph_start: Option<usize> = None;
+    let mut summary_done = false;
+    let mut has_raw_html = false;
+    let mut footnotes: Vec<String> = Vec::new();
+    let mut link_stack: Vec<bool> = Vec::new();
+    let mut flat_headings: Vec<(u8, String, String)> = Vec::new();
+
+    while i < events.len() {
+        let (ev, range) = &events[i];
+        match ev {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                ..
+            }) => {
+                // Collect the heading's inner events to know its text first.
+                let start = i + 1;
+                let mut end = start;
+                while end < events.len() && !matches!(events[end].0, Event::End(TagEnd::Heading(_))) {
+                    end += 1;
+                }
+                let inner = &events[start..end.min(events.len())];
+                let text = plain_of(inner.iter().map(|(e, _)| e));
+                let lvl = heading_level(*level);
+                if !title_taken && lvl == 1 {
+                    title_taken = true;
+                    out.title = Some(text.trim().to_string());
+                    i = end + 1;
+                    continue;
+                }
+                let hid = match id {
+                    Some(id) => id.to_string(),
+                    None => ids.unique(&slugify(&text)),
+                };
+                let class_attr = if classes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " class=\"{}\"",
+                        escape(&classes.iter().map(|c| c.as_ref()).collect::<Vec<_>>().join(" "))
+                    )
+                };
+                html_events.push(Event::Html(CowStr::from(format!(
+                    "<h{lvl} id=\"{}\"{class_attr}>",
+                    escape(&hid)
+                ))));
+                for (e, r) in inner {
+                    push_inline(e, r, input, &line_of, &mut out, &mut html_events, &mut link_stack, &mut has_raw_html, &mut footnotes);
+                }
+                html_events.push(Event::Html(CowStr::from(format!(
+                    " <a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{lvl}>\n",
+                    escape(&hid)
+                ))));
+                out.plain.push_str(text.trim());
+                out.plain.push('\n');
+                out.headings.push(Heading {
+                    level: lvl,
+                    id: hid.clone(),
+                    text: text.trim().to_string(),
+                    explicit: id.is_some(),
+                });
+                if (2..=4).contains(&lvl) {
+                    flat_headings.push((lvl, hid, text.trim().to_string()));
+                }
+                i = end + 1;
+                continue;
+            }
+            Event::Start(tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    i += 1;
+                    continue;
+                }
+                if let Tag::BlockQuote(Some(kind)) = tag {
+                    let (class, label) = alert(*kind, input.alerts);
+                    html_events.push(Event::Html(CowStr::from(format!(
+                        "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{}</p>\n",
+                        escape(label)
+                    ))));
+                } else {
+                    html_events.push(ev.clone());
+                }
+            }
+            Event::End(tag @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
+                depth = depth.saturating_sub(1);
+                if depth >= MAX_DEPTH {
+                    i += 1;
+                    continue;
+                }
+                if let TagEnd::BlockQuote(Some(_)) = tag {
+                    html_events.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                } else {
+                    html_events.push(ev.clone());
+                }
+                if matches!(tag, TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item) {
+                    out.plain.push('\n');
+                }
+            }
+            Event::Start(Tag::Paragraph) => {
+                if depth == 0 && !summary_done {
+                    paragraph_start = Some(out.plain.len());
+                }
+                html_events.push(ev.clone());
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(start) = paragraph_start.take() {
+                    summary_done = true;
+                    out.summary = out.plain[start..].trim().to_string();
+                }
+                out.plain.push('\n');
+                html_events.push(ev.clone());
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let n = footnote_number(&mut footnotes, label);
+                let id = format!("fn-{}", slugify(label));
+                out.other_ids.push(id.clone());
+                html_events.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"footnote\" id=\"{}\"><span class=\"footnote-label\">{n}</span>",
+                    escape(&id)
+                ))));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                html_events.push(Event::Html(CowStr::Borrowed("</div>\n")));
+            }
+            Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::TableRow) | Event::End(TagEnd::TableHead) => {
+                out.plain.push('\n');
+                html_events.push(ev.clone());
+            }
+            _ => {
+                push_inline(ev, range, input, &line_of, &mut out, &mut html_events, &mut link_stack, &mut has_raw_html, &mut footnotes);
+            }
+        }
+        i += 1;
+    }
+
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
+    if has_raw_html && !input.unsafe_html {
+        html = sanitize(&html);
+    }
+    out.html = html;
+    out.toc = nest_toc(&flat_headings);
+    out.words = count_words(&out.plain);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_inline<'a>(
+    ev: &Event<'a>,
+    range: &Range<usize>,
+    input: &RenderInput<'_>,
+    line_of: &dyn Fn(usize) -> usize,
+    out: &mut Rendered,
+    html_events: &mut Vec<Event<'a>>,
+    link_stack: &mut Vec<bool>,
+    has_raw_html: &mut bool,
+    footnotes: &mut Vec<String>,
+) {
+    match ev {
+        Event::Text(t) | Event::Code(t) => {
+            out.plain.push_str(t);
+            html_events.push(ev.clone());
+        }
+        Event::SoftBreak | Event::HardBreak => {
+            out.plain.push(' ');
+            html_events.push(ev.clone());
+        }
+        Event::Html(_) | Event::InlineHtml(_) => {
+            *has_raw_html = true;
+            html_events.push(ev.clone());
+        }
+        Event::FootnoteReference(label) => {
+            let n = footnote_number(footnotes, label);
+            let id = slugify(label);
+            html_events.push(Event::Html(CowStr::from(format!(
+                "<sup class=\"footnote-ref\"><a href=\"#fn-{}\">{n}</a></sup>",
+                escape(&id)
+            ))));
+        }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let line = line_of(range.start);
+            match resolve(dest_url, line, input, out) {
+                Some(url) => {
+                    link_stack.push(true);
+                    html_events.push(Event::Start(Tag::Link {
+                        link_type: *link_type,
+                        dest_url: CowStr::from(url),
+                        title: title.clone(),
+                        id: id.clone(),
+                    }));
+                }
+                None => link_stack.push(false),
+            }
+        }
+        Event::End(TagEnd::Link) => {
+            if link_stack.pop().unwrap_or(false) {
+                html_events.push(ev.clone());
+            }
+        }
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let line = line_of(range.start);
+            let url = resolve(dest_url, line, input, out).unwrap_or_default();
+            html_events.push(Event::Start(Tag::Image {
+                link_type: *link_type,
+                dest_url: CowStr::from(url),
+                title: title.clone(),
+                id: id.clone(),
+            }));
+        }
+        _ => html_events.push(ev.clone()),
+    }
+}
+
+/// Resolves a link destination to the URL written in the HTML; None drops the link (a
+/// dangerous scheme). Broken internal links are recorded as problems.
+fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered) -> Option<String> {
+    let target = match links::classify(dest, input.dir) {
+        Ok(t) => t,
+        Err(msg) => {
+            out.problems.push(Problem {
+                line,
+                message: msg,
+                hint: Some("link to a page of the same language folder with a relative .md path".into()),
+            });
+            return Some(dest.to_string());
+        }
+    };
+    match target {
+        Target::External => Some(dest.to_string()),
+        Target::Dangerous => {
+            if input.unsafe_html {
+                Some(dest.to_string())
+            } else {
+                None
+            }
+        }
+        Target::SamePage(anchor) => {
+            out.anchor_links.push(AnchorLink {
+                page: None,
+                anchor: anchor.clone(),
+                line,
+            });
+            Some(dest.to_string())
+        }
+        Target::Page(rel, anchor) => {
+            let Some(url) = input.resolver.page(&rel) else {
+                out.problems.push(Problem {
+                    line,
+                    message: format!("link to a missing page `{dest}` (no file `{rel}` in this language)"),
+                    hint: Some("check the file name; links are relative to this page's folder".into()),
+                });
+                return Some(dest.to_string());
+            };
+            out.linked_pages.push(rel.clone());
+            match anchor {
+                Some(a) => {
+                    let href = format!("{url}#{}", encode_fragment(&a));
+                    out.anchor_links.push(AnchorLink {
+                        page: Some(rel),
+                        anchor: a,
+                        line,
+                    });
+                    Some(href)
+                }
+                None => Some(url),
+            }
+        }
+        Target::Asset(rel, rest) => match input.resolver.asset(&rel) {
+            Some(url) => Some(format!("{url}{rest}")),
+            None => {
+                out.problems.push(Problem {
+                    line,
+                    message: format!("link to a missing file `{dest}`"),
+                    hint: Some(
+                        "put the file next to the page, or link to a page with its .md path".into(),
+                    ),
+                });
+                Some(dest.to_string())
+            }
+        },
+    }
+}
+
+/// Fragments keep letters of every script (browsers show them as written) but encode
+/// characters that would end or break the attribute or URL.
+fn encode_fragment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '"' => out.push_str("%22"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '`' => out.push_str("%60"),
+            '#' => out.push_str("%23"),
+            '%' => out.push_str("%25"),
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn footnote_number(footnotes: &mut Vec<String>, label: &str) -> usize {
+    match footnotes.iter().position(|l| l == label) {
+        Some(i) => i + 1,
+        None => {
+            footnotes.push(label.to_string());
+            footnotes.len()
+        }
+    }
+}
+
+fn alert(kind: BlockQuoteKind, labels: &AlertLabels) -> (&'static str, &str) {
+    let (class, i) = match kind {
+        BlockQuoteKind::Note => ("note", 0),
+        BlockQuoteKind::Tip => ("tip", 1),
+        BlockQuoteKind::Important => ("important", 2),
+        BlockQuoteKind::Warning => ("warning", 3),
+        BlockQuoteKind::Caution => ("caution", 4),
+    };
+    (class, &labels.labels[i])
+}
+
+fn heading_level(l: HeadingLevel) -> u8 {
+    match l {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn plain_of<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s
+}
+
+fn line_starts(s: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(s.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+    v
+}
+
+fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
+    fn build(flat: &[(u8, String, String)], i: &mut usize, level: u8) -> Vec<TocEntry> {
+        let mut out = Vec::new();
+        while *i < flat.len() {
+            let (l, id, title) = &flat[*i];
+            if *l < level {
+                break;
+            }
+            *i += 1;
+            let children = build(flat, i, l + 1);
+            out.push(TocEntry {
+                level: *l,
+                id: id.clone(),
+                title: title.clone(),
+                children,
+            });
+        }
+        out
+    }
+    let min = flat.iter().map(|h| h.0).min().unwrap_or(2);
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < flat.len() {
+        out.extend(build(flat, &mut i, min));
+    }
+    out
+}
+
+/// Words for reading time and stats: whitespace-separated runs, each CJK character one.
+pub fn count_words(text: &str) -> usize {
+    let mut n = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        if is_cjk(c) {
+            n += 1;
+            in_word = false;
+        } else if c.is_alphanumeric() {
+            if !in_word {
+                n += 1;
+                in_word = true;
+            }
+        } else {
+            in_word = false;
+        }
+    }
+    n
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+}
+
+/// HTML-escapes text for attributes and text nodes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Cleans HTML of scripts, event handlers, dangerous URLs, frames and styles, keeping the
+/// markup waypost itself produces.
+pub fn sanitize(html: &str) -> String {
+    let mut b = ammonia::Builder::default();
+    b.add_generic_attributes(["id", "class", "aria-hidden", "aria-label", "role", "tabindex", "dir", "lang"])
+        .add_tags(["input", "details", "summary", "figure", "figcaption", "mark", "kbd", "abbr"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("td", ["style"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("img", ["loading", "width", "height"])
+        .add_tag_attributes("ol", ["start"])
+        .link_rel(None)
+        .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .id_prefix(None)
+        .attribute_filter(|element, attribute, value| {
+            if attribute == "style" && (element == "td" || element == "th") {
+                // Only the table alignment pulldown-cmark writes.
+                return match value {
+                    "text-align: left" | "text-align: center" | "text-align: right" => Some(value.into()),
+                    _ => None,
+                };
+            }
+            Some(value.into())
+        });
+    b.clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests;

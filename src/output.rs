@@ -1,0 +1,201 @@
+//! Output: the only stage that writes.
+//!
+//! Takes the rendered [`OutputFile`]s and an output folder; builds the new site in a
+//! temporary folder beside it, then swaps it in, so a failed or interrupted build leaves
+//! the previous site as it was. Also validates every path a page can influence (slugs,
+//! aliases, file names) so that nothing is written outside the output folder.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Diagnostic, Error, Result};
+
+/// What goes into one output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contents {
+    /// Bytes made by the build.
+    Bytes(Vec<u8>),
+    /// A file copied as it is.
+    Copy(PathBuf),
+}
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path relative to the output folder, `/`-separated (`en/esim/index.html`).
+    pub path: String,
+    /// Its contents.
+    pub contents: Contents,
+}
+
+impl OutputFile {
+    /// A file made by the build.
+    pub fn bytes(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        OutputFile {
+            path: path.into(),
+            contents: Contents::Bytes(bytes.into()),
+        }
+    }
+
+    /// The bytes, reading a copied file from disk.
+    pub fn read(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+        match &self.contents {
+            Contents::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            Contents::Copy(p) => std::fs::read(p).map(std::borrow::Cow::Owned),
+        }
+    }
+}
+
+/// Checks a relative output path a page or file name asked for: no `..`, no absolute
+/// path or drive letter, no NUL or control characters, no backslash, also after
+/// percent-decoding.
+pub fn check_relative_path(p: &str) -> std::result::Result<(), String> {
+    let decoded = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
+    for s in [p, decoded.as_ref()] {
+        if s.chars().any(|c| c == '\0' || c.is_control()) {
+            return Err("contains a control character".into());
+        }
+        if s.contains('\\') {
+            return Err("contains a backslash".into());
+        }
+        if s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic() {
+            return Err("looks like a drive letter".into());
+        }
+        if s.split('/').any(|seg| seg == ".." || seg == ".") {
+            return Err("contains `.` or `..`".into());
+        }
+    }
+    Ok(())
+}
+
+/// Where the site is written and how it is swapped in.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    /// The output folder.
+    pub dir: PathBuf,
+}
+
+impl Writer {
+    /// Refuses output folders that would destroy sources: the site root, a folder above
+    /// it, or a folder that holds a `site.yaml` or `.git`.
+    pub fn new(dir: PathBuf, root: &Path) -> Result<Writer> {
+        let abs = |p: &Path| -> PathBuf {
+            let p = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(p)
+            };
+            p.canonicalize().unwrap_or(p)
+        };
+        let (out, root_abs) = (abs(&dir), abs(root));
+        if root_abs.starts_with(&out) || out.starts_with(root_abs.join("content")) {
+            return Err(Error::one(Diagnostic::new(
+                &dir,
+                "the output folder would contain or overwrite the site's sources",
+            )
+            .hint("choose another `--output` folder, such as `public`")));
+        }
+        if out.join("site.yaml").exists() || out.join(".git").exists() {
+            return Err(Error::one(Diagnostic::new(
+                &dir,
+                "the output folder holds a site.yaml or .git and will not be replaced",
+            )
+            .hint("choose an empty folder or the default `public`")));
+        }
+        Ok(Writer { dir })
+    }
+
+    /// Writes `files` into a temporary folder beside the output folder, then swaps it in.
+    pub fn write_all(&self, files: &[OutputFile]) -> Result<()> {
+        let parent = match self.dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, "cannot create folder", e))?;
+        let name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        clean_leftovers(&parent, &name);
+        let tmp = parent.join(format!(".{name}.waypost-new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, "cannot create folder", e))?;
+        let result = write_tree(&tmp, files);
+        if let Err(e) = result {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        let old = parent.join(format!(".{name}.waypost-old-{}", std::process::id()));
+        if self.dir.exists() {
+            std::fs::rename(&self.dir, &old).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Error::io(&self.dir, "cannot move the previous output aside", e)
+            })?;
+        }
+        if let Err(e) = std::fs::rename(&tmp, &self.dir) {
+            // Put the previous site back.
+            let _ = std::fs::rename(&old, &self.dir);
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(Error::io(&self.dir, "cannot move the new output in place", e));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    }
+}
+
+/// Removes temporary folders of earlier builds that were interrupted.
+fn clean_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let new_prefix = format!(".{name}.waypost-new-");
+    let old_prefix = format!(".{name}.waypost-old-");
+    for e in entries.flatten() {
+        let n = e.file_name();
+        let n = n.to_string_lossy();
+        if n.starts_with(&new_prefix) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+        if n.starts_with(&old_prefix) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Writes every file under `dir` in parallel.
+pub fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
+    // Folders first (once each), then files in parallel.
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| Path::new(&f.path).parent().map(|p| dir.join(p)))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, "cannot create folder", e))?;
+    }
+    files.par_iter().try_for_each(|f| {
+        let target = dir.join(&f.path);
+        match &f.contents {
+            Contents::Bytes(b) => std::fs::write(&target, b).map_err(|e| Error::io(&target, "cannot write", e)),
+            Contents::Copy(src) => std::fs::copy(src, &target)
+                .map(|_| ())
+                .map_err(|e| Error::io(src, "cannot copy", e)),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_in_any_form_is_refused() {
+        for bad in ["../x", "a/../../b", "%2e%2e/x", "C:/x", "a\\b", "a\0b", "./x"] {
+            assert!(check_relative_path(bad).is_err(), "{bad}");
+        }
+        for ok in ["a", "a/b", "c++", "%", "中文", "a.b"] {
+            assert!(check_relative_path(ok).is_ok(), "{ok}");
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Rendering with Tera.
+//!
+//! Takes a loaded [`Site`]; gives the [`OutputFile`]s of the built site: every page and
+//! section through its template, the language chooser at `/`, a 404 page per language,
+//! redirect pages for `aliases`, `sitemap.xml`, `robots.txt`, the theme's static files
+//! and the files from `content/`. Templates get borrowed views of the site (nothing is
+//! cloned per page); pages render in parallel.
+
+pub mod dates;
+mod templates;
+mod views;
+
+use rayon::prelude::*;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::output::{Contents, OutputFile};
+use crate::site::Site;
+
+pub use templates::{load_templates, BUILTIN_STATIC, BUILTIN_TEMPLATES};
+
+/// The date "today" is for review notices: `SOURCE_DATE_EPOCH` when set (reproducible
+/// builds), else the system clock.
+pub fn today() -> chrono::NaiveDate {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()) {
+        if let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) {
+            return dt.date_naive();
+        }
+    }
+    chrono::Utc::now().date_naive()
+}
+
+/// Renders the whole site.
+pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
+    let tera = load_templates(&site.root)?;
+    check_template_names(site, &tera)?;
+    let ctx = views::Shared::new(site, today());
+
+    let rendered: Vec<Result<OutputFile, Diagnostic>> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let page = &site.pages[i];
+            let template = page_template(site, i);
+            let context = ctx.page_context(i);
+            let html = tera.render(&template, &context).map_err(|e| template_error(&template, &e, Some(&page.display())))?;
+            Ok(OutputFile::bytes(page.output.clone(), html))
+        })
+        .collect();
+    let mut files = Vec::with_capacity(rendered.len() + site.assets.len() + 16);
+    let mut errors = Vec::new();
+    for r in rendered {
+        match r {
+            Ok(f) => files.push(f),
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        errors.dedup();
+        return Err(Error::Site(errors));
+    }
+
+    // The language chooser and the 404 pages.
+    let root = tera
+        .render("root.html", &ctx.root_context())
+        .map_err(|e| Error::one(template_error("root.html", &e, None)))?;
+    files.push(OutputFile::bytes("index.html", root));
+    for (n, lang) in site.config.languages.iter().enumerate() {
+        let html = tera
+            .render("404.html", &ctx.not_found_context(&lang.code))
+            .map_err(|e| Error::one(template_error("404.html", &e, None)))?;
+        if n == 0 {
+            files.push(OutputFile::bytes("404.html", html.clone()));
+        }
+        files.push(OutputFile::bytes(format!("{}/404.html", lang.code), html));
+    }
+
+    files.extend(aliases(site)?);
+    files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
+    files.push(OutputFile::bytes(
+        "robots.txt",
+        format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", site.config.base_url),
+    ));
+    files.extend(static_files(site)?);
+    for a in &site.assets {
+        files.push(OutputFile {
+            path: a.output.clone(),
+            contents: Contents::Copy(a.path.clone()),
+        });
+    }
+    // Later entries (the site's own files) replace earlier ones of the same path.
+    dedup_keep_last(&mut files);
+    Ok(files)
+}
+
+fn dedup_keep_last(files: &mut Vec<OutputFile>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut keep = vec![false; files.len()];
+    for (i, f) in files.iter().enumerate().rev() {
+        keep[i] = seen.insert(f.path.clone());
+    }
+    let mut i = 0;
+    files.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+}
+
+/// The template a page renders with.
+pub fn page_template(site: &Site, i: usize) -> String {
+    let p = &site.pages[i];
+    if let Some(t) = &p.fm.template {
+        return t.clone();
+    }
+    if p.is_section() && p.parent.is_none() {
+        "index.html".into()
+    } else if p.is_section() {
+        "section.html".into()
+    } else {
+        "page.html".into()
+    }
+}
+
+fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
+    let names: Vec<&str> = tera.get_template_names().collect();
+    let mut errors = Vec::new();
+    for p in &site.pages {
+        if p.fallback_from.is_some() {
+            continue;
+        }
+        if let Some(t) = &p.fm.template {
+            if !names.contains(&t.as_str()) {
+                let mut known: Vec<&str> = names.iter().copied().filter(|n| !n.starts_with("partials/")).collect();
+                known.sort();
+                let line = p
+                    .source
+                    .as_ref()
+                    .and_then(|s| std::fs::read_to_string(site.root.join(s)).ok())
+                    .and_then(|t| crate::config::find_key_line(&t, "template"))
+                    .unwrap_or(1);
+                errors.push(
+                    Diagnostic::new(p.display(), format!("unknown template `{t}`"))
+                        .at_line(line)
+                        .hint(format!("the templates are: {}; or add templates/{t}", known.join(", "))),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        errors.sort();
+        Err(Error::Site(errors))
+    }
+}
+
+/// A Tera error with its whole cause chain (Tera hides the real cause one level down).
+pub fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Diagnostic {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    let path = format!("templates/{template}");
+    let mut d = Diagnostic::new(path, msg);
+    if let Some(p) = page {
+        d = d.hint(format!("while rendering {p}"));
+    }
+    d
+}
+
+fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let taken: std::collections::HashSet<&str> = site.pages.iter().map(|p| p.output.as_str()).collect();
+    for p in &site.pages {
+        if p.fallback_from.is_some() {
+            continue;
+        }
+        for alias in &p.fm.aliases {
+            let trimmed = alias.trim_start_matches('/');
+            let file = if trimmed.is_empty() || trimmed.ends_with('/') {
+                format!("{trimmed}index.html")
+            } else if trimmed.ends_with(".html") {
+                trimmed.to_string()
+            } else {
+                format!("{trimmed}/index.html")
+            };
+            let decoded = percent_encoding::percent_decode_str(&file).decode_utf8_lossy().into_owned();
+            if let Err(msg) = crate::output::check_relative_path(alias.trim_start_matches('/')) {
+                errors.push(Diagnostic::new(p.display(), format!("alias `{alias}` {msg}")).hint("an alias is a path inside the site, like `/en/old-name/`"));
+                continue;
+            }
+            if taken.contains(decoded.as_str()) || decoded == "index.html" || decoded == "404.html" {
+                errors.push(Diagnostic::new(p.display(), format!("alias `{alias}` is the URL of another page")));
+                continue;
+            }
+            let t = site.i18n.get(&p.lang, "redirecting");
+            let url = crate::markdown::escape(&p.url);
+            let html = format!(
+                "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<link rel=\"canonical\" href=\"{perma}\">\n<meta name=\"robots\" content=\"noindex\">\n<meta http-equiv=\"refresh\" content=\"0; url={url}\">\n</head>\n<body>\n<p><a href=\"{url}\">{title}</a></p>\n</body>\n</html>\n",
+                lang = crate::markdown::escape(&p.lang),
+                t = crate::markdown::escape(t),
+                perma = crate::markdown::escape(&p.permalink),
+                title = crate::markdown::escape(&p.title),
+            );
+            out.push(OutputFile::bytes(decoded, html));
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        errors.sort();
+        Err(Error::Site(errors))
+    }
+}
+
+fn sitemap(site: &Site) -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    let default = &site.config.default_language().code;
+    let mut order: Vec<usize> = (0..site.pages.len()).filter(|&i| site.pages[i].fallback_from.is_none()).collect();
+    order.sort_by(|&a, &b| site.pages[a].url.cmp(&site.pages[b].url));
+    for i in order {
+        let p = &site.pages[i];
+        s.push_str("  <url>\n    <loc>");
+        s.push_str(&crate::markdown::escape(&p.permalink));
+        s.push_str("</loc>\n");
+        if let Some(d) = p.fm.updated.or(p.fm.date) {
+            s.push_str(&format!("    <lastmod>{d}</lastmod>\n"));
+        }
+        let translations: Vec<usize> = site.translations(i).collect();
+        if translations.len() > 1 {
+            for &t in &translations {
+                let tp = &site.pages[t];
+                s.push_str(&format!(
+                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+                    crate::markdown::escape(&tp.lang),
+                    crate::markdown::escape(&tp.permalink)
+                ));
+            }
+            if let Some(&d) = translations.iter().find(|&&t| &site.pages[t].lang == default) {
+                s.push_str(&format!(
+                    "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n",
+                    crate::markdown::escape(&site.pages[d].permalink)
+                ));
+            }
+        }
+        s.push_str("  </url>\n");
+    }
+    s.push_str("</urlset>\n");
+    s
+}
+
+/// The theme's static files, replaced file by file by the site's `static/`.
+fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
+    let mut out: Vec<OutputFile> = BUILTIN_STATIC
+        .iter()
+        .map(|(name, bytes)| OutputFile::bytes(*name, bytes.to_vec()))
+        .collect();
+    let dir = site.root.join("static");
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                Error::one(Diagnostic::new("static", format!("cannot read: {e}")))
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+            let Some(rel) = crate::content::discover::path_to_slash(rel) else {
+                return Err(Error::one(Diagnostic::new(entry.path(), "file name is not valid UTF-8")));
+            };
+            if rel.split('/').any(crate::content::discover::is_ignored_name) {
+                continue;
+            }
+            out.push(OutputFile {
+                path: rel,
+                contents: Contents::Copy(entry.path().to_path_buf()),
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,81 @@
+//! The built-in theme (compiled into the binary) and the site's overrides.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tera::Tera;
+
+use crate::error::{Diagnostic, Error, Result};
+
+/// Built-in templates: (name, text). A site's `templates/<name>` replaces one.
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("root.html", include_str!("../../templates/root.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("section.html", include_str!("../../templates/section.html")),
+    ("page.html", include_str!("../../templates/page.html")),
+    ("404.html", include_str!("../../templates/404.html")),
+    ("partials/macros.html", include_str!("../../templates/partials/macros.html")),
+];
+
+/// Built-in static files: (output path, bytes). A site's `static/<path>` replaces one.
+pub const BUILTIN_STATIC: &[(&str, &[u8])] = &[
+    ("waypost.css", include_bytes!("../../static/waypost.css")),
+    ("waypost.js", include_bytes!("../../static/waypost.js")),
+];
+
+/// Loads the built-in templates and the site's `templates/` over them.
+pub fn load_templates(root: &Path) -> Result<Tera> {
+    let mut sources: BTreeMap<String, String> = BUILTIN_TEMPLATES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    let dir = root.join("templates");
+    let mut errors = Vec::new();
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(Diagnostic::new("templates", format!("cannot read: {e}")));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+            let Some(name) = crate::content::discover::path_to_slash(rel) else { continue };
+            if name.split('/').any(crate::content::discover::is_ignored_name) {
+                continue;
+            }
+            let display = Path::new("templates").join(rel);
+            match crate::content::read_text(entry.path(), &display) {
+                Ok(text) => {
+                    sources.insert(name, text);
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Site(errors));
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|e| {
+            let d = super::template_error("", &e, None);
+            // Tera names the template in its message; point at it when we can.
+            let name = sources
+                .keys()
+                .find(|n| d.message.contains(&format!("'{n}'")))
+                .cloned()
+                .unwrap_or_default();
+            Error::one(Diagnostic {
+                path: Path::new("templates").join(name),
+                ..d
+            })
+        })?;
+    Ok(tera)
+}

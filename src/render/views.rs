@@ -1,0 +1,415 @@
+//! Borrowed views of the site for templates.
+//!
+//! Takes the [`Site`] and today's date; gives Tera contexts for pages, the language
+//! chooser and the 404 pages. Views borrow from the site; what is the same for every page
+//! of a language (navigation, language list) is built once.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tera::Context;
+
+use super::dates::format_date;
+use crate::content::{Date, FacetValue};
+use crate::markdown::TocEntry;
+use crate::site::Site;
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    base_url: &'a str,
+    base_path: &'a str,
+    default_language: &'a str,
+    languages: Vec<LangView<'a>>,
+    extra: &'a serde_json::Value,
+    search: bool,
+    review_after_days: u32,
+}
+
+#[derive(Serialize, Clone)]
+struct LangView<'a> {
+    code: &'a str,
+    name: &'a str,
+    dir: &'static str,
+    url: String,
+    permalink: String,
+}
+
+#[derive(Serialize, Clone)]
+struct Link<'a> {
+    title: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct NavItem<'a> {
+    title: &'a str,
+    url: &'a str,
+    is_section: bool,
+}
+
+#[derive(Serialize)]
+struct DateView {
+    iso: String,
+    display: String,
+}
+
+#[derive(Serialize)]
+struct FacetValueView<'a> {
+    value: &'a str,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct FacetView<'a> {
+    name: &'a str,
+    label: &'a str,
+    values: Vec<FacetValueView<'a>>,
+}
+
+#[derive(Serialize)]
+struct ChildView<'a> {
+    title: &'a str,
+    url: &'a str,
+    description: &'a str,
+    is_section: bool,
+    fallback: bool,
+    facets: Vec<FacetView<'a>>,
+    reviewed: Option<DateView>,
+}
+
+#[derive(Serialize)]
+struct SwitchItem<'a> {
+    code: &'a str,
+    name: &'a str,
+    dir: &'static str,
+    url: String,
+    current: bool,
+    /// The page is shown there in another language (not translated yet).
+    fallback: bool,
+    /// The page does not exist there at all (fallback off): the link goes to its home.
+    missing: bool,
+}
+
+#[derive(Serialize)]
+struct Alternate<'a> {
+    hreflang: &'a str,
+    href: &'a str,
+}
+
+#[derive(Serialize)]
+struct FallbackView<'a> {
+    code: &'a str,
+    name: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    description: &'a str,
+    url: &'a str,
+    permalink: &'a str,
+    kind: &'static str,
+    is_home: bool,
+    lang: &'a str,
+    content_lang: &'a str,
+    content_dir: &'static str,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    show_toc: bool,
+    summary: &'a str,
+    words: usize,
+    reading_minutes: usize,
+    date: Option<DateView>,
+    updated: Option<DateView>,
+    reviewed: Option<DateView>,
+    review_overdue: bool,
+    tags: &'a [String],
+    facets: Vec<FacetView<'a>>,
+    extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
+    breadcrumbs: Vec<Link<'a>>,
+    prev: Option<Link<'a>>,
+    next: Option<Link<'a>>,
+    pages: Vec<ChildView<'a>>,
+    subsections: Vec<ChildView<'a>>,
+    facet_columns: Vec<(&'a str, &'a str)>,
+    fallback_from: Option<FallbackView<'a>>,
+    source: Option<String>,
+}
+
+/// What every context of a build shares.
+pub struct Shared<'a> {
+    site: &'a Site,
+    today: NaiveDate,
+    site_view: SiteView<'a>,
+    langs: HashMap<&'a str, LangView<'a>>,
+    nav: HashMap<&'a str, Vec<NavItem<'a>>>,
+}
+
+impl<'a> Shared<'a> {
+    /// Builds the per-language parts once.
+    pub fn new(site: &'a Site, today: NaiveDate) -> Self {
+        let cfg = &site.config;
+        let lang_views: Vec<LangView<'a>> = cfg
+            .languages
+            .iter()
+            .map(|l| {
+                let home = site.home(&l.code).map(|h| &site.pages[h]);
+                LangView {
+                    code: &l.code,
+                    name: &l.name,
+                    dir: l.direction().as_str(),
+                    url: home.map_or_else(|| format!("{}/{}/", cfg.base_path, l.code), |h| h.url.clone()),
+                    permalink: home.map_or_else(|| format!("{}/{}/", cfg.base_url, l.code), |h| h.permalink.clone()),
+                }
+            })
+            .collect();
+        let langs = lang_views.iter().map(|l| (l.code, l.clone())).collect();
+        let mut nav = HashMap::new();
+        for (code, home) in &site.homes {
+            let h = &site.pages[*home];
+            let items: Vec<NavItem<'a>> = h
+                .subsections
+                .iter()
+                .chain(h.pages.iter())
+                .map(|&i| NavItem {
+                    title: &site.pages[i].title,
+                    url: &site.pages[i].url,
+                    is_section: site.pages[i].is_section(),
+                })
+                .collect();
+            nav.insert(code.as_str(), items);
+        }
+        Shared {
+            site,
+            today,
+            site_view: SiteView {
+                title: &cfg.title,
+                description: cfg.description.as_deref(),
+                base_url: &cfg.base_url,
+                base_path: &cfg.base_path,
+                default_language: &cfg.default_language().code,
+                languages: lang_views,
+                extra: &cfg.extra,
+                search: cfg.search.enabled,
+                review_after_days: cfg.review_after_days,
+            },
+            langs,
+            nav,
+        }
+    }
+
+    fn base(&self, lang: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("site", &self.site_view);
+        if let Some(l) = self.langs.get(lang) {
+            ctx.insert("lang", l);
+        }
+        ctx.insert("t", self.site.i18n.strings(lang));
+        ctx.insert("nav", self.nav.get(lang).map(|v| v.as_slice()).unwrap_or(&[]));
+        ctx
+    }
+
+    fn date(&self, d: Option<Date>, lang: &str) -> Option<DateView> {
+        d.map(|d| DateView {
+            iso: d.to_string(),
+            display: format_date(d.0, lang),
+        })
+    }
+
+    fn facets(&self, facets: &'a std::collections::BTreeMap<String, FacetValue>, lang: &str) -> Vec<FacetView<'a>> {
+        let site: &'a Site = self.site;
+        let t: &'a serde_json::Value = site.i18n.strings(lang);
+        // A token without a translation is shown as written.
+        let look = |group: &str, key: &'a str| -> &'a str {
+            t.get(group).and_then(|g| g.get(key)).and_then(|v| v.as_str()).unwrap_or(key)
+        };
+        facets
+            .iter()
+            .map(|(name, v)| FacetView {
+                name,
+                label: look("facet_names", name),
+                values: v
+                    .0
+                    .iter()
+                    .map(|x| FacetValueView {
+                        value: x,
+                        label: look("facet_values", x),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The context of page `i`.
+    pub fn page_context(&self, i: usize) -> Context {
+        let site = self.site;
+        let p = &site.pages[i];
+        let mut ctx = self.base(&p.lang);
+        let link = |j: usize| Link {
+            title: &site.pages[j].title,
+            url: &site.pages[j].url,
+        };
+        let child = |j: usize| {
+            let c = &site.pages[j];
+            ChildView {
+                title: &c.title,
+                url: &c.url,
+                description: &c.description,
+                is_section: c.is_section(),
+                fallback: c.fallback_from.is_some(),
+                facets: self.facets(&c.fm.facets, &p.lang),
+                reviewed: self.date(c.fm.reviewed, &p.lang),
+            }
+        };
+        let mut facet_columns: Vec<(&str, &str)> = Vec::new();
+        for &j in &p.pages {
+            for f in self.facets(&site.pages[j].fm.facets, &p.lang) {
+                if !facet_columns.iter().any(|(n, _)| *n == f.name) {
+                    facet_columns.push((f.name, f.label));
+                }
+            }
+        }
+        let review_overdue = p.fm.reviewed.is_some_and(|r| {
+            (self.today - r.0).num_days() > i64::from(site.config.review_after_days)
+        });
+        let fallback_from = p.fallback_from.as_deref().map(|code| {
+            let src = site.in_language(i, code).unwrap_or(i);
+            FallbackView {
+                code: site.config.language(code).map_or(code, |l| l.code.as_str()),
+                name: site.config.language(code).map_or(code, |l| l.name.as_str()),
+                url: &site.pages[src].url,
+            }
+        });
+        let content_dir = site
+            .config
+            .language(&p.content_lang)
+            .map_or("ltr", |l| l.direction().as_str());
+        let view = PageView {
+            title: &p.title,
+            description: &p.description,
+            url: &p.url,
+            permalink: &p.permalink,
+            kind: if p.is_section() { "section" } else { "page" },
+            is_home: p.is_section() && p.parent.is_none(),
+            lang: &p.lang,
+            content_lang: &p.content_lang,
+            content_dir,
+            content: &p.rendered.html,
+            toc: &p.rendered.toc,
+            show_toc: p.fm.toc.unwrap_or(true) && p.rendered.toc.len() > 1,
+            summary: &p.rendered.summary,
+            words: p.rendered.words,
+            reading_minutes: p.rendered.words.div_ceil(200).max(1),
+            date: self.date(p.fm.date, &p.lang),
+            updated: self.date(p.fm.updated, &p.lang),
+            reviewed: self.date(p.fm.reviewed, &p.lang),
+            review_overdue,
+            tags: &p.fm.tags,
+            facets: self.facets(&p.fm.facets, &p.lang),
+            extra: &p.fm.extra,
+            breadcrumbs: site.ancestors(i).into_iter().map(link).collect(),
+            prev: p.prev.map(link),
+            next: p.next.map(link),
+            pages: p.pages.iter().map(|&j| child(j)).collect(),
+            subsections: p.subsections.iter().map(|&j| child(j)).collect(),
+            facet_columns,
+            fallback_from,
+            source: p.source.as_ref().map(|s| s.display().to_string()),
+        };
+        ctx.insert("page", &view);
+
+        // Language switcher: the same page in every language.
+        let switcher: Vec<SwitchItem> = site
+            .config
+            .languages
+            .iter()
+            .map(|l| {
+                let (url, fallback, missing) = match site.in_language(i, &l.code) {
+                    Some(j) => (site.pages[j].url.clone(), site.pages[j].fallback_from.is_some(), false),
+                    None => (self.langs[l.code.as_str()].url.clone(), false, true),
+                };
+                SwitchItem {
+                    code: &l.code,
+                    name: &l.name,
+                    dir: l.direction().as_str(),
+                    url,
+                    current: l.code == p.lang,
+                    fallback,
+                    missing,
+                }
+            })
+            .collect();
+        ctx.insert("switcher", &switcher);
+
+        // hreflang alternates: translations only, never fallback copies.
+        let mut alternates = Vec::new();
+        let canonical;
+        if p.fallback_from.is_none() {
+            let translations: Vec<usize> = site.translations(i).collect();
+            if translations.len() > 1 {
+                for &t in &translations {
+                    alternates.push(Alternate {
+                        hreflang: &site.pages[t].lang,
+                        href: &site.pages[t].permalink,
+                    });
+                }
+                let default = &site.config.default_language().code;
+                if let Some(&d) = translations.iter().find(|&&t| &site.pages[t].lang == default) {
+                    alternates.push(Alternate {
+                        hreflang: "x-default",
+                        href: &site.pages[d].permalink,
+                    });
+                }
+            }
+            canonical = p.permalink.as_str();
+        } else {
+            let src = p
+                .fallback_from
+                .as_deref()
+                .and_then(|c| site.in_language(i, c))
+                .unwrap_or(i);
+            canonical = site.pages[src].permalink.as_str();
+        }
+        ctx.insert("alternates", &alternates);
+        ctx.insert("canonical", canonical);
+        ctx
+    }
+
+    /// The context of the language chooser at `/`.
+    pub fn root_context(&self) -> Context {
+        let default = &self.site.config.default_language().code;
+        let mut ctx = self.base(default);
+        ctx.insert("languages", &self.site_view.languages);
+        ctx.insert("canonical", &format!("{}/", self.site.config.base_url));
+        ctx.insert("alternates", &Vec::<Alternate>::new());
+        ctx.insert("switcher", &Vec::<SwitchItem>::new());
+        ctx
+    }
+
+    /// The context of `lang`'s 404 page.
+    pub fn not_found_context(&self, lang: &str) -> Context {
+        let mut ctx = self.base(lang);
+        let switcher: Vec<SwitchItem> = self
+            .site
+            .config
+            .languages
+            .iter()
+            .map(|l| SwitchItem {
+                code: &l.code,
+                name: &l.name,
+                dir: l.direction().as_str(),
+                url: self.langs[l.code.as_str()].url.clone(),
+                current: l.code == lang,
+                fallback: false,
+                missing: false,
+            })
+            .collect();
+        ctx.insert("switcher", &switcher);
+        ctx.insert("alternates", &Vec::<Alternate>::new());
+        ctx
+    }
+}

@@ -1,0 +1,552 @@
+//! Loading: site.yaml, content, fallbacks, URLs, Markdown, link checks.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
+use crate::config::{find_key_line, Config};
+use crate::content::{self, front_matter, FrontMatter, Kind, SourceFile};
+use crate::error::{Diagnostic, Error, Result};
+use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput};
+use crate::output::check_relative_path;
+
+/// One source file read and split.
+struct Loaded {
+    file: SourceFile,
+    fm: FrontMatter,
+    yaml: String,
+    body: String,
+    body_line: usize,
+}
+
+/// A page or section before rendering.
+struct Entry {
+    lang: String,
+    content_lang: String,
+    kind: Kind,
+    rel: String,
+    src: Option<usize>,
+    fallback_from: Option<String>,
+    key: String,
+}
+
+/// Loads the site at `root`.
+pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
+    let config = load_config(root, opts)?;
+    let i18n = I18n::load(root, &config).map_err(Error::Site)?;
+    let discovered = content::discover(root, &config).map_err(Error::Site)?;
+    let mut errors: Vec<Diagnostic> = Vec::new();
+
+    // Read and split every file in parallel.
+    let results: Vec<Result<Loaded, Diagnostic>> = discovered
+        .sources
+        .into_par_iter()
+        .map(|file| {
+            let text = content::read_text(&file.path, &file.display)?;
+            let split = front_matter::split(&text, &file.display)?;
+            Ok(Loaded {
+                fm: split.front_matter,
+                yaml: split.yaml.to_string(),
+                body: split.body.to_string(),
+                body_line: split.body_line,
+                file,
+            })
+        })
+        .collect();
+    let mut loaded = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(l) if l.fm.draft && !opts.drafts => {}
+            Ok(l) => loaded.push(l),
+            Err(d) => errors.push(d),
+        }
+    }
+
+    let lang_order: HashMap<&str, usize> = config
+        .languages
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.code.as_str(), i))
+        .collect();
+
+    // Entries for the files, grouped by translation key.
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut groups: BTreeMap<String, BTreeMap<usize, usize>> = BTreeMap::new();
+    for (i, l) in loaded.iter().enumerate() {
+        let key = l.fm.translation_key.clone().unwrap_or_else(|| l.file.rel.clone());
+        let lang_i = lang_order[l.file.lang.as_str()];
+        let members = groups.entry(key.clone()).or_default();
+        if let Some(&other) = members.get(&lang_i) {
+            let other_file = &loaded[entries[other].src.unwrap_or(0)].file;
+            errors.push(
+                Diagnostic::new(
+                    &l.file.display,
+                    format!(
+                        "translation key `{key}` is also used by {} in the same language",
+                        other_file.display.display()
+                    ),
+                )
+                .at_line(find_key_line(&l.yaml, "translation_key").map_or(1, |n| n + 1))
+                .hint("each page of a language needs its own translation_key"),
+            );
+            continue;
+        }
+        members.insert(lang_i, entries.len());
+        entries.push(Entry {
+            lang: l.file.lang.clone(),
+            content_lang: l.file.lang.clone(),
+            kind: l.file.kind,
+            rel: l.file.rel.clone(),
+            src: Some(i),
+            fallback_from: None,
+            key,
+        });
+    }
+
+    // Fallbacks: a page missing in a language is published there with the source's text.
+    if config.fallback {
+        for (key, members) in groups.iter_mut() {
+            let Some((&src_lang_i, &src_entry)) = members.iter().next() else { continue };
+            let _ = src_lang_i;
+            for (li, lang) in config.languages.iter().enumerate() {
+                if members.contains_key(&li) {
+                    continue;
+                }
+                let src = &entries[src_entry];
+                let e = Entry {
+                    lang: lang.code.clone(),
+                    content_lang: src.content_lang.clone(),
+                    kind: src.kind,
+                    rel: src.rel.clone(),
+                    src: src.src,
+                    fallback_from: Some(src.content_lang.clone()),
+                    key: key.clone(),
+                };
+                members.insert(li, entries.len());
+                entries.push(e);
+            }
+        }
+    }
+
+    // Folders without `_index.md` (and every language's home) are sections too.
+    let mut has_section: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut dirs: BTreeSet<(usize, String)> = BTreeSet::new();
+    for e in &entries {
+        let dir = dir_of(&e.rel).to_string();
+        if e.kind == Kind::Section {
+            has_section.insert((e.lang.clone(), dir.clone()));
+        }
+        let li = lang_order[e.lang.as_str()];
+        let mut d = dir.as_str();
+        loop {
+            dirs.insert((li, d.to_string()));
+            match d.rfind('/') {
+                Some(i) => d = &d[..i],
+                None if !d.is_empty() => d = "",
+                None => break,
+            }
+        }
+    }
+    for (li, _) in config.languages.iter().enumerate() {
+        dirs.insert((li, String::new()));
+    }
+    for (li, dir) in dirs {
+        let lang = config.languages[li].code.clone();
+        if has_section.contains(&(lang.clone(), dir.clone())) {
+            continue;
+        }
+        let rel = if dir.is_empty() { "_index.md".to_string() } else { format!("{dir}/_index.md") };
+        let members = groups.entry(rel.clone()).or_default();
+        members.insert(li, entries.len());
+        entries.push(Entry {
+            content_lang: lang.clone(),
+            lang,
+            kind: Kind::Section,
+            rel: rel.clone(),
+            src: None,
+            fallback_from: None,
+            key: rel,
+        });
+    }
+
+    // URLs and output paths.
+    let mut urls: Vec<(String, String, String, String)> = Vec::with_capacity(entries.len());
+    for e in &entries {
+        let fm = e.src.map(|s| &loaded[s].fm);
+        let mut segments: Vec<String> = dir_of(&e.rel)
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        if e.kind == Kind::Page {
+            let stem = file_name(&e.rel).trim_end_matches(".md").to_string();
+            let seg = match fm.and_then(|f| f.slug.as_ref()) {
+                Some(slug) => match check_slug(slug) {
+                    Ok(()) => slug.clone(),
+                    Err(msg) => {
+                        if e.fallback_from.is_none() {
+                            let l = &loaded[e.src.unwrap_or(0)];
+                            errors.push(
+                                Diagnostic::new(&l.file.display, format!("slug `{slug}` {msg}"))
+                                    .at_line(find_key_line(&l.yaml, "slug").map_or(1, |n| n + 1))
+                                    .hint("a slug is one URL segment: letters, digits and dashes"),
+                            );
+                        }
+                        stem
+                    }
+                },
+                None => stem,
+            };
+            segments.push(seg);
+        }
+        let mut path = e.lang.clone();
+        let mut url = format!("{}/{}/", config.base_path, crate::markdown::links::encode_segment(&e.lang));
+        for s in &segments {
+            path.push('/');
+            path.push_str(s);
+            url.push_str(&crate::markdown::links::encode_segment(s));
+            url.push('/');
+        }
+        let output = format!("{path}/index.html");
+        let permalink = format!("{}{}", origin(&config.base_url), url);
+        urls.push((path, url, permalink, output));
+    }
+    let mut by_output: HashMap<&str, usize> = HashMap::new();
+    for (i, (_, _, _, output)) in urls.iter().enumerate() {
+        if let Some(&other) = by_output.get(output.as_str()) {
+            let (a, b) = (entry_display(&entries[other], &loaded), entry_display(&entries[i], &loaded));
+            errors.push(
+                Diagnostic::new(&b, format!("has the same URL /{} as {a}", urls[i].0))
+                    .hint("rename one of them or give one a different `slug`"),
+            );
+        } else {
+            by_output.insert(output, i);
+        }
+    }
+
+    // Link resolvers per language.
+    let mut page_urls: HashMap<&str, HashMap<&str, &str>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        page_urls.entry(e.lang.as_str()).or_default().insert(e.rel.as_str(), urls[i].1.as_str());
+    }
+    let mut asset_urls: HashMap<&str, HashMap<&str, String>> = HashMap::new();
+    let mut assets = Vec::new();
+    for a in &discovered.assets {
+        let url = format!(
+            "{}/{}/{}",
+            config.base_path,
+            crate::markdown::links::encode_segment(&a.lang),
+            crate::markdown::links::encode_path(&a.rel)
+        );
+        asset_urls.entry(a.lang.as_str()).or_default().insert(a.rel.as_str(), url);
+        let output = format!("{}/{}", a.lang, a.rel);
+        if by_output.contains_key(output.as_str()) {
+            errors.push(Diagnostic::new(
+                format!("content/{output}"),
+                "has the same output path as a page",
+            ));
+        }
+        assets.push(AssetFile { path: a.path.clone(), output });
+    }
+
+    let alert_labels: HashMap<&str, AlertLabels> = config
+        .languages
+        .iter()
+        .map(|l| {
+            let g = |k: &str| i18n.get(&l.code, k).to_string();
+            (
+                l.code.as_str(),
+                AlertLabels {
+                    labels: [g("alerts.note"), g("alerts.tip"), g("alerts.important"), g("alerts.warning"), g("alerts.caution")],
+                },
+            )
+        })
+        .collect();
+    let default_lang = config.default_language().code.clone();
+    let empty_pages = HashMap::new();
+    let empty_assets = HashMap::new();
+
+    // Render every entry in parallel.
+    let rendered: Vec<markdown::Rendered> = entries
+        .par_iter()
+        .map(|e| {
+            let Some(s) = e.src else { return markdown::Rendered::default() };
+            let l = &loaded[s];
+            let resolver = Resolver {
+                pages: page_urls.get(e.lang.as_str()).unwrap_or(&empty_pages),
+                assets: asset_urls.get(e.lang.as_str()).unwrap_or(&empty_assets),
+                content_assets: asset_urls.get(e.content_lang.as_str()).unwrap_or(&empty_assets),
+                default_assets: asset_urls.get(default_lang.as_str()).unwrap_or(&empty_assets),
+            };
+            markdown::render(&RenderInput {
+                body: &l.body,
+                body_line: l.body_line,
+                dir: dir_of(&e.rel),
+                title_from_heading: l.fm.title.is_none(),
+                unsafe_html: config.markdown.unsafe_html,
+                alerts: &alert_labels[e.content_lang.as_str()],
+                resolver: &resolver,
+            })
+        })
+        .collect();
+
+    // Problems found while rendering (reported once, for the file itself).
+    for (e, r) in entries.iter().zip(&rendered) {
+        if e.fallback_from.is_some() {
+            continue;
+        }
+        if let Some(s) = e.src {
+            for p in &r.problems {
+                let mut d = Diagnostic::new(&loaded[s].file.display, p.message.clone()).at_line(p.line);
+                if let Some(h) = &p.hint {
+                    d = d.hint(h.clone());
+                }
+                errors.push(d);
+            }
+        }
+    }
+
+    // Anchors: checked once every page's headings are known.
+    let index_of: HashMap<(&str, &str), usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ((e.lang.as_str(), e.rel.as_str()), i))
+        .collect();
+    for (i, (e, r)) in entries.iter().zip(&rendered).enumerate() {
+        if e.fallback_from.is_some() {
+            continue;
+        }
+        let Some(s) = e.src else { continue };
+        for link in &r.anchor_links {
+            let target = match &link.page {
+                None => Some(i),
+                Some(rel) => index_of.get(&(e.lang.as_str(), rel.as_str())).copied(),
+            };
+            let Some(t) = target else { continue };
+            if !rendered[t].has_id(&link.anchor) {
+                let where_ = match &link.page {
+                    None => "on this page".to_string(),
+                    Some(rel) => format!("in `{rel}`"),
+                };
+                let ids: Vec<&str> = rendered[t].headings.iter().map(|h| h.id.as_str()).collect();
+                let hint = match closest(&link.anchor, &ids) {
+                    Some(c) => format!("did you mean `#{c}`?"),
+                    None => "link to one of the page's headings, or give the heading an explicit `{#id}`".into(),
+                };
+                errors.push(
+                    Diagnostic::new(&loaded[s].file.display, format!("link to a missing heading `#{}` {where_}", link.anchor))
+                        .at_line(link.line)
+                        .hint(hint),
+                );
+            }
+        }
+        // Unknown template names are checked by the render stage, which knows the set.
+    }
+
+    if !errors.is_empty() {
+        errors.sort();
+        errors.dedup();
+        return Err(Error::Site(errors));
+    }
+
+    // Assemble pages.
+    let mut pages: Vec<Page> = Vec::with_capacity(entries.len());
+    for ((e, r), (path, url, permalink, output)) in entries.into_iter().zip(rendered).zip(urls) {
+        let (fm, source, body_line, body_hash) = match e.src {
+            Some(s) => {
+                let l = &loaded[s];
+                (l.fm.clone(), Some(l.file.display.clone()), l.body_line, body_hash(&l.body))
+            }
+            None => (FrontMatter::default(), None, 1, String::new()),
+        };
+        let title = fm
+            .title
+            .clone()
+            .or_else(|| r.title.clone())
+            .unwrap_or_else(|| name_title(&e.rel, e.kind, &config, &e.lang));
+        let description = fm.description.clone().unwrap_or_else(|| truncate(&r.summary, 200));
+        pages.push(Page {
+            lang: e.lang,
+            content_lang: e.content_lang,
+            kind: e.kind,
+            rel: e.rel,
+            source,
+            fm,
+            title,
+            description,
+            path,
+            url,
+            permalink,
+            output,
+            rendered: r,
+            body_line,
+            body_hash,
+            parent: None,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+            prev: None,
+            next: None,
+            group: 0,
+            fallback_from: e.fallback_from,
+        });
+        let _ = e.key;
+    }
+
+    // Translation groups, members in configured language order.
+    let mut group_list = Vec::new();
+    for (key, members) in groups {
+        let gi = group_list.len();
+        let mut g = Group { key, members: Vec::new() };
+        for (li, pi) in members {
+            pages[pi].group = gi;
+            g.members.push((config.languages[li].code.clone(), pi));
+        }
+        group_list.push(g);
+    }
+
+    let homes = tree::link(&mut pages, &config);
+    Ok(Site {
+        root: root.to_path_buf(),
+        config,
+        i18n,
+        pages,
+        groups: group_list,
+        assets,
+        homes,
+    })
+}
+
+/// Reads site.yaml and applies `--base-url`.
+pub fn load_config(root: &Path, opts: &BuildOptions) -> Result<Config> {
+    let path = root.join("site.yaml");
+    if !path.is_file() {
+        return Err(Error::one(
+            Diagnostic::new(&path, "no site.yaml here").hint(
+                "run waypost in a site's folder, pass `--root DIR`, or create a site with `waypost init DIR`",
+            ),
+        ));
+    }
+    let text = content::read_text(&path, Path::new("site.yaml")).map_err(Error::one)?;
+    let mut config = Config::parse(&text, Path::new("site.yaml")).map_err(Error::one)?;
+    if let Some(url) = &opts.base_url {
+        config
+            .set_base_url(url)
+            .map_err(|m| Error::one(Diagnostic::new("--base-url", m)))?;
+    }
+    Ok(config)
+}
+
+struct Resolver<'a> {
+    pages: &'a HashMap<&'a str, &'a str>,
+    assets: &'a HashMap<&'a str, String>,
+    content_assets: &'a HashMap<&'a str, String>,
+    default_assets: &'a HashMap<&'a str, String>,
+}
+
+impl LinkResolver for Resolver<'_> {
+    fn page(&self, rel: &str) -> Option<String> {
+        self.pages.get(rel).map(|u| u.to_string())
+    }
+    fn asset(&self, rel: &str) -> Option<String> {
+        self.assets
+            .get(rel)
+            .or_else(|| self.content_assets.get(rel))
+            .or_else(|| self.default_assets.get(rel))
+            .cloned()
+    }
+}
+
+fn dir_of(rel: &str) -> &str {
+    match rel.rfind('/') {
+        Some(i) => &rel[..i],
+        None => "",
+    }
+}
+
+fn file_name(rel: &str) -> &str {
+    match rel.rfind('/') {
+        Some(i) => &rel[i + 1..],
+        None => rel,
+    }
+}
+
+fn origin(base_url: &str) -> &str {
+    // `https://host/sub` → `https://host`: URLs already carry the base path.
+    let after = base_url.find("://").map_or(0, |i| i + 3);
+    match base_url[after..].find('/') {
+        Some(i) => &base_url[..after + i],
+        None => base_url,
+    }
+}
+
+fn entry_display(e: &Entry, loaded: &[Loaded]) -> String {
+    match e.src {
+        Some(s) if e.fallback_from.is_none() => loaded[s].file.display.display().to_string(),
+        Some(s) => format!("the fallback copy of {} in `{}`", loaded[s].file.display.display(), e.lang),
+        None => format!("the folder content/{}/{}", e.lang, dir_of(&e.rel)),
+    }
+}
+
+/// A slug is one safe URL segment.
+fn check_slug(slug: &str) -> Result<(), String> {
+    if slug.is_empty() {
+        return Err("is empty".into());
+    }
+    if slug.contains('/') || slug.contains('\\') {
+        return Err("contains a slash".into());
+    }
+    check_relative_path(slug)
+}
+
+/// Title from a file or folder name: `number-transfer` → `Number transfer`.
+fn name_title(rel: &str, kind: Kind, config: &Config, lang: &str) -> String {
+    let name = match kind {
+        Kind::Section => file_name(dir_of(rel)),
+        Kind::Page => file_name(rel).trim_end_matches(".md"),
+    };
+    if name.is_empty() {
+        return config.title.clone();
+    }
+    let _ = lang;
+    let spaced = name.replace(['-', '_'], " ");
+    let mut c = spaced.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => spaced,
+    }
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    if s.chars().count() <= max_chars {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max_chars).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > max_chars / 2 => cut[..i].to_string(),
+        _ => cut,
+    };
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':', ' ']))
+}
+
+fn closest<'a>(want: &str, ids: &[&'a str]) -> Option<&'a str> {
+    ids.iter()
+        .map(|id| (strsim::jaro_winkler(want, id), *id))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id)
+}
+
+/// Short, stable hash of a Markdown body: line endings and trailing whitespace do not
+/// count. FNV-1a 64, hex (16 characters): for telling versions apart, not for security.
+pub fn body_hash(body: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for line in body.trim().lines() {
+        for b in line.trim_end().bytes().chain(std::iter::once(b'\n')) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}
