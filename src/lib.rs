@@ -17,6 +17,7 @@ pub mod init;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod site;
 
 use std::path::Path;
@@ -64,8 +65,12 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
     let site = site::load(root, opts)?;
     log::debug!("loaded {} pages in {:.3} s", site.pages.len(), t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let files = render::render_site(&site)?;
+    let mut files = render::render_site(&site)?;
     log::debug!("rendered {} files in {:.3} s", files.len(), t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let index = search::index(&site)?;
+    log::debug!("indexed for search in {:.3} s ({} files)", t.elapsed().as_secs_f64(), index.len());
+    files.extend(index);
     Ok((site, files))
 }
 

@@ -20,8 +20,15 @@ fn main() -> ExitCode {
     env_logger::Builder::new()
         .filter_level(level)
         .filter_module("tera", log::LevelFilter::Warn)
-        .format_timestamp(None)
-        .format_target(false)
+        .format(|buf, record| {
+            use std::io::Write;
+            match record.level() {
+                log::Level::Info => writeln!(buf, "{}", record.args()),
+                log::Level::Warn => writeln!(buf, "warning: {}", record.args()),
+                log::Level::Error => writeln!(buf, "error: {}", record.args()),
+                l => writeln!(buf, "{}: {}", l.as_str().to_lowercase(), record.args()),
+            }
+        })
         .target(env_logger::Target::Stderr)
         .init();
     match run(cli) {

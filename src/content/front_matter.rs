@@ -119,6 +119,8 @@ pub struct FrontMatter {
     /// Facets: name → value or list (`channel: online`).
     #[serde(default)]
     pub facets: BTreeMap<String, FacetValue>,
+    /// `false` leaves the page out of the search index.
+    pub search: Option<bool>,
     /// Free map for templates.
     #[serde(default)]
     pub extra: BTreeMap<String, serde_yaml::Value>,
@@ -141,6 +143,7 @@ pub const FRONT_MATTER_KEYS: &[&str] = &[
     "toc",
     "translation_key",
     "facets",
+    "search",
     "extra",
 ];
 

@@ -63,6 +63,8 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    // Tera's default also escapes `/`, which makes every URL unreadable in the source.
+    tera.set_escape_fn(escape_for_tera);
     tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| {
             let d = super::template_error("", &e, None);
@@ -78,4 +80,8 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
             })
         })?;
     Ok(tera)
+}
+
+fn escape_for_tera(s: &str) -> String {
+    crate::markdown::escape(s)
 }
