@@ -53,3 +53,91 @@
     });
   }
 })();
+
+// Search: Pagefind's own UI (translated into the page's language by Pagefind), in the
+// header and on /<lang>/search/. Keyboard: "/" focuses the box, arrows move through the
+// results, Enter opens one, Escape clears and closes.
+(function () {
+  "use strict";
+  if (typeof window.PagefindUI !== "function") return;
+
+  var mount = function (host, opts) {
+    var bundle = host.getAttribute("data-bundle");
+    host.innerHTML = "";
+    var ui = new window.PagefindUI(Object.assign({
+      element: host,
+      bundlePath: bundle,
+      showSubResults: true,
+      showImages: false,
+      resetStyles: false,
+      debounceTimeoutMs: 150
+    }, opts || {}));
+    return ui;
+  };
+
+  var resultLinks = function (host) {
+    return Array.prototype.slice.call(host.querySelectorAll("a.pagefind-ui__result-link"));
+  };
+
+  var wireKeys = function (host, ui, closes) {
+    host.addEventListener("keydown", function (ev) {
+      var input = host.querySelector("input.pagefind-ui__search-input");
+      var links = resultLinks(host);
+      var i = links.indexOf(document.activeElement);
+      if (ev.key === "ArrowDown" && links.length) {
+        ev.preventDefault();
+        links[i < 0 ? 0 : Math.min(i + 1, links.length - 1)].focus();
+      } else if (ev.key === "ArrowUp" && i >= 0) {
+        ev.preventDefault();
+        if (i === 0 && input) input.focus(); else links[i - 1].focus();
+      } else if (ev.key === "Escape") {
+        ev.preventDefault();
+        if (input) { input.value = ""; }
+        ui.triggerSearch("");
+        if (closes) { host.classList.remove("is-open"); if (input) input.blur(); }
+        else if (input) input.focus();
+      }
+    });
+  };
+
+  var header = document.querySelector("[data-search]");
+  if (header) {
+    var ui = mount(header);
+    header.classList.add("is-ready");
+    wireKeys(header, ui, true);
+    header.addEventListener("input", function () {
+      var input = header.querySelector("input.pagefind-ui__search-input");
+      header.classList.toggle("is-open", !!(input && input.value.trim()));
+    });
+    document.addEventListener("click", function (ev) {
+      if (!header.contains(ev.target)) header.classList.remove("is-open");
+    });
+    header.addEventListener("focusin", function () {
+      var input = header.querySelector("input.pagefind-ui__search-input");
+      if (input && input.value.trim()) header.classList.add("is-open");
+    });
+  }
+
+  var page = document.querySelector("[data-search-page]");
+  if (page) {
+    var pageUi = mount(page, { autofocus: true });
+    wireKeys(page, pageUi, false);
+    var q = new URLSearchParams(window.location.search).get("q");
+    if (q) pageUi.triggerSearch(q);
+    page.addEventListener("input", function (ev) {
+      if (!ev.target.matches("input.pagefind-ui__search-input")) return;
+      var url = new URL(window.location.href);
+      if (ev.target.value) url.searchParams.set("q", ev.target.value); else url.searchParams.delete("q");
+      window.history.replaceState(null, "", url.toString());
+    });
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var t = ev.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var host = page || header;
+    var input = host && host.querySelector("input.pagefind-ui__search-input");
+    if (input) { ev.preventDefault(); input.focus(); }
+  });
+})();

@@ -66,7 +66,7 @@ pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
     files.push(OutputFile::bytes("index.html", root));
     for (n, lang) in site.config.languages.iter().enumerate() {
         let html = tera
-            .render("404.html", &ctx.not_found_context(&lang.code))
+            .render("404.html", &ctx.language_context(&lang.code, ""))
             .map_err(|e| Error::one(template_error("404.html", &e, None)))?;
         if n == 0 {
             files.push(OutputFile::bytes("404.html", html.clone()));
@@ -74,6 +74,20 @@ pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
         files.push(OutputFile::bytes(format!("{}/404.html", lang.code), html));
     }
 
+    if site.config.search.enabled {
+        let taken: std::collections::HashSet<&str> = site.pages.iter().map(|p| p.output.as_str()).collect();
+        for lang in &site.config.languages {
+            let path = format!("{}/search/index.html", lang.code);
+            // A page of the site's own at that URL wins.
+            if taken.contains(path.as_str()) {
+                continue;
+            }
+            let html = tera
+                .render("search.html", &ctx.language_context(&lang.code, "search/"))
+                .map_err(|e| Error::one(template_error("search.html", &e, None)))?;
+            files.push(OutputFile::bytes(path, html));
+        }
+    }
     files.extend(aliases(site)?);
     files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
     files.push(OutputFile::bytes(

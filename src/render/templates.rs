@@ -15,6 +15,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("section.html", include_str!("../../templates/section.html")),
     ("page.html", include_str!("../../templates/page.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("search.html", include_str!("../../templates/search.html")),
     ("partials/macros.html", include_str!("../../templates/partials/macros.html")),
 ];
 
@@ -22,6 +23,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 pub const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     ("waypost.css", include_bytes!("../../static/waypost.css")),
     ("waypost.js", include_bytes!("../../static/waypost.js")),
+    ("favicon.svg", include_bytes!("../../static/favicon.svg")),
 ];
 
 /// Loads the built-in templates and the site's `templates/` over them.

@@ -390,8 +390,9 @@ impl<'a> Shared<'a> {
         ctx
     }
 
-    /// The context of `lang`'s 404 page.
-    pub fn not_found_context(&self, lang: &str) -> Context {
+    /// The context of a page that exists once per language and is not made from content
+    /// (404, search): the switcher links to `suffix` under each language's home.
+    pub fn language_context(&self, lang: &str, suffix: &str) -> Context {
         let mut ctx = self.base(lang);
         let switcher: Vec<SwitchItem> = self
             .site
@@ -402,7 +403,7 @@ impl<'a> Shared<'a> {
                 code: &l.code,
                 name: &l.name,
                 dir: l.direction().as_str(),
-                url: self.langs[l.code.as_str()].url.clone(),
+                url: format!("{}{suffix}", self.langs[l.code.as_str()].url),
                 current: l.code == lang,
                 fallback: false,
                 missing: false,

@@ -1,0 +1,1 @@
+#[path = "integration/browser.rs"] mod browser;

@@ -1,0 +1,540 @@
+//! Build features, on the fixture sites `tests/fixtures/features` (Markdown, URLs,
+//! sections, navigation, aliases, drafts, `--base-url`) and `tests/fixtures/overrides`
+//! (a site's own template and UI strings).
+
+use crate::common::*;
+
+fn features() -> Built {
+    build_fixture("features")
+}
+
+// ---- front matter and titles ------------------------------------------------------
+
+#[test]
+fn page_without_front_matter_builds_and_takes_its_title_from_the_first_heading() {
+    let b = features();
+    let page = b.read("en/no-front-matter/index.html");
+    let what = "en/no-front-matter/index.html";
+    assert_contains(
+        &page,
+        "<title>Title From Heading · Feature fixture</title>",
+        what,
+    );
+    assert_contains(&page, "<h1>Title From Heading</h1>", what);
+    assert_eq!(
+        page.matches("<h1").count(),
+        1,
+        "the heading is rendered once:\n{page}"
+    );
+    let body = content_of(&page);
+    assert_not_contains(body, "Title From Heading", "the page body");
+    assert_contains(
+        body,
+        "<p>First paragraph, used as the description.</p>",
+        "the page body",
+    );
+}
+
+#[test]
+fn first_paragraph_is_the_description_when_front_matter_has_none() {
+    let b = features();
+    assert_contains(
+        &b.read("en/no-front-matter/index.html"),
+        "<meta name=\"description\" content=\"First paragraph, used as the description.\">",
+        "en/no-front-matter/index.html",
+    );
+}
+
+// ---- headings -----------------------------------------------------------------------
+
+#[test]
+fn heading_ids_are_readable_unique_and_keep_chinese_characters() {
+    let b = features();
+    let body = b.read("en/headings/index.html");
+    let body = content_of(&body);
+    let ids: Vec<&str> = attr_values(body, "id");
+    assert_eq!(
+        ids,
+        [
+            "准备材料",
+            "steps",
+            "steps-1",
+            "steps-2",
+            "my-id",
+            "back-to-top"
+        ],
+        "heading ids in order:\n{body}"
+    );
+}
+
+#[test]
+fn explicit_heading_id_is_kept() {
+    let b = features();
+    let page = b.read("en/headings/index.html");
+    assert_contains(
+        &page,
+        "<h2 id=\"my-id\">Custom anchor ",
+        "en/headings/index.html",
+    );
+    assert_not_contains(&page, "{#my-id}", "en/headings/index.html");
+}
+
+#[test]
+fn every_heading_has_a_self_link() {
+    let b = features();
+    let page = b.read("en/headings/index.html");
+    let body = content_of(&page);
+    for id in [
+        "准备材料",
+        "steps",
+        "steps-1",
+        "steps-2",
+        "my-id",
+        "back-to-top",
+    ] {
+        let heading = between(body, &format!(" id=\"{id}\">"), "</h");
+        assert_contains(
+            heading,
+            &format!("<a class=\"heading-anchor\" href=\"#{id}\""),
+            &format!("heading #{id}"),
+        );
+    }
+}
+
+#[test]
+fn table_of_contents_lists_the_headings_nested_by_level() {
+    let b = features();
+    let page = b.read("en/headings/index.html");
+    let toc = between(&page, "<nav class=\"toc\"", "</nav>");
+    assert_contains(toc, "On this page", "the table of contents");
+    assert_contains(
+        toc,
+        "<li><a href=\"#steps\">Steps</a><ol><li><a href=\"#steps-1\">Steps</a></li></ol></li>",
+        "the table of contents",
+    );
+    for id in ["准备材料", "steps-2", "my-id", "back-to-top"] {
+        assert_contains(toc, &format!("href=\"#{id}\""), "the table of contents");
+    }
+}
+
+// ---- extended Markdown -------------------------------------------------------------
+
+#[test]
+fn alerts_render_as_callouts_with_english_labels() {
+    let b = features();
+    let page = b.read("en/alerts/index.html");
+    for (class, label) in [
+        ("note", "Note"),
+        ("tip", "Tip"),
+        ("important", "Important"),
+        ("warning", "Warning"),
+        ("caution", "Caution"),
+    ] {
+        assert_contains(
+            &page,
+            &format!("<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{label}</p>"),
+            "en/alerts/index.html",
+        );
+    }
+    assert_not_contains(&page, "[!NOTE]", "en/alerts/index.html");
+    assert_not_contains(&page, "<blockquote", "en/alerts/index.html");
+}
+
+#[test]
+fn alerts_in_a_chinese_page_use_the_chinese_labels_of_i18n_zh() {
+    let b = features();
+    let page = b.read("zh/alerts/index.html");
+    // The labels of the built-in i18n/zh.yaml (`alerts:`).
+    for (class, label) in [
+        ("note", "说明"),
+        ("tip", "提示"),
+        ("important", "重要"),
+        ("warning", "警告"),
+        ("caution", "注意"),
+    ] {
+        assert_contains(
+            &page,
+            &format!("<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{label}</p>"),
+            "zh/alerts/index.html",
+        );
+    }
+    assert_contains(
+        &page,
+        "<html lang=\"zh\" dir=\"ltr\">",
+        "zh/alerts/index.html",
+    );
+}
+
+#[test]
+fn tables_render_with_alignment() {
+    let b = features();
+    let body = b.read("en/extended/index.html");
+    assert_contains(
+        &body,
+        "<table><thead><tr><th style=\"text-align: left\">Path</th><th style=\"text-align: right\">Time</th></tr></thead>",
+        "en/extended/index.html",
+    );
+    assert_contains(
+        &body,
+        "<td style=\"text-align: right\">10 min</td>",
+        "en/extended/index.html",
+    );
+}
+
+#[test]
+fn footnotes_link_to_their_definition() {
+    let b = features();
+    let body = b.read("en/extended/index.html");
+    assert_contains(
+        &body,
+        "A claim with a footnote.<sup class=\"footnote-ref\"><a href=\"#fn-source\">1</a></sup>",
+        "en/extended/index.html",
+    );
+    assert_contains(&body, "id=\"fn-source\"", "en/extended/index.html");
+    assert_contains(&body, "The footnote text.", "en/extended/index.html");
+}
+
+#[test]
+fn strikethrough_renders_as_del() {
+    let b = features();
+    assert_contains(
+        &b.read("en/extended/index.html"),
+        "This is <del>wrong</del> right.",
+        "en/extended/index.html",
+    );
+}
+
+#[test]
+fn task_lists_render_as_disabled_checkboxes() {
+    let b = features();
+    let body = b.read("en/extended/index.html");
+    assert_contains(
+        &body,
+        "<input disabled=\"\" type=\"checkbox\" checked=\"\"/>",
+        "en/extended/index.html",
+    );
+    assert_contains(
+        &body,
+        "<input disabled=\"\" type=\"checkbox\"/>",
+        "en/extended/index.html",
+    );
+    assert_not_contains(&body, "[x]", "en/extended/index.html");
+}
+
+#[test]
+fn smart_punctuation_curls_quotes_and_joins_dashes_and_ellipses() {
+    let b = features();
+    assert_contains(
+        &b.read("en/extended/index.html"),
+        "<p>“Smart quotes” – and an ellipsis…</p>",
+        "en/extended/index.html",
+    );
+}
+
+// ---- links and files ---------------------------------------------------------------
+
+#[test]
+fn relative_md_links_with_anchors_become_urls() {
+    let b = features();
+    let page = b.read("en/guides/alpha/index.html");
+    let body = content_of(&page);
+    assert_contains(
+        body,
+        "<a href=\"/en/guides/beta/#steps\">the beta steps</a>",
+        "alpha",
+    );
+    assert_contains(body, "<a href=\"/en/\">home</a>", "alpha");
+    assert_contains(body, "<a href=\"/en/guides/\">the section</a>", "alpha");
+    assert_contains(
+        body,
+        "<a href=\"/en/special-names/c%2B%2B/\">a special name</a>",
+        "alpha",
+    );
+    assert_not_contains(body, ".md", "alpha");
+}
+
+#[test]
+fn image_next_to_a_page_is_copied_and_its_url_rewritten() {
+    let b = features();
+    b.assert_file("en/guides/diagram.svg");
+    assert_eq!(
+        std::fs::read(b.path("en/guides/diagram.svg")).unwrap(),
+        std::fs::read(fixture("features/content/en/guides/diagram.svg")).unwrap()
+    );
+    assert_contains(
+        &b.read("en/guides/alpha/index.html"),
+        "<img src=\"/en/guides/diagram.svg\" alt=\"A diagram\" />",
+        "en/guides/alpha/index.html",
+    );
+}
+
+#[test]
+fn folder_without_index_is_a_section_titled_from_its_name() {
+    let b = features();
+    let page = b.read("en/special-names/index.html");
+    assert_contains(
+        &page,
+        "<h1>Special names</h1>",
+        "en/special-names/index.html",
+    );
+    assert_contains(
+        &page,
+        "<title>Special names · Feature fixture</title>",
+        "en/special-names/index.html",
+    );
+    for title in ["Bang", "C plus plus", "Percent", "With space", "中文页面"] {
+        assert_contains(
+            &page,
+            &format!("/\">{title}</a>"),
+            "en/special-names/index.html",
+        );
+    }
+}
+
+#[test]
+fn special_file_names_get_output_folders_of_the_same_name() {
+    let b = features();
+    for name in ["c++", "!", "%", "with space", "中文"] {
+        b.assert_file(&format!("en/special-names/{name}/index.html"));
+    }
+}
+
+#[test]
+fn links_to_special_file_names_are_percent_encoded() {
+    let b = features();
+    let links = b.read("en/links/index.html");
+    let section = b.read("en/special-names/index.html");
+    for (title, href) in [
+        ("c++", "/en/special-names/c%2B%2B/"),
+        ("bang", "/en/special-names/!/"),
+        ("percent", "/en/special-names/%25/"),
+        ("space", "/en/special-names/with%20space/"),
+        ("chinese", "/en/special-names/%E4%B8%AD%E6%96%87/"),
+    ] {
+        assert_contains(
+            &links,
+            &format!("<a href=\"{href}\">{title}</a>"),
+            "en/links/index.html",
+        );
+        assert_contains(
+            &section,
+            &format!("<a href=\"{href}\">"),
+            "en/special-names/index.html",
+        );
+    }
+    // A Chinese heading anchor on another page.
+    let href = attr_values(content_of(&links), "href")
+        .into_iter()
+        .find(|h| h.starts_with("/en/headings/"))
+        .expect("the link to the Chinese heading");
+    assert!(
+        href == "/en/headings/#准备材料"
+            || href == "/en/headings/#%E5%87%86%E5%A4%87%E6%9D%90%E6%96%99",
+        "{href}"
+    );
+}
+
+// ---- sections and navigation -------------------------------------------------------
+
+#[test]
+fn section_lists_its_pages_by_weight_then_title() {
+    let b = features();
+    let page = b.read("en/guides/index.html");
+    let list = between(&page, "<ul class=\"cards\">", "</ul>");
+    let order: Vec<usize> = ["Beta", "Alpha", "Delta", "Gamma"]
+        .iter()
+        .map(|t| position(list, &format!(">{t}</a>")))
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "order Beta, Alpha, Delta, Gamma:\n{list}"
+    );
+}
+
+#[test]
+fn prev_and_next_follow_the_section_order() {
+    let b = features();
+    let alpha = b.read("en/guides/alpha/index.html");
+    assert_contains(
+        &alpha,
+        "<a class=\"prev\" rel=\"prev\" href=\"/en/guides/beta/\">",
+        "alpha",
+    );
+    assert_contains(
+        &alpha,
+        "<a class=\"next\" rel=\"next\" href=\"/en/guides/delta/\">",
+        "alpha",
+    );
+    let beta = b.read("en/guides/beta/index.html");
+    assert_not_contains(&beta, "rel=\"prev\"", "beta (the first page)");
+    assert_contains(
+        &beta,
+        "<a class=\"next\" rel=\"next\" href=\"/en/guides/alpha/\">",
+        "beta",
+    );
+    let gamma = b.read("en/guides/gamma/index.html");
+    assert_contains(
+        &gamma,
+        "<a class=\"prev\" rel=\"prev\" href=\"/en/guides/delta/\">",
+        "gamma",
+    );
+    assert_not_contains(&gamma, "rel=\"next\"", "gamma (the last page)");
+}
+
+#[test]
+fn breadcrumbs_lead_from_the_home_to_the_page() {
+    let b = features();
+    let page = b.read("en/guides/alpha/index.html");
+    let crumbs = between(&page, "<nav class=\"breadcrumbs\"", "</nav>");
+    assert_contains(
+        crumbs,
+        "<ol><li><a href=\"/en/\">Feature fixture</a></li><li><a href=\"/en/guides/\">Guides</a></li><li aria-current=\"page\">Alpha</li></ol>",
+        "the breadcrumbs of alpha",
+    );
+}
+
+#[test]
+fn aliases_become_redirect_pages() {
+    let b = features();
+    let redirect = b.read("en/old-alpha/index.html");
+    assert_contains(
+        &redirect,
+        "<meta http-equiv=\"refresh\" content=\"0; url=/en/guides/alpha/\">",
+        "the alias",
+    );
+    assert_contains(
+        &redirect,
+        "<link rel=\"canonical\" href=\"https://fixture.example.com/en/guides/alpha/\">",
+        "the alias",
+    );
+    assert_contains(&redirect, "<a href=\"/en/guides/alpha/\">", "the alias");
+}
+
+// ---- drafts ------------------------------------------------------------------------
+
+#[test]
+fn draft_pages_are_left_out_by_default() {
+    let b = features();
+    b.assert_no_file("en/guides/draft-page/index.html");
+    b.assert_no_file("zh/guides/draft-page/index.html");
+    assert_not_contains(
+        &b.read("en/guides/index.html"),
+        "Draft page",
+        "en/guides/index.html",
+    );
+    assert_not_contains(&b.read("sitemap.xml"), "draft-page", "sitemap.xml");
+}
+
+#[test]
+fn draft_pages_are_built_with_the_drafts_flag() {
+    let b = build_with(&fixture("features"), &["--drafts"]);
+    b.run.assert_success();
+    b.assert_file("en/guides/draft-page/index.html");
+    assert_contains(
+        &b.read("en/guides/index.html"),
+        ">Draft page</a>",
+        "en/guides/index.html",
+    );
+}
+
+// ---- --base-url --------------------------------------------------------------------
+
+#[test]
+fn base_url_flag_puts_every_link_under_its_path_and_in_canonical_urls() {
+    let b = build_with(
+        &fixture("features"),
+        &["--base-url", "https://example.org/sub/"],
+    );
+    b.run.assert_success();
+    for (file, html) in html_files(&b.out()) {
+        if file.contains("pagefind") {
+            continue;
+        }
+        for attr in ["href", "src", "action"] {
+            for v in attr_values(&html, attr) {
+                if v.starts_with('/') {
+                    assert!(
+                        v.starts_with("/sub/"),
+                        "{file}: {attr}=\"{v}\" is not under /sub/"
+                    );
+                }
+            }
+        }
+        if let Some(refresh) = html.find("url=/") {
+            assert!(
+                html[refresh..].starts_with("url=/sub/"),
+                "{file}: redirect not under /sub/"
+            );
+        }
+    }
+    let alpha = b.read("en/guides/alpha/index.html");
+    assert_contains(
+        &alpha,
+        "<link rel=\"canonical\" href=\"https://example.org/sub/en/guides/alpha/\">",
+        "en/guides/alpha/index.html",
+    );
+    assert_contains(
+        &alpha,
+        "href=\"/sub/en/guides/beta/#steps\"",
+        "en/guides/alpha/index.html",
+    );
+    assert_contains(
+        &alpha,
+        "src=\"/sub/en/guides/diagram.svg\"",
+        "en/guides/alpha/index.html",
+    );
+    let sitemap = b.read("sitemap.xml");
+    assert_contains(
+        &sitemap,
+        "<loc>https://example.org/sub/en/guides/alpha/</loc>",
+        "sitemap.xml",
+    );
+    assert_not_contains(&sitemap, "fixture.example.com", "sitemap.xml");
+    assert_contains(
+        &b.read("robots.txt"),
+        "Sitemap: https://example.org/sub/sitemap.xml",
+        "robots.txt",
+    );
+}
+
+// ---- a site's own templates and strings --------------------------------------------
+
+#[test]
+fn site_page_template_replaces_the_builtin_one_and_other_templates_stay_builtin() {
+    let b = build_fixture("overrides");
+    let page = b.read("en/topics/first/index.html");
+    assert_contains(
+        &page,
+        "<p class=\"site-page-template\">Custom page template: First topic</p>",
+        "the page",
+    );
+    assert_not_contains(&page, "<article class=\"page\"", "the page");
+    let section = b.read("en/topics/index.html");
+    assert_contains(
+        &section,
+        "<article class=\"section\" data-kind=\"section\">",
+        "the section",
+    );
+    assert_not_contains(&section, "site-page-template", "the section");
+}
+
+#[test]
+fn site_i18n_file_overrides_one_key_and_keeps_the_builtin_others() {
+    let b = build_fixture("overrides");
+    let section = b.read("en/topics/index.html");
+    assert_contains(
+        &section,
+        "Fixture footer from the site i18n/en.yaml",
+        "the section",
+    );
+    assert_contains(
+        &section,
+        ">Skip to content</a>",
+        "the section (a key the site does not override)",
+    );
+    assert_contains(
+        &b.read("en/topics/first/index.html"),
+        "<footer>Fixture footer from the site i18n/en.yaml</footer>",
+        "the page",
+    );
+}

@@ -1,0 +1,143 @@
+//! The command line: where `--root` may go, where the output goes, `init`, `--version`,
+//! `-q`.
+
+use crate::common::*;
+
+#[test]
+fn root_flag_works_before_and_after_the_subcommand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("overrides");
+    let before = run(waypost()
+        .arg("--root")
+        .arg(&site)
+        .arg("build")
+        .arg("--output")
+        .arg(tmp.path().join("before")));
+    before.assert_success();
+    let after = run(waypost()
+        .arg("build")
+        .arg("--root")
+        .arg(&site)
+        .arg("--output")
+        .arg(tmp.path().join("after")));
+    after.assert_success();
+    let a = list_files(&tmp.path().join("before"));
+    assert!(
+        a.contains_key("en/topics/first/index.html"),
+        "{:?}",
+        a.keys()
+    );
+    assert_same_tree(&a, &list_files(&tmp.path().join("after")));
+}
+
+#[test]
+fn relative_output_is_taken_from_the_current_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("somewhere");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let r = run(waypost()
+        .current_dir(&cwd)
+        .arg("--root")
+        .arg(fixture("overrides"))
+        .args(["build", "--output", "out/site"]));
+    r.assert_success();
+    assert!(
+        cwd.join("out/site/en/topics/first/index.html").is_file(),
+        "expected the site in <cwd>/out/site; found {:?}",
+        list_files(tmp.path()).keys().collect::<Vec<_>>()
+    );
+    assert!(
+        !fixture("overrides").join("out").exists(),
+        "nothing is written into the site"
+    );
+}
+
+#[test]
+fn output_defaults_to_public_inside_the_root() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let r = run(waypost().arg("--root").arg(&site).arg("build"));
+    r.assert_success();
+    assert!(site.join("public/en/topics/first/index.html").is_file());
+    assert!(site.join("public/index.html").is_file());
+}
+
+#[test]
+fn init_writes_a_starter_site_that_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("starter");
+    let init = run(waypost().arg("init").arg(&dir));
+    init.assert_success();
+    assert!(dir.join("site.yaml").is_file(), "init writes site.yaml");
+    let mut langs: Vec<String> = std::fs::read_dir(dir.join("content"))
+        .expect("init writes content/")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    langs.sort();
+    assert_eq!(langs.len(), 2, "two languages: {langs:?}");
+    let files = list_files(&dir.join("content").join(&langs[0]));
+    assert!(
+        files.keys().any(|k| k.ends_with("/_index.md")),
+        "one section: {:?}",
+        files.keys()
+    );
+    assert!(
+        files
+            .keys()
+            .any(|k| k.ends_with(".md") && !k.ends_with("_index.md")),
+        "one page: {:?}",
+        files.keys()
+    );
+
+    let out = tmp.path().join("public");
+    let build = run(waypost()
+        .arg("--root")
+        .arg(&dir)
+        .arg("build")
+        .arg("--output")
+        .arg(&out));
+    build.assert_success();
+    build.stderr_has("pages in 2 languages");
+    for l in &langs {
+        assert!(out.join(l).join("index.html").is_file(), "{l}/index.html");
+    }
+}
+
+#[test]
+fn init_refuses_a_folder_that_is_not_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("keep.txt"), "mine").unwrap();
+    let r = run(waypost().arg("init").arg(tmp.path()));
+    r.assert_failure();
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!tmp.path().join("site.yaml").exists());
+}
+
+#[test]
+fn version_flag_prints_the_version() {
+    let r = waypost_run(["--version"]);
+    r.assert_success();
+    assert_eq!(
+        r.stdout.trim(),
+        format!("waypost {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn quiet_flag_leaves_only_errors_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run(waypost()
+        .arg("-q")
+        .arg("--root")
+        .arg(fixture("overrides"))
+        .arg("build")
+        .arg("--output")
+        .arg(tmp.path().join("public")));
+    r.assert_success();
+    assert_eq!(r.stderr, "", "nothing but errors with -q");
+}

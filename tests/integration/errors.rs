@@ -1,0 +1,172 @@
+//! Bad input: every case is a fixture under `tests/fixtures/errors/<case>/` (the not-UTF-8
+//! file is written at test time into a temporary copy). Each build must fail with a
+//! non-zero exit code, name the file relative to the site root, the line where there is
+//! one and what to do, write nothing, and never panic.
+
+use crate::common::*;
+
+fn fails(case: &str) -> Run {
+    build_fails(&fixture(&format!("errors/{case}")))
+}
+
+/// The `help:` line printed under the diagnostic that starts with `head`.
+#[track_caller]
+fn hint_after<'a>(stderr: &'a str, head: &str) -> &'a str {
+    let i = position(stderr, head);
+    let rest = &stderr[i..];
+    let next = rest.lines().nth(1).unwrap_or("");
+    assert!(
+        next.trim_start().starts_with("help: "),
+        "`{head}` should be followed by a `help:` line saying what to do:\n{stderr}"
+    );
+    next.trim_start().trim_start_matches("help: ")
+}
+
+#[test]
+fn invalid_front_matter_yaml_names_the_file_and_the_line_counted_from_the_top() {
+    let r = fails("invalid-yaml");
+    // `description: one: two` is on line 4 of the .md file (line 3 of the YAML).
+    r.stderr_has("error: content/en/bad.md:4:")
+        .stderr_has("mapping values are not allowed");
+}
+
+#[test]
+fn invalid_front_matter_yaml_says_what_to_do() {
+    let r = fails("invalid-yaml");
+    hint_after(&r.stderr, "content/en/bad.md:4:");
+}
+
+#[test]
+fn unknown_front_matter_key_names_the_key_line_and_suggestion() {
+    let r = fails("unknown-key");
+    r.stderr_has("error: content/en/page.md:4:1: unknown front-matter key `titel`");
+    assert_eq!(
+        hint_after(&r.stderr, "content/en/page.md:4:1:"),
+        "did you mean `title`?"
+    );
+}
+
+#[test]
+fn front_matter_never_closed_is_reported_at_its_opening_line() {
+    let r = fails("unclosed-front-matter");
+    r.stderr_has("error: content/en/open.md:1: front matter opened on line 1 is never closed");
+    assert_contains(
+        hint_after(&r.stderr, "content/en/open.md:1:"),
+        "`---`",
+        "the hint",
+    );
+}
+
+#[test]
+fn content_folder_that_is_not_a_configured_language_is_named() {
+    let r = fails("unknown-language");
+    r.stderr_has("error: content/fr: folder `fr` is not a configured language");
+    let hint = hint_after(&r.stderr, "content/fr:");
+    assert_contains(hint, "en", "the hint (lists the configured languages)");
+    assert_contains(hint, "site.yaml", "the hint");
+}
+
+#[test]
+fn two_pages_with_the_same_url_name_both_files() {
+    let r = fails("duplicate-url");
+    r.stderr_has("content/en/a/_index.md")
+        .stderr_has("content/en/a.md")
+        .stderr_has("same URL");
+    hint_after(&r.stderr, "same URL");
+}
+
+#[test]
+fn link_to_a_missing_page_names_the_file_and_line() {
+    let r = fails("missing-page-link");
+    r.stderr_has("error: content/en/page.md:7: link to a missing page `guides/nowhere.md`");
+    hint_after(&r.stderr, "content/en/page.md:7:");
+    // The good link on line 5 is not reported.
+    r.stderr_lacks("page.md:5");
+}
+
+#[test]
+fn link_to_a_missing_heading_suggests_the_closest_one() {
+    let r = fails("missing-heading-link");
+    r.stderr_has("error: content/en/page.md:5: link to a missing heading `#step-tow`");
+    assert_eq!(
+        hint_after(&r.stderr, "content/en/page.md:5:"),
+        "did you mean `#step-two`?"
+    );
+}
+
+#[test]
+fn link_to_a_missing_heading_with_nothing_close_gets_no_suggestion() {
+    let r = fails("missing-heading-link");
+    r.stderr_has("error: content/en/page.md:7: link to a missing heading `#zzz-qqq`");
+    let hint = hint_after(&r.stderr, "content/en/page.md:7:");
+    assert_not_contains(hint, "did you mean", "the hint");
+}
+
+#[test]
+fn template_error_shows_the_underlying_tera_cause() {
+    let r = fails("template-error");
+    r.stderr_has("templates/page.html")
+        // Tera's own cause, not only "Failed to render".
+        .stderr_has("no_such_variable")
+        .stderr_has("not found in context")
+        // And the page being rendered.
+        .stderr_has("content/en/page.md");
+}
+
+#[test]
+fn file_that_is_not_utf8_is_named_with_its_line() {
+    let tmp = copy_site(&fixture("errors/not-utf8"));
+    let site = tmp.path().join("site");
+    // Latin-1 `é` (0xE9) on line 2.
+    std::fs::write(
+        site.join("content/en/latin1.md"),
+        b"---\ntitle: Caf\xe9\n---\n\nBody.\n",
+    )
+    .unwrap();
+    let r = build_fails(&site);
+    r.stderr_has("error: content/en/latin1.md:2: not valid UTF-8");
+    assert_contains(
+        hint_after(&r.stderr, "content/en/latin1.md:2:"),
+        "UTF-8",
+        "the hint",
+    );
+}
+
+#[test]
+fn unknown_template_name_is_named_with_its_line_and_the_known_templates() {
+    let r = fails("unknown-template");
+    r.stderr_has("error: content/en/page.md:3: unknown template `guide.html`");
+    let hint = hint_after(&r.stderr, "content/en/page.md:3:");
+    assert_contains(hint, "page.html", "the hint (lists the templates)");
+}
+
+#[test]
+fn unknown_key_in_site_yaml_names_the_key_line_and_suggestion() {
+    let r = fails("unknown-site-key");
+    r.stderr_has("error: site.yaml:8:")
+        .stderr_has("unknown key `review_after_day`");
+    assert_eq!(
+        hint_after(&r.stderr, "site.yaml:8:"),
+        "did you mean `review_after_days`?"
+    );
+}
+
+#[test]
+fn missing_site_yaml_says_how_to_make_one() {
+    let r = fails("no-site-yaml");
+    r.stderr_has("site.yaml").stderr_has("no site.yaml");
+    assert_contains(
+        hint_after(&r.stderr, "no site.yaml"),
+        "waypost init",
+        "the hint",
+    );
+}
+
+#[test]
+fn all_content_errors_of_a_build_are_reported_together() {
+    let r = fails("many-errors");
+    r.stderr_has("error: content/en/one.md:3:1: unknown front-matter key `tittle`")
+        .stderr_has("error: content/en/two.md:5: link to a missing page `missing.md`")
+        .stderr_has("error: content/en/three.md:2:")
+        .stderr_has("3 errors");
+}

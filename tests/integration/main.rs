@@ -1,0 +1,12 @@
+//! Integration tests: run the real `waypost` binary on fixture sites (`tests/fixtures/`)
+//! and on the example site at the repository root, and check its output files and its
+//! error messages. One module per feature.
+
+mod common;
+
+mod build;
+mod cli;
+mod errors;
+mod example;
+mod markdown_snapshots;
+mod output;
