@@ -245,7 +245,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                     push_inline(e, r, input, &line_of, &mut out, &mut html_events, &mut link_stack, &mut has_raw_html, &mut footnotes);
                 }
                 html_events.push(Event::Html(CowStr::from(format!(
-                    " <a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{lvl}>\n",
+                    " <a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\" data-pagefind-ignore>#</a></h{lvl}>\n",
                     escape(&hid)
                 ))));
                 out.plain.push_str(text.trim());
@@ -635,7 +635,7 @@ pub fn escape(s: &str) -> String {
 /// markup waypost itself produces.
 pub fn sanitize(html: &str) -> String {
     let mut b = ammonia::Builder::default();
-    b.add_generic_attributes(["id", "class", "aria-hidden", "aria-label", "role", "tabindex", "dir", "lang"])
+    b.add_generic_attributes(["id", "class", "aria-hidden", "aria-label", "role", "tabindex", "dir", "lang", "data-pagefind-ignore"])
         .add_tags(["input", "details", "summary", "figure", "figcaption", "mark", "kbd", "abbr"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
         .add_tag_attributes("td", ["style"])

@@ -97,13 +97,8 @@ pub fn document(site: &Site, i: usize) -> String {
             ));
         }
     }
-    if !p.description.is_empty() {
-        doc.push_str(&format!(
-            "<span data-pagefind-meta=\"description:{}\" hidden></span>",
-            escape(&p.description)
-        ));
-    }
-    doc.push_str(&p.rendered.html);
+    // Table cells are separate words: keep them apart in the excerpt.
+    doc.push_str(&p.rendered.html.replace("</td>", " </td>").replace("</th>", " </th>"));
     doc.push_str("</main></body></html>");
     doc
 }

@@ -538,3 +538,132 @@ fn site_i18n_file_overrides_one_key_and_keeps_the_builtin_others() {
         "the page",
     );
 }
+
+#[test]
+fn site_static_files_are_copied_and_replace_the_builtin_ones() {
+    let b = build_fixture("overrides");
+    assert_eq!(
+        std::fs::read(b.path("waypost.css")).unwrap(),
+        std::fs::read(fixture("overrides/static/waypost.css")).unwrap(),
+        "the site's static/waypost.css replaces the built-in one"
+    );
+    assert_eq!(
+        b.read("files/readme.txt"),
+        "A file from the site static folder.\n"
+    );
+    b.assert_file("waypost.js");
+}
+
+// ---- more of the site model --------------------------------------------------------
+
+#[test]
+fn translation_key_links_translations_whose_paths_differ() {
+    let b = features();
+    let beta = b.read("en/guides/beta/index.html");
+    assert_contains(
+        &beta,
+        "<link rel=\"alternate\" hreflang=\"zh\" href=\"https://fixture.example.com/zh/beta-translated/\">",
+        "en/guides/beta/index.html",
+    );
+    // Translated, so no fallback copy at the English path.
+    b.assert_no_file("zh/guides/beta/index.html");
+    assert_contains(
+        &b.read("zh/beta-translated/index.html"),
+        "<link rel=\"alternate\" hreflang=\"en\" href=\"https://fixture.example.com/en/guides/beta/\">",
+        "zh/beta-translated/index.html",
+    );
+}
+
+#[test]
+fn slug_replaces_the_last_url_segment() {
+    let b = features();
+    b.assert_file("en/custom-slug/index.html");
+    b.assert_no_file("en/slugged/index.html");
+    assert_contains(
+        &b.read("en/custom-slug/index.html"),
+        "<link rel=\"canonical\" href=\"https://fixture.example.com/en/custom-slug/\">",
+        "en/custom-slug/index.html",
+    );
+}
+
+#[test]
+fn titles_and_descriptions_are_html_escaped() {
+    let b = features();
+    let page = b.read("en/escaping/index.html");
+    let what = "en/escaping/index.html";
+    assert_contains(
+        &page,
+        "<h1>Fish &amp; &lt;Chips&gt; &quot;quoted&quot;</h1>",
+        what,
+    );
+    assert_contains(
+        &page,
+        "<meta name=\"description\" content=\"Tags &lt;b&gt;stay&lt;/b&gt; text &amp; so do ampersands.\">",
+        what,
+    );
+    assert_not_contains(&page, "<Chips>", what);
+    assert_not_contains(&page, "<b>stay", what);
+}
+
+#[test]
+fn every_page_has_the_navigation_of_its_language() {
+    let b = features();
+    for page in [
+        "en/index.html",
+        "en/guides/alpha/index.html",
+        "en/special-names/c++/index.html",
+    ] {
+        let html = b.read(page);
+        let nav = between(&html, "<nav class=\"site-nav\"", "</nav>");
+        assert_contains(nav, "<a href=\"/en/guides/\"", page);
+        assert_contains(nav, "<a href=\"/en/special-names/\"", page);
+    }
+    let zh = b.read("zh/index.html");
+    let nav = between(&zh, "<nav class=\"site-nav\"", "</nav>");
+    assert_contains(nav, "<a href=\"/zh/guides/\"", "zh/index.html");
+    assert_not_contains(nav, "/en/", "zh/index.html");
+}
+
+#[test]
+fn sitemap_urls_of_special_file_names_are_percent_encoded() {
+    let b = features();
+    let sitemap = b.read("sitemap.xml");
+    for enc in ["c%2B%2B", "!", "%25", "with%20space", "%E4%B8%AD%E6%96%87"] {
+        assert_contains(
+            &sitemap,
+            &format!("<loc>https://fixture.example.com/en/special-names/{enc}/</loc>"),
+            "sitemap.xml",
+        );
+    }
+    assert_not_contains(&sitemap, "with space", "sitemap.xml");
+}
+
+#[test]
+fn hidden_and_editor_temporary_files_are_skipped() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let broken = "---\nthis is: [not valid\n";
+    for name in [
+        ".hidden.md",
+        "notes.md~",
+        "#notes.md#",
+        ".#notes.md",
+        "notes.md.swp",
+    ] {
+        std::fs::write(site.join("content/en/topics").join(name), broken).unwrap();
+    }
+    std::fs::create_dir_all(site.join("content/en/.drafts")).unwrap();
+    std::fs::write(site.join("content/en/.drafts/secret.md"), broken).unwrap();
+    let b = build_ok(&site);
+    let files = list_files(&b.out());
+    for f in files.keys() {
+        assert!(
+            !f.contains("hidden")
+                && !f.contains("notes")
+                && !f.contains("drafts")
+                && !f.contains("secret"),
+            "{f} should not be published"
+        );
+    }
+    b.assert_file("en/topics/first/index.html");
+}

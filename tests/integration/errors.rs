@@ -170,3 +170,15 @@ fn all_content_errors_of_a_build_are_reported_together() {
         .stderr_has("error: content/en/three.md:2:")
         .stderr_has("3 errors");
 }
+
+#[test]
+fn broken_link_in_a_page_published_as_fallback_is_reported_once() {
+    let r = fails("fallback-broken-link");
+    r.stderr_has("error: content/en/guide.md:5: link to a missing page `missing.md`");
+    assert_eq!(
+        r.stderr.matches("missing.md").count(),
+        2,
+        "one error (its message names `missing.md` twice), not one per language:\n{}",
+        r.stderr
+    );
+}

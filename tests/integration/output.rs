@@ -91,3 +91,19 @@ fn rebuild_removes_the_output_of_a_deleted_page() {
         "the deleted page's output is gone after the rebuild"
     );
 }
+
+#[test]
+fn output_folder_that_holds_the_sources_is_refused() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let before = list_files(&site);
+    let r = run(waypost()
+        .arg("--root")
+        .arg(&site)
+        .arg("build")
+        .arg("--output")
+        .arg(&site));
+    r.assert_failure();
+    r.stderr_has("output folder");
+    assert_same_tree(&before, &list_files(&site));
+}
