@@ -40,6 +40,21 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Preview the site: build into memory, serve on 127.0.0.1, rebuild and reload on change.
+    Serve {
+        /// Port to listen on; 0 picks a free one.
+        #[arg(short, long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on. Anything but loopback exposes the preview to your network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Include pages with `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Write a small working starter site into DIR.
     Init {
         /// The folder to create (must be empty or absent).

@@ -49,7 +49,12 @@ impl Language {
     /// The writing direction, explicit or guessed from the primary subtag.
     pub fn direction(&self) -> Dir {
         self.dir.unwrap_or_else(|| {
-            let primary = self.code.split('-').next().unwrap_or("").to_ascii_lowercase();
+            let primary = self
+                .code
+                .split('-')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             match primary.as_str() {
                 "ar" | "he" | "fa" | "ur" | "ps" | "sd" | "ug" | "yi" | "dv" | "ckb" => Dir::Rtl,
                 _ => Dir::Ltr,
@@ -170,7 +175,9 @@ impl Config {
         if raw.languages.is_empty() {
             return Err(Diagnostic::new(path, "`languages` is empty")
                 .at_line(line_of("languages").unwrap_or(1))
-                .hint("list at least one language, e.g. `languages: [{code: en, name: English}]`"));
+                .hint(
+                    "list at least one language, e.g. `languages: [{code: en, name: English}]`",
+                ));
         }
         let mut seen = std::collections::BTreeSet::new();
         for lang in &raw.languages {
@@ -268,11 +275,12 @@ pub fn is_bcp47(code: &str) -> bool {
 
 /// Line (1-based) of a top-level `key:` in YAML text.
 pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        l.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with(':'))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
 }
 
 /// Turns a serde_yaml error into a diagnostic; `line_offset` is added to YAML's line (for
@@ -340,7 +348,15 @@ mod tests {
         for ok in ["en", "zh-Hans", "pt-BR", "zh-TW", "ca", "sr-Latn-RS"] {
             assert!(is_bcp47(ok), "{ok}");
         }
-        for bad in ["", "e", "english", "en_US", "en-", "../x", "zh-Hans-toolongsubtag"] {
+        for bad in [
+            "",
+            "e",
+            "english",
+            "en_US",
+            "en-",
+            "../x",
+            "zh-Hans-toolongsubtag",
+        ] {
             assert!(!is_bcp47(bad), "{bad}");
         }
     }

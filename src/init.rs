@@ -55,7 +55,8 @@ pub fn init(dir: &Path) -> Result<()> {
     for (rel, text) in FILES {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create folder", e))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io(parent, "cannot create folder", e))?;
         }
         std::fs::write(&path, text).map_err(|e| Error::io(&path, "cannot write", e))?;
     }

@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod site;
 
 use std::path::Path;
@@ -53,7 +54,11 @@ impl std::fmt::Display for BuildReport {
             self.elapsed.as_secs_f64()
         )?;
         if self.fallbacks > 0 {
-            write!(f, " ({} untranslated pages published as fallbacks)", self.fallbacks)?;
+            write!(
+                f,
+                " ({} untranslated pages published as fallbacks)",
+                self.fallbacks
+            )?;
         }
         Ok(())
     }
@@ -63,13 +68,25 @@ impl std::fmt::Display for BuildReport {
 pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>)> {
     let t = Instant::now();
     let site = site::load(root, opts)?;
-    log::debug!("loaded {} pages in {:.3} s", site.pages.len(), t.elapsed().as_secs_f64());
+    log::debug!(
+        "loaded {} pages in {:.3} s",
+        site.pages.len(),
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let mut files = render::render_site(&site)?;
-    log::debug!("rendered {} files in {:.3} s", files.len(), t.elapsed().as_secs_f64());
+    log::debug!(
+        "rendered {} files in {:.3} s",
+        files.len(),
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let index = search::index(&site)?;
-    log::debug!("indexed for search in {:.3} s ({} files)", t.elapsed().as_secs_f64(), index.len());
+    log::debug!(
+        "indexed for search in {:.3} s ({} files)",
+        t.elapsed().as_secs_f64(),
+        index.len()
+    );
     files.extend(index);
     Ok((site, files))
 }
@@ -82,10 +99,18 @@ pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport
     let (site, files) = build_in_memory(root, opts)?;
     let t = Instant::now();
     writer.write_all(&files)?;
-    log::debug!("wrote {} files in {:.3} s", files.len(), t.elapsed().as_secs_f64());
+    log::debug!(
+        "wrote {} files in {:.3} s",
+        files.len(),
+        t.elapsed().as_secs_f64()
+    );
     Ok(BuildReport {
         pages: site.page_count(),
-        fallbacks: site.pages.iter().filter(|p| p.fallback_from.is_some()).count(),
+        fallbacks: site
+            .pages
+            .iter()
+            .filter(|p| p.fallback_from.is_some())
+            .count(),
         languages: site.config.languages.len(),
         files: files.len(),
         elapsed: start.elapsed(),

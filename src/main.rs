@@ -53,6 +53,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             log::info!("{report}");
             Ok(())
         }
+        Command::Serve {
+            port,
+            bind,
+            open,
+            drafts,
+        } => {
+            let opts = waypost::serve::ServeOptions {
+                bind,
+                port,
+                open,
+                drafts,
+            };
+            waypost::serve::serve(&cli.root, &opts)?;
+            Ok(())
+        }
         Command::Init { dir } => {
             waypost::init::init(&dir)?;
             log::info!(

@@ -90,18 +90,22 @@ impl Writer {
         };
         let (out, root_abs) = (abs(&dir), abs(root));
         if root_abs.starts_with(&out) || out.starts_with(root_abs.join("content")) {
-            return Err(Error::one(Diagnostic::new(
-                &dir,
-                "the output folder would contain or overwrite the site's sources",
-            )
-            .hint("choose another `--output` folder, such as `public`")));
+            return Err(Error::one(
+                Diagnostic::new(
+                    &dir,
+                    "the output folder would contain or overwrite the site's sources",
+                )
+                .hint("choose another `--output` folder, such as `public`"),
+            ));
         }
         if out.join("site.yaml").exists() || out.join(".git").exists() {
-            return Err(Error::one(Diagnostic::new(
-                &dir,
-                "the output folder holds a site.yaml or .git and will not be replaced",
-            )
-            .hint("choose an empty folder or the default `public`")));
+            return Err(Error::one(
+                Diagnostic::new(
+                    &dir,
+                    "the output folder holds a site.yaml or .git and will not be replaced",
+                )
+                .hint("choose an empty folder or the default `public`"),
+            ));
         }
         Ok(Writer { dir })
     }
@@ -112,7 +116,8 @@ impl Writer {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, "cannot create folder", e))?;
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| Error::io(&parent, "cannot create folder", e))?;
         let name = self
             .dir
             .file_name()
@@ -138,7 +143,11 @@ impl Writer {
             // Put the previous site back.
             let _ = std::fs::rename(&old, &self.dir);
             let _ = std::fs::remove_dir_all(&tmp);
-            return Err(Error::io(&self.dir, "cannot move the new output in place", e));
+            return Err(Error::io(
+                &self.dir,
+                "cannot move the new output in place",
+                e,
+            ));
         }
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
@@ -147,7 +156,9 @@ impl Writer {
 
 /// Removes temporary folders of earlier builds that were interrupted.
 fn clean_leftovers(parent: &Path, name: &str) {
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
     let new_prefix = format!(".{name}.waypost-new-");
     let old_prefix = format!(".{name}.waypost-old-");
     for e in entries.flatten() {
@@ -177,7 +188,9 @@ pub fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
     files.par_iter().try_for_each(|f| {
         let target = dir.join(&f.path);
         match &f.contents {
-            Contents::Bytes(b) => std::fs::write(&target, b).map_err(|e| Error::io(&target, "cannot write", e)),
+            Contents::Bytes(b) => {
+                std::fs::write(&target, b).map_err(|e| Error::io(&target, "cannot write", e))
+            }
             Contents::Copy(src) => std::fs::copy(src, &target)
                 .map(|_| ())
                 .map_err(|e| Error::io(src, "cannot copy", e)),
@@ -191,7 +204,15 @@ mod tests {
 
     #[test]
     fn traversal_in_any_form_is_refused() {
-        for bad in ["../x", "a/../../b", "%2e%2e/x", "C:/x", "a\\b", "a\0b", "./x"] {
+        for bad in [
+            "../x",
+            "a/../../b",
+            "%2e%2e/x",
+            "C:/x",
+            "a\\b",
+            "a\0b",
+            "./x",
+        ] {
             assert!(check_relative_path(bad).is_err(), "{bad}");
         }
         for ok in ["a", "a/b", "c++", "%", "中文", "a.b"] {

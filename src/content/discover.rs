@@ -63,11 +63,19 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let p = e.path().map(|p| display_path(root, p)).unwrap_or_else(|| "content".into());
+                let p = e
+                    .path()
+                    .map(|p| display_path(root, p))
+                    .unwrap_or_else(|| "content".into());
                 let msg = if e.loop_ancestor().is_some() {
-                    "symbolic link loop: this link points to one of its own parent folders".to_string()
+                    "symbolic link loop: this link points to one of its own parent folders"
+                        .to_string()
                 } else {
-                    format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), |io| io.to_string()))
+                    format!(
+                        "cannot read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    )
                 };
                 errors.push(Diagnostic::new(p, msg).hint("remove or fix the link"));
                 continue;
@@ -138,8 +146,10 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
         return Err(errors);
     }
     let order = |l: &str| codes.iter().position(|c| *c == l).unwrap_or(usize::MAX);
-    out.sources.sort_by(|a, b| (order(&a.lang), &a.rel).cmp(&(order(&b.lang), &b.rel)));
-    out.assets.sort_by(|a, b| (order(&a.lang), &a.rel).cmp(&(order(&b.lang), &b.rel)));
+    out.sources
+        .sort_by(|a, b| (order(&a.lang), &a.rel).cmp(&(order(&b.lang), &b.rel)));
+    out.assets
+        .sort_by(|a, b| (order(&a.lang), &a.rel).cmp(&(order(&b.lang), &b.rel)));
     Ok(out)
 }
 
@@ -163,7 +173,9 @@ mod tests {
 
     #[test]
     fn editor_temp_files_are_ignored() {
-        for n in [".hidden", "a.md~", "#a.md#", ".#a.md", "a.md.swp", "4913", "x.tmp"] {
+        for n in [
+            ".hidden", "a.md~", "#a.md#", ".#a.md", "a.md.swp", "4913", "x.tmp",
+        ] {
             assert!(is_ignored_name(n), "{n}");
         }
         for n in ["a.md", "_index.md", "c++.md", "%.md", "中文.md"] {

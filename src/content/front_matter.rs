@@ -82,7 +82,7 @@ impl<'de> Deserialize<'de> for FacetValue {
 }
 
 /// The fields a page may set. Unknown keys are errors.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     /// Title; without it the first `# Heading` is the title.
@@ -197,14 +197,20 @@ fn fences<'a>(text: &'a str, path: &Path) -> Result<Option<(&'a str, &'a str, us
         let l = text[pos..end].trim_end();
         if l == "---" || l == "..." {
             let body_start = (end + 1).min(text.len());
-            return Ok(Some((&text[yaml_start..pos], &text[body_start..], line + 1)));
+            return Ok(Some((
+                &text[yaml_start..pos],
+                &text[body_start..],
+                line + 1,
+            )));
         }
         pos = end + 1;
         line += 1;
     }
-    Err(Diagnostic::new(path, "front matter opened on line 1 is never closed")
-        .at_line(1)
-        .hint("add a line with only `---` after the front matter"))
+    Err(
+        Diagnostic::new(path, "front matter opened on line 1 is never closed")
+            .at_line(1)
+            .hint("add a line with only `---` after the front matter"),
+    )
 }
 
 fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {
@@ -212,7 +218,11 @@ fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {
     serde_yaml::from_str::<FrontMatter>(yaml).map_err(|e| {
         let mut d = yaml_diagnostic(path, &e, 1, FRONT_MATTER_KEYS);
         // serde points at the mapping for unknown keys; point at the key itself.
-        if let Some(key) = d.message.strip_prefix("unknown key `").and_then(|r| r.strip_suffix('`')) {
+        if let Some(key) = d
+            .message
+            .strip_prefix("unknown key `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
             if let Some(line) = find_key_line(yaml, key) {
                 d.line = Some(line + 1);
                 d.column = Some(1);
@@ -252,7 +262,10 @@ mod tests {
         assert_eq!(s.front_matter.title.as_deref(), Some("A"));
         assert_eq!(s.front_matter.weight, Some(3));
         assert_eq!(s.front_matter.reviewed.unwrap().to_string(), "2026-01-02");
-        assert_eq!(s.front_matter.facets["documents"].0, vec!["passport", "national-id"]);
+        assert_eq!(
+            s.front_matter.facets["documents"].0,
+            vec!["passport", "national-id"]
+        );
         assert_eq!(s.front_matter.facets["channel"].0, vec!["online"]);
         assert_eq!(s.body, "Body\n");
         assert_eq!(s.body_line, 9);

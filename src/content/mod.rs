@@ -60,7 +60,10 @@ pub struct Asset {
 
 /// Reads a file as UTF-8 text (a leading BOM is dropped). A file that is not UTF-8 gets a
 /// diagnostic naming the line of the first bad byte.
-pub fn read_text(path: &std::path::Path, display: &std::path::Path) -> Result<String, crate::Diagnostic> {
+pub fn read_text(
+    path: &std::path::Path,
+    display: &std::path::Path,
+) -> Result<String, crate::Diagnostic> {
     let bytes = std::fs::read(path)
         .map_err(|e| crate::Diagnostic::new(display, format!("cannot read: {e}")))?;
     match String::from_utf8(bytes) {
@@ -73,12 +76,11 @@ pub fn read_text(path: &std::path::Path, display: &std::path::Path) -> Result<St
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(crate::Diagnostic::new(
-                display,
-                format!("not valid UTF-8 (byte {at})"),
+            Err(
+                crate::Diagnostic::new(display, format!("not valid UTF-8 (byte {at})"))
+                    .at_line(line)
+                    .hint("save the file as UTF-8"),
             )
-            .at_line(line)
-            .hint("save the file as UTF-8"))
         }
     }
 }

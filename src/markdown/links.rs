@@ -49,14 +49,10 @@ pub fn classify(dest: &str, dir: &str) -> Result<Target, String> {
     } else {
         format!("{dir}/{decoded}")
     };
-    let normal = normalize(&joined).ok_or_else(|| {
-        format!("link `{dest}` points outside the language folder")
-    })?;
+    let normal = normalize(&joined)
+        .ok_or_else(|| format!("link `{dest}` points outside the language folder"))?;
     if decoded.ends_with(".md") {
-        let anchor = rest
-            .strip_prefix('#')
-            .filter(|a| !a.is_empty())
-            .map(decode);
+        let anchor = rest.strip_prefix('#').filter(|a| !a.is_empty()).map(decode);
         Ok(Target::Page(normal, anchor))
     } else {
         Ok(Target::Asset(normal, rest.to_string()))
@@ -125,7 +121,10 @@ pub fn encode_segment(seg: &str) -> String {
 
 /// Percent-encodes a `/`-separated path, segment by segment.
 pub fn encode_path(path: &str) -> String {
-    path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
@@ -136,19 +135,40 @@ mod tests {
     fn relative_md_links_resolve_against_the_page_folder() {
         assert_eq!(
             classify("../help/documents-checklist.md#accepted-ids", "esim").unwrap(),
-            Target::Page("help/documents-checklist.md".into(), Some("accepted-ids".into()))
+            Target::Page(
+                "help/documents-checklist.md".into(),
+                Some("accepted-ids".into())
+            )
         );
-        assert_eq!(classify("in-store.md", "esim").unwrap(), Target::Page("esim/in-store.md".into(), None));
-        assert_eq!(classify("./c%2B%2B.md", "").unwrap(), Target::Page("c++.md".into(), None));
+        assert_eq!(
+            classify("in-store.md", "esim").unwrap(),
+            Target::Page("esim/in-store.md".into(), None)
+        );
+        assert_eq!(
+            classify("./c%2B%2B.md", "").unwrap(),
+            Target::Page("c++.md".into(), None)
+        );
     }
 
     #[test]
     fn external_and_dangerous_links_are_told_apart() {
-        assert_eq!(classify("https://example.org", "").unwrap(), Target::External);
+        assert_eq!(
+            classify("https://example.org", "").unwrap(),
+            Target::External
+        );
         assert_eq!(classify("mailto:a@b", "").unwrap(), Target::External);
-        assert_eq!(classify("JavaScript:alert(1)", "").unwrap(), Target::Dangerous);
-        assert_eq!(classify("#steps", "").unwrap(), Target::SamePage("steps".into()));
-        assert_eq!(classify("qr.svg", "esim").unwrap(), Target::Asset("esim/qr.svg".into(), String::new()));
+        assert_eq!(
+            classify("JavaScript:alert(1)", "").unwrap(),
+            Target::Dangerous
+        );
+        assert_eq!(
+            classify("#steps", "").unwrap(),
+            Target::SamePage("steps".into())
+        );
+        assert_eq!(
+            classify("qr.svg", "esim").unwrap(),
+            Target::Asset("esim/qr.svg".into(), String::new())
+        );
     }
 
     #[test]

@@ -16,9 +16,7 @@ pub mod links;
 
 use std::ops::Range;
 
-use pulldown_cmark::{
-    BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
-};
+use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use headings::{slugify, IdAllocator};
@@ -167,11 +165,15 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
     let body = input.body;
     let line_starts = line_starts(body);
     let line_of = |offset: usize| -> usize {
-        input.body_line + line_starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        input.body_line
+            + line_starts
+                .partition_point(|&s| s <= offset)
+                .saturating_sub(1)
     };
 
-    let events: Vec<(Event<'_>, Range<usize>)> =
-        Parser::new_ext(body, options()).into_offset_iter().collect();
+    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect();
 
     let mut out = Rendered::default();
 
@@ -205,15 +207,13 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         let (ev, range) = &events[i];
         match ev {
             Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                ..
+                level, id, classes, ..
             }) => {
                 // Collect the heading's inner events to know its text first.
                 let start = i + 1;
                 let mut end = start;
-                while end < events.len() && !matches!(events[end].0, Event::End(TagEnd::Heading(_))) {
+                while end < events.len() && !matches!(events[end].0, Event::End(TagEnd::Heading(_)))
+                {
                     end += 1;
                 }
                 let inner = &events[start..end.min(events.len())];
@@ -234,7 +234,13 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                 } else {
                     format!(
                         " class=\"{}\"",
-                        escape(&classes.iter().map(|c| c.as_ref()).collect::<Vec<_>>().join(" "))
+                        escape(
+                            &classes
+                                .iter()
+                                .map(|c| c.as_ref())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        )
                     )
                 };
                 html_events.push(Event::Html(CowStr::from(format!(
@@ -242,7 +248,17 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                     escape(&hid)
                 ))));
                 for (e, r) in inner {
-                    push_inline(e, r, input, &line_of, &mut out, &mut html_events, &mut link_stack, &mut has_raw_html, &mut footnotes);
+                    push_inline(
+                        e,
+                        r,
+                        input,
+                        &line_of,
+                        &mut out,
+                        &mut html_events,
+                        &mut link_stack,
+                        &mut has_raw_html,
+                        &mut footnotes,
+                    );
                 }
                 html_events.push(Event::Html(CowStr::from(format!(
                     " <a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\" data-pagefind-ignore>#</a></h{lvl}>\n",
@@ -319,12 +335,24 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
             Event::End(TagEnd::FootnoteDefinition) => {
                 html_events.push(Event::Html(CowStr::Borrowed("</div>\n")));
             }
-            Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::TableRow) | Event::End(TagEnd::TableHead) => {
+            Event::End(TagEnd::CodeBlock)
+            | Event::End(TagEnd::TableRow)
+            | Event::End(TagEnd::TableHead) => {
                 out.plain.push('\n');
                 html_events.push(ev.clone());
             }
             _ => {
-                push_inline(ev, range, input, &line_of, &mut out, &mut html_events, &mut link_stack, &mut has_raw_html, &mut footnotes);
+                push_inline(
+                    ev,
+                    range,
+                    input,
+                    &line_of,
+                    &mut out,
+                    &mut html_events,
+                    &mut link_stack,
+                    &mut has_raw_html,
+                    &mut footnotes,
+                );
             }
         }
         i += 1;
@@ -427,7 +455,9 @@ fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered)
             out.problems.push(Problem {
                 line,
                 message: msg,
-                hint: Some("link to a page of the same language folder with a relative .md path".into()),
+                hint: Some(
+                    "link to a page of the same language folder with a relative .md path".into(),
+                ),
             });
             return Some(dest.to_string());
         }
@@ -453,8 +483,12 @@ fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered)
             let Some(url) = input.resolver.page(&rel) else {
                 out.problems.push(Problem {
                     line,
-                    message: format!("link to a missing page `{dest}` (no file `{rel}` in this language)"),
-                    hint: Some("check the file name; links are relative to this page's folder".into()),
+                    message: format!(
+                        "link to a missing page `{dest}` (no file `{rel}` in this language)"
+                    ),
+                    hint: Some(
+                        "check the file name; links are relative to this page's folder".into(),
+                    ),
                 });
                 return Some(dest.to_string());
             };
@@ -559,7 +593,12 @@ fn plain_of<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> String {
 
 fn line_starts(s: &str) -> Vec<usize> {
     let mut v = vec![0];
-    v.extend(s.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+    v.extend(
+        s.bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
     v
 }
 
@@ -635,27 +674,48 @@ pub fn escape(s: &str) -> String {
 /// markup waypost itself produces.
 pub fn sanitize(html: &str) -> String {
     let mut b = ammonia::Builder::default();
-    b.add_generic_attributes(["id", "class", "aria-hidden", "aria-label", "role", "tabindex", "dir", "lang", "data-pagefind-ignore"])
-        .add_tags(["input", "details", "summary", "figure", "figcaption", "mark", "kbd", "abbr"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attributes("td", ["style"])
-        .add_tag_attributes("th", ["style"])
-        .add_tag_attributes("img", ["loading", "width", "height"])
-        .add_tag_attributes("ol", ["start"])
-        .link_rel(None)
-        .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::PassThrough)
-        .id_prefix(None)
-        .attribute_filter(|element, attribute, value| {
-            if attribute == "style" && (element == "td" || element == "th") {
-                // Only the table alignment pulldown-cmark writes.
-                return match value {
-                    "text-align: left" | "text-align: center" | "text-align: right" => Some(value.into()),
-                    _ => None,
-                };
-            }
-            Some(value.into())
-        });
+    b.add_generic_attributes([
+        "id",
+        "class",
+        "aria-hidden",
+        "aria-label",
+        "role",
+        "tabindex",
+        "dir",
+        "lang",
+        "data-pagefind-ignore",
+    ])
+    .add_tags([
+        "input",
+        "details",
+        "summary",
+        "figure",
+        "figcaption",
+        "mark",
+        "kbd",
+        "abbr",
+    ])
+    .add_tag_attributes("input", ["type", "checked", "disabled"])
+    .add_tag_attributes("td", ["style"])
+    .add_tag_attributes("th", ["style"])
+    .add_tag_attributes("img", ["loading", "width", "height"])
+    .add_tag_attributes("ol", ["start"])
+    .link_rel(None)
+    .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
+    .url_relative(ammonia::UrlRelative::PassThrough)
+    .id_prefix(None)
+    .attribute_filter(|element, attribute, value| {
+        if attribute == "style" && (element == "td" || element == "th") {
+            // Only the table alignment pulldown-cmark writes.
+            return match value {
+                "text-align: left" | "text-align: center" | "text-align: right" => {
+                    Some(value.into())
+                }
+                _ => None,
+            };
+        }
+        Some(value.into())
+    });
     b.clean(html).to_string()
 }
 

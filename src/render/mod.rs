@@ -21,7 +21,10 @@ pub use templates::{load_templates, BUILTIN_STATIC, BUILTIN_TEMPLATES};
 /// The date "today" is for review notices: `SOURCE_DATE_EPOCH` when set (reproducible
 /// builds), else the system clock.
 pub fn today() -> chrono::NaiveDate {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()) {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+    {
         if let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) {
             return dt.date_naive();
         }
@@ -31,79 +34,114 @@ pub fn today() -> chrono::NaiveDate {
 
 /// Renders the whole site.
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
-    let tera = load_templates(&site.root)?;
-    check_template_names(site, &tera)?;
-    let ctx = views::Shared::new(site, today());
+    Renderer::new(&site.root)?.site(site)
+}
 
-    let rendered: Vec<Result<OutputFile, Diagnostic>> = (0..site.pages.len())
-        .into_par_iter()
-        .map(|i| {
-            let page = &site.pages[i];
-            let template = page_template(site, i);
-            let context = ctx.page_context(i);
-            let html = tera.render(&template, &context).map_err(|e| template_error(&template, &e, Some(&page.display())))?;
-            Ok(OutputFile::bytes(page.output.clone(), html))
+/// Templates loaded once, for rendering a whole site or some of its pages.
+pub struct Renderer {
+    tera: tera::Tera,
+}
+
+impl Renderer {
+    /// Loads the built-in templates and the site's own.
+    pub fn new(root: &std::path::Path) -> Result<Renderer> {
+        Ok(Renderer {
+            tera: load_templates(root)?,
         })
-        .collect();
-    let mut files = Vec::with_capacity(rendered.len() + site.assets.len() + 16);
-    let mut errors = Vec::new();
-    for r in rendered {
-        match r {
-            Ok(f) => files.push(f),
-            Err(d) => errors.push(d),
-        }
-    }
-    if !errors.is_empty() {
-        errors.sort();
-        errors.dedup();
-        return Err(Error::Site(errors));
     }
 
-    // The language chooser and the 404 pages.
-    let root = tera
-        .render("root.html", &ctx.root_context())
-        .map_err(|e| Error::one(template_error("root.html", &e, None)))?;
-    files.push(OutputFile::bytes("index.html", root));
-    for (n, lang) in site.config.languages.iter().enumerate() {
-        let html = tera
-            .render("404.html", &ctx.language_context(&lang.code, ""))
-            .map_err(|e| Error::one(template_error("404.html", &e, None)))?;
-        if n == 0 {
-            files.push(OutputFile::bytes("404.html", html.clone()));
-        }
-        files.push(OutputFile::bytes(format!("{}/404.html", lang.code), html));
-    }
-
-    if site.config.search.enabled {
-        let taken: std::collections::HashSet<&str> = site.pages.iter().map(|p| p.output.as_str()).collect();
-        for lang in &site.config.languages {
-            let path = format!("{}/search/index.html", lang.code);
-            // A page of the site's own at that URL wins.
-            if taken.contains(path.as_str()) {
-                continue;
+    /// Renders pages `indices` of `site` (in parallel).
+    pub fn pages(&self, site: &Site, indices: &[usize]) -> Result<Vec<OutputFile>> {
+        check_template_names(site, &self.tera)?;
+        let ctx = views::Shared::new(site, today());
+        let tera = &self.tera;
+        let rendered: Vec<Result<OutputFile, Diagnostic>> = indices
+            .par_iter()
+            .map(|&i| {
+                let page = &site.pages[i];
+                let template = page_template(site, i);
+                let context = ctx.page_context(i);
+                let html = tera
+                    .render(&template, &context)
+                    .map_err(|e| template_error(&template, &e, Some(&page.display())))?;
+                Ok(OutputFile::bytes(page.output.clone(), html))
+            })
+            .collect();
+        let mut files = Vec::with_capacity(rendered.len());
+        let mut errors = Vec::new();
+        for r in rendered {
+            match r {
+                Ok(f) => files.push(f),
+                Err(d) => errors.push(d),
             }
-            let html = tera
-                .render("search.html", &ctx.language_context(&lang.code, "search/"))
-                .map_err(|e| Error::one(template_error("search.html", &e, None)))?;
-            files.push(OutputFile::bytes(path, html));
         }
+        if !errors.is_empty() {
+            errors.sort();
+            errors.dedup();
+            return Err(Error::Site(errors));
+        }
+        Ok(files)
     }
-    files.extend(aliases(site)?);
-    files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
-    files.push(OutputFile::bytes(
-        "robots.txt",
-        format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", site.config.base_url),
-    ));
-    files.extend(static_files(site)?);
-    for a in &site.assets {
-        files.push(OutputFile {
-            path: a.output.clone(),
-            contents: Contents::Copy(a.path.clone()),
-        });
+
+    /// Renders everything: pages, chooser, 404s, search pages, aliases, sitemap, robots,
+    /// static files and content files.
+    pub fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
+        let all: Vec<usize> = (0..site.pages.len()).collect();
+        let mut files = self.pages(site, &all)?;
+        files.reserve(site.assets.len() + 16);
+        let tera = &self.tera;
+        let ctx = views::Shared::new(site, today());
+
+        // The language chooser and the 404 pages.
+        let root = tera
+            .render("root.html", &ctx.root_context())
+            .map_err(|e| Error::one(template_error("root.html", &e, None)))?;
+        files.push(OutputFile::bytes("index.html", root));
+        for (n, lang) in site.config.languages.iter().enumerate() {
+            let html = tera
+                .render("404.html", &ctx.language_context(&lang.code, ""))
+                .map_err(|e| Error::one(template_error("404.html", &e, None)))?;
+            if n == 0 {
+                files.push(OutputFile::bytes("404.html", html.clone()));
+            }
+            files.push(OutputFile::bytes(format!("{}/404.html", lang.code), html));
+        }
+
+        if site.config.search.enabled {
+            let taken: std::collections::HashSet<&str> =
+                site.pages.iter().map(|p| p.output.as_str()).collect();
+            for lang in &site.config.languages {
+                let path = format!("{}/search/index.html", lang.code);
+                // A page of the site's own at that URL wins.
+                if taken.contains(path.as_str()) {
+                    continue;
+                }
+                let html = tera
+                    .render("search.html", &ctx.language_context(&lang.code, "search/"))
+                    .map_err(|e| Error::one(template_error("search.html", &e, None)))?;
+                files.push(OutputFile::bytes(path, html));
+            }
+        }
+        files.extend(aliases(site)?);
+        files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
+        files.push(OutputFile::bytes(
+            "robots.txt",
+            format!(
+                "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+                site.config.base_url
+            ),
+        ));
+        files.extend(static_files(site)?);
+        for a in &site.assets {
+            files.push(OutputFile {
+                path: a.output.clone(),
+                contents: Contents::Copy(a.path.clone()),
+            });
+        }
+        // Later entries (the site's own files) replace earlier ones of the same path.
+        dedup_keep_last(&mut files);
+        Ok(files)
     }
-    // Later entries (the site's own files) replace earlier ones of the same path.
-    dedup_keep_last(&mut files);
-    Ok(files)
 }
 
 fn dedup_keep_last(files: &mut Vec<OutputFile>) {
@@ -144,7 +182,11 @@ fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
         }
         if let Some(t) = &p.fm.template {
             if !names.contains(&t.as_str()) {
-                let mut known: Vec<&str> = names.iter().copied().filter(|n| !n.starts_with("partials/")).collect();
+                let mut known: Vec<&str> = names
+                    .iter()
+                    .copied()
+                    .filter(|n| !n.starts_with("partials/"))
+                    .collect();
                 known.sort();
                 let line = p
                     .source
@@ -155,7 +197,10 @@ fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
                 errors.push(
                     Diagnostic::new(p.display(), format!("unknown template `{t}`"))
                         .at_line(line)
-                        .hint(format!("the templates are: {}; or add templates/{t}", known.join(", "))),
+                        .hint(format!(
+                            "the templates are: {}; or add templates/{t}",
+                            known.join(", ")
+                        )),
                 );
             }
         }
@@ -188,7 +233,8 @@ pub fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Di
 fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    let taken: std::collections::HashSet<&str> = site.pages.iter().map(|p| p.output.as_str()).collect();
+    let taken: std::collections::HashSet<&str> =
+        site.pages.iter().map(|p| p.output.as_str()).collect();
     for p in &site.pages {
         if p.fallback_from.is_some() {
             continue;
@@ -202,13 +248,22 @@ fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
             } else {
                 format!("{trimmed}/index.html")
             };
-            let decoded = percent_encoding::percent_decode_str(&file).decode_utf8_lossy().into_owned();
+            let decoded = percent_encoding::percent_decode_str(&file)
+                .decode_utf8_lossy()
+                .into_owned();
             if let Err(msg) = crate::output::check_relative_path(alias.trim_start_matches('/')) {
-                errors.push(Diagnostic::new(p.display(), format!("alias `{alias}` {msg}")).hint("an alias is a path inside the site, like `/en/old-name/`"));
+                errors.push(
+                    Diagnostic::new(p.display(), format!("alias `{alias}` {msg}"))
+                        .hint("an alias is a path inside the site, like `/en/old-name/`"),
+                );
                 continue;
             }
-            if taken.contains(decoded.as_str()) || decoded == "index.html" || decoded == "404.html" {
-                errors.push(Diagnostic::new(p.display(), format!("alias `{alias}` is the URL of another page")));
+            if taken.contains(decoded.as_str()) || decoded == "index.html" || decoded == "404.html"
+            {
+                errors.push(Diagnostic::new(
+                    p.display(),
+                    format!("alias `{alias}` is the URL of another page"),
+                ));
                 continue;
             }
             let t = site.i18n.get(&p.lang, "redirecting");
@@ -236,7 +291,9 @@ fn sitemap(site: &Site) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
     let default = &site.config.default_language().code;
-    let mut order: Vec<usize> = (0..site.pages.len()).filter(|&i| site.pages[i].fallback_from.is_none()).collect();
+    let mut order: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| site.pages[i].fallback_from.is_none())
+        .collect();
     order.sort_by(|&a, &b| site.pages[a].url.cmp(&site.pages[b].url));
     for i in order {
         let p = &site.pages[i];
@@ -256,7 +313,10 @@ fn sitemap(site: &Site) -> String {
                     crate::markdown::escape(&tp.permalink)
                 ));
             }
-            if let Some(&d) = translations.iter().find(|&&t| &site.pages[t].lang == default) {
+            if let Some(&d) = translations
+                .iter()
+                .find(|&&t| &site.pages[t].lang == default)
+            {
                 s.push_str(&format!(
                     "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n",
                     crate::markdown::escape(&site.pages[d].permalink)
@@ -270,25 +330,33 @@ fn sitemap(site: &Site) -> String {
 }
 
 /// The theme's static files, replaced file by file by the site's `static/`.
-fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
+pub fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
     let mut out: Vec<OutputFile> = BUILTIN_STATIC
         .iter()
         .map(|(name, bytes)| OutputFile::bytes(*name, bytes.to_vec()))
         .collect();
     let dir = site.root.join("static");
     if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
-            let entry = entry.map_err(|e| {
-                Error::one(Diagnostic::new("static", format!("cannot read: {e}")))
-            })?;
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            let entry = entry
+                .map_err(|e| Error::one(Diagnostic::new("static", format!("cannot read: {e}"))))?;
             if !entry.file_type().is_file() {
                 continue;
             }
             let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
             let Some(rel) = crate::content::discover::path_to_slash(rel) else {
-                return Err(Error::one(Diagnostic::new(entry.path(), "file name is not valid UTF-8")));
+                return Err(Error::one(Diagnostic::new(
+                    entry.path(),
+                    "file name is not valid UTF-8",
+                )));
             };
-            if rel.split('/').any(crate::content::discover::is_ignored_name) {
+            if rel
+                .split('/')
+                .any(crate::content::discover::is_ignored_name)
+            {
                 continue;
             }
             out.push(OutputFile {

@@ -16,7 +16,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../../templates/page.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("search.html", include_str!("../../templates/search.html")),
-    ("partials/macros.html", include_str!("../../templates/partials/macros.html")),
+    (
+        "partials/macros.html",
+        include_str!("../../templates/partials/macros.html"),
+    ),
 ];
 
 /// Built-in static files: (output path, bytes). A site's `static/<path>` replaces one.
@@ -47,8 +50,13 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
                 continue;
             }
             let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let Some(name) = crate::content::discover::path_to_slash(rel) else { continue };
-            if name.split('/').any(crate::content::discover::is_ignored_name) {
+            let Some(name) = crate::content::discover::path_to_slash(rel) else {
+                continue;
+            };
+            if name
+                .split('/')
+                .any(crate::content::discover::is_ignored_name)
+            {
                 continue;
             }
             let display = Path::new("templates").join(rel);

@@ -162,8 +162,14 @@ impl<'a> Shared<'a> {
                     code: &l.code,
                     name: &l.name,
                     dir: l.direction().as_str(),
-                    url: home.map_or_else(|| format!("{}/{}/", cfg.base_path, l.code), |h| h.url.clone()),
-                    permalink: home.map_or_else(|| format!("{}/{}/", cfg.base_url, l.code), |h| h.permalink.clone()),
+                    url: home.map_or_else(
+                        || format!("{}/{}/", cfg.base_path, l.code),
+                        |h| h.url.clone(),
+                    ),
+                    permalink: home.map_or_else(
+                        || format!("{}/{}/", cfg.base_url, l.code),
+                        |h| h.permalink.clone(),
+                    ),
                 }
             })
             .collect();
@@ -209,7 +215,10 @@ impl<'a> Shared<'a> {
             ctx.insert("lang", l);
         }
         ctx.insert("t", self.site.i18n.strings(lang));
-        ctx.insert("nav", self.nav.get(lang).map(|v| v.as_slice()).unwrap_or(&[]));
+        ctx.insert(
+            "nav",
+            self.nav.get(lang).map(|v| v.as_slice()).unwrap_or(&[]),
+        );
         ctx
     }
 
@@ -220,12 +229,19 @@ impl<'a> Shared<'a> {
         })
     }
 
-    fn facets(&self, facets: &'a std::collections::BTreeMap<String, FacetValue>, lang: &str) -> Vec<FacetView<'a>> {
+    fn facets(
+        &self,
+        facets: &'a std::collections::BTreeMap<String, FacetValue>,
+        lang: &str,
+    ) -> Vec<FacetView<'a>> {
         let site: &'a Site = self.site;
         let t: &'a serde_json::Value = site.i18n.strings(lang);
         // A token without a translation is shown as written.
         let look = |group: &str, key: &'a str| -> &'a str {
-            t.get(group).and_then(|g| g.get(key)).and_then(|v| v.as_str()).unwrap_or(key)
+            t.get(group)
+                .and_then(|g| g.get(key))
+                .and_then(|v| v.as_str())
+                .unwrap_or(key)
         };
         facets
             .iter()
@@ -329,7 +345,11 @@ impl<'a> Shared<'a> {
             .iter()
             .map(|l| {
                 let (url, fallback, missing) = match site.in_language(i, &l.code) {
-                    Some(j) => (site.pages[j].url.clone(), site.pages[j].fallback_from.is_some(), false),
+                    Some(j) => (
+                        site.pages[j].url.clone(),
+                        site.pages[j].fallback_from.is_some(),
+                        false,
+                    ),
                     None => (self.langs[l.code.as_str()].url.clone(), false, true),
                 };
                 SwitchItem {
@@ -358,7 +378,10 @@ impl<'a> Shared<'a> {
                     });
                 }
                 let default = &site.config.default_language().code;
-                if let Some(&d) = translations.iter().find(|&&t| &site.pages[t].lang == default) {
+                if let Some(&d) = translations
+                    .iter()
+                    .find(|&&t| &site.pages[t].lang == default)
+                {
                     alternates.push(Alternate {
                         hreflang: "x-default",
                         href: &site.pages[d].permalink,

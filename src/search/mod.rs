@@ -27,9 +27,12 @@ use crate::site::Site;
 pub const BUNDLE_DIR: &str = "pagefind";
 
 /// Pages of one language to index: (URL relative to the language folder, document).
-struct LangDocs {
-    lang: String,
-    docs: Vec<(String, String)>,
+#[derive(Debug, Clone)]
+pub struct LangDocs {
+    /// Language code.
+    pub lang: String,
+    /// (URL relative to the language folder, HTML document) per page.
+    pub docs: Vec<(String, String)>,
 }
 
 /// Which pages go into the index.
@@ -50,9 +53,9 @@ impl Selection {
             })?;
             b.add(glob);
         }
-        let exclude = b
-            .build()
-            .map_err(|e| Error::one(Diagnostic::new("site.yaml", format!("search.exclude: {e}"))))?;
+        let exclude = b.build().map_err(|e| {
+            Error::one(Diagnostic::new("site.yaml", format!("search.exclude: {e}")))
+        })?;
         Ok(Selection { exclude })
     }
 
@@ -84,7 +87,10 @@ pub fn document(site: &Site, i: usize) -> String {
         escape(&p.lang),
         escape(&p.title)
     ));
-    doc.push_str(&format!("<h1 data-pagefind-meta=\"title\">{}</h1>", escape(&p.title)));
+    doc.push_str(&format!(
+        "<h1 data-pagefind-meta=\"title\">{}</h1>",
+        escape(&p.title)
+    ));
     for (name, values) in &p.fm.facets {
         let key = label("facet_names", name);
         for v in &values.0 {
@@ -98,13 +104,23 @@ pub fn document(site: &Site, i: usize) -> String {
         }
     }
     // Table cells are separate words: keep them apart in the excerpt.
-    doc.push_str(&p.rendered.html.replace("</td>", " </td>").replace("</th>", " </th>"));
+    doc.push_str(
+        &p.rendered
+            .html
+            .replace("</td>", " </td>")
+            .replace("</th>", " </th>"),
+    );
     doc.push_str("</main></body></html>");
     doc
 }
 
 /// Builds every language's bundle.
 pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
+    build(collect(site)?)
+}
+
+/// The documents to index, per language (empty when search is off).
+pub fn collect(site: &Site) -> Result<Vec<LangDocs>> {
     if !site.config.search.enabled {
         return Ok(Vec::new());
     }
@@ -116,7 +132,11 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
         }
         // URL relative to the language folder: Pagefind's script prefixes the bundle's
         // parent folder, so the index works under any base path or host.
-        let prefix = format!("{}/{}/", site.config.base_path, crate::markdown::links::encode_segment(&p.lang));
+        let prefix = format!(
+            "{}/{}/",
+            site.config.base_path,
+            crate::markdown::links::encode_segment(&p.lang)
+        );
         let rel = p.url.strip_prefix(&prefix).unwrap_or(&p.url);
         by_lang
             .entry(p.lang.as_str())
@@ -132,12 +152,24 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
             docs: by_lang.remove(l.code.as_str()).unwrap_or_default(),
         })
         .collect();
+    Ok(langs)
+}
 
+/// Indexes the documents: one Pagefind bundle per language, languages concurrently.
+pub fn build(langs: Vec<LangDocs>) -> Result<Vec<OutputFile>> {
+    if langs.is_empty() {
+        return Ok(Vec::new());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::one(Diagnostic::new("search", format!("cannot start the indexer: {e}"))))?;
+        .map_err(|e| {
+            Error::one(Diagnostic::new(
+                "search",
+                format!("cannot start the indexer: {e}"),
+            ))
+        })?;
     let results = runtime.block_on(async {
         let tasks: Vec<_> = langs
             .into_iter()
@@ -154,7 +186,12 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
         match r {
             Ok(Ok(f)) => files.extend(f),
             Ok(Err(d)) => return Err(Error::one(d)),
-            Err(e) => return Err(Error::one(Diagnostic::new("search", format!("indexer failed: {e}")))),
+            Err(e) => {
+                return Err(Error::one(Diagnostic::new(
+                    "search",
+                    format!("indexer failed: {e}"),
+                )))
+            }
         }
     }
     Ok(files)
@@ -162,7 +199,10 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
 
 async fn index_language(l: LangDocs) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
     let fail = |what: &str, e: anyhow::Error| {
-        Diagnostic::new(format!("content/{}", l.lang), format!("search index: {what}: {e:#}"))
+        Diagnostic::new(
+            format!("content/{}", l.lang),
+            format!("search index: {what}: {e:#}"),
+        )
     };
     let config = PagefindServiceConfig::builder().build();
     let mut index = PagefindIndex::new(Some(config)).map_err(|e| fail("setup", e))?;

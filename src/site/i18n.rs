@@ -60,7 +60,9 @@ impl I18n {
                 };
                 match serde_yaml::from_str::<Value>(&text) {
                     Ok(Value::Object(m)) => {
-                        let entry = files.entry(code.to_string()).or_insert_with(|| Value::Object(Map::new()));
+                        let entry = files
+                            .entry(code.to_string())
+                            .or_insert_with(|| Value::Object(Map::new()));
                         merge(entry, &Value::Object(m));
                     }
                     Ok(Value::Null) => {}
@@ -76,7 +78,10 @@ impl I18n {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let english = files.get("en").cloned().unwrap_or(Value::Object(Map::new()));
+        let english = files
+            .get("en")
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()));
         let mut out = I18n::default();
         let default_code = config.default_language().code.clone();
         for lang in &config.languages {
@@ -94,7 +99,10 @@ impl I18n {
                     merge(&mut merged, v);
                 }
             }
-            let own: Vec<&Value> = prefixes(&lang.code).iter().filter_map(|c| lookup_ci(&files, c)).collect();
+            let own: Vec<&Value> = prefixes(&lang.code)
+                .iter()
+                .filter_map(|c| lookup_ci(&files, c))
+                .collect();
             let mut missing = Vec::new();
             collect_missing(&english, &own, "", &mut missing);
             if !missing.is_empty() {
@@ -131,7 +139,12 @@ fn prefixes(code: &str) -> Vec<String> {
 }
 
 fn lookup_ci<'a>(files: &'a BTreeMap<String, Value>, code: &str) -> Option<&'a Value> {
-    files.get(code).or_else(|| files.iter().find(|(k, _)| k.eq_ignore_ascii_case(code)).map(|(_, v)| v))
+    files.get(code).or_else(|| {
+        files
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(code))
+            .map(|(_, v)| v)
+    })
 }
 
 /// Deep-merges `over` into `base`.
@@ -152,9 +165,15 @@ fn merge(base: &mut Value, over: &Value) {
 }
 
 fn collect_missing(reference: &Value, own: &[&Value], prefix: &str, out: &mut Vec<String>) {
-    let Value::Object(map) = reference else { return };
+    let Value::Object(map) = reference else {
+        return;
+    };
     for (k, v) in map {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         let children: Vec<&Value> = own.iter().filter_map(|o| o.get(k)).collect();
         if v.is_object() {
             collect_missing(v, &children, &key, out);

@@ -5,11 +5,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::links::{alert_labels, check_anchors, render_problems, LinkIndex};
 use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
 use crate::config::{find_key_line, Config};
 use crate::content::{self, front_matter, FrontMatter, Kind, SourceFile};
 use crate::error::{Diagnostic, Error, Result};
-use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput};
+use crate::markdown::{self, AlertLabels, RenderInput};
 use crate::output::check_relative_path;
 
 /// One source file read and split.
@@ -75,7 +76,10 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut groups: BTreeMap<String, BTreeMap<usize, usize>> = BTreeMap::new();
     for (i, l) in loaded.iter().enumerate() {
-        let key = l.fm.translation_key.clone().unwrap_or_else(|| l.file.rel.clone());
+        let key =
+            l.fm.translation_key
+                .clone()
+                .unwrap_or_else(|| l.file.rel.clone());
         let lang_i = lang_order[l.file.lang.as_str()];
         let members = groups.entry(key.clone()).or_default();
         if let Some(&other) = members.get(&lang_i) {
@@ -108,7 +112,9 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
     // Fallbacks: a page missing in a language is published there with the source's text.
     if config.fallback {
         for (key, members) in groups.iter_mut() {
-            let Some((&src_lang_i, &src_entry)) = members.iter().next() else { continue };
+            let Some((&src_lang_i, &src_entry)) = members.iter().next() else {
+                continue;
+            };
             let _ = src_lang_i;
             for (li, lang) in config.languages.iter().enumerate() {
                 if members.contains_key(&li) {
@@ -157,7 +163,11 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         if has_section.contains(&(lang.clone(), dir.clone())) {
             continue;
         }
-        let rel = if dir.is_empty() { "_index.md".to_string() } else { format!("{dir}/_index.md") };
+        let rel = if dir.is_empty() {
+            "_index.md".to_string()
+        } else {
+            format!("{dir}/_index.md")
+        };
         let members = groups.entry(rel.clone()).or_default();
         members.insert(li, entries.len());
         entries.push(Entry {
@@ -202,7 +212,11 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
             segments.push(seg);
         }
         let mut path = e.lang.clone();
-        let mut url = format!("{}/{}/", config.base_path, crate::markdown::links::encode_segment(&e.lang));
+        let mut url = format!(
+            "{}/{}/",
+            config.base_path,
+            crate::markdown::links::encode_segment(&e.lang)
+        );
         for s in &segments {
             path.push('/');
             path.push_str(s);
@@ -216,7 +230,10 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
     let mut by_output: HashMap<&str, usize> = HashMap::new();
     for (i, (_, _, _, output)) in urls.iter().enumerate() {
         if let Some(&other) = by_output.get(output.as_str()) {
-            let (a, b) = (entry_display(&entries[other], &loaded), entry_display(&entries[i], &loaded));
+            let (a, b) = (
+                entry_display(&entries[other], &loaded),
+                entry_display(&entries[i], &loaded),
+            );
             errors.push(
                 Diagnostic::new(&b, format!("has the same URL /{} as {a}", urls[i].0))
                     .hint("rename one of them or give one a different `slug`"),
@@ -226,12 +243,11 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         }
     }
 
-    // Link resolvers per language.
-    let mut page_urls: HashMap<&str, HashMap<&str, &str>> = HashMap::new();
+    // Where links go.
+    let mut links = LinkIndex::new(&config.default_language().code);
     for (i, e) in entries.iter().enumerate() {
-        page_urls.entry(e.lang.as_str()).or_default().insert(e.rel.as_str(), urls[i].1.as_str());
+        links.add_page(&e.lang, &e.rel, &urls[i].1);
     }
-    let mut asset_urls: HashMap<&str, HashMap<&str, String>> = HashMap::new();
     let mut assets = Vec::new();
     for a in &discovered.assets {
         let url = format!(
@@ -240,7 +256,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
             crate::markdown::links::encode_segment(&a.lang),
             crate::markdown::links::encode_path(&a.rel)
         );
-        asset_urls.entry(a.lang.as_str()).or_default().insert(a.rel.as_str(), url);
+        links.add_asset(&a.lang, &a.rel, &url);
         let output = format!("{}/{}", a.lang, a.rel);
         if by_output.contains_key(output.as_str()) {
             errors.push(Diagnostic::new(
@@ -248,38 +264,26 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
                 "has the same output path as a page",
             ));
         }
-        assets.push(AssetFile { path: a.path.clone(), output });
+        assets.push(AssetFile {
+            path: a.path.clone(),
+            output,
+        });
     }
-
     let alert_labels: HashMap<&str, AlertLabels> = config
         .languages
         .iter()
-        .map(|l| {
-            let g = |k: &str| i18n.get(&l.code, k).to_string();
-            (
-                l.code.as_str(),
-                AlertLabels {
-                    labels: [g("alerts.note"), g("alerts.tip"), g("alerts.important"), g("alerts.warning"), g("alerts.caution")],
-                },
-            )
-        })
+        .map(|l| (l.code.as_str(), alert_labels(&i18n, &l.code)))
         .collect();
-    let default_lang = config.default_language().code.clone();
-    let empty_pages = HashMap::new();
-    let empty_assets = HashMap::new();
 
     // Render every entry in parallel.
     let rendered: Vec<markdown::Rendered> = entries
         .par_iter()
         .map(|e| {
-            let Some(s) = e.src else { return markdown::Rendered::default() };
-            let l = &loaded[s];
-            let resolver = Resolver {
-                pages: page_urls.get(e.lang.as_str()).unwrap_or(&empty_pages),
-                assets: asset_urls.get(e.lang.as_str()).unwrap_or(&empty_assets),
-                content_assets: asset_urls.get(e.content_lang.as_str()).unwrap_or(&empty_assets),
-                default_assets: asset_urls.get(default_lang.as_str()).unwrap_or(&empty_assets),
+            let Some(s) = e.src else {
+                return markdown::Rendered::default();
             };
+            let l = &loaded[s];
+            let resolver = links.resolver(&e.lang, &e.content_lang);
             markdown::render(&RenderInput {
                 body: &l.body,
                 body_line: l.body_line,
@@ -292,57 +296,22 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         })
         .collect();
 
-    // Problems found while rendering (reported once, for the file itself).
-    for (e, r) in entries.iter().zip(&rendered) {
-        if e.fallback_from.is_some() {
-            continue;
-        }
-        if let Some(s) = e.src {
-            for p in &r.problems {
-                let mut d = Diagnostic::new(&loaded[s].file.display, p.message.clone()).at_line(p.line);
-                if let Some(h) = &p.hint {
-                    d = d.hint(h.clone());
-                }
-                errors.push(d);
-            }
-        }
-    }
-
-    // Anchors: checked once every page's headings are known.
+    // Problems found while rendering and anchors, reported once, for the file itself.
     let index_of: HashMap<(&str, &str), usize> = entries
         .iter()
         .enumerate()
         .map(|(i, e)| ((e.lang.as_str(), e.rel.as_str()), i))
         .collect();
-    for (i, (e, r)) in entries.iter().zip(&rendered).enumerate() {
+    for (e, r) in entries.iter().zip(&rendered) {
         if e.fallback_from.is_some() {
             continue;
         }
         let Some(s) = e.src else { continue };
-        for link in &r.anchor_links {
-            let target = match &link.page {
-                None => Some(i),
-                Some(rel) => index_of.get(&(e.lang.as_str(), rel.as_str())).copied(),
-            };
-            let Some(t) = target else { continue };
-            if !rendered[t].has_id(&link.anchor) {
-                let where_ = match &link.page {
-                    None => "on this page".to_string(),
-                    Some(rel) => format!("in `{rel}`"),
-                };
-                let ids: Vec<&str> = rendered[t].headings.iter().map(|h| h.id.as_str()).collect();
-                let hint = match closest(&link.anchor, &ids) {
-                    Some(c) => format!("did you mean `#{c}`?"),
-                    None => "link to one of the page's headings, or give the heading an explicit `{#id}`".into(),
-                };
-                errors.push(
-                    Diagnostic::new(&loaded[s].file.display, format!("link to a missing heading `#{}` {where_}", link.anchor))
-                        .at_line(link.line)
-                        .hint(hint),
-                );
-            }
-        }
-        // Unknown template names are checked by the render stage, which knows the set.
+        let display = &loaded[s].file.display;
+        errors.extend(render_problems(display, r));
+        errors.extend(check_anchors(display, r, |rel| {
+            index_of.get(&(e.lang.as_str(), rel)).map(|&t| &rendered[t])
+        }));
     }
 
     if !errors.is_empty() {
@@ -357,7 +326,12 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         let (fm, source, body_line, body_hash) = match e.src {
             Some(s) => {
                 let l = &loaded[s];
-                (l.fm.clone(), Some(l.file.display.clone()), l.body_line, body_hash(&l.body))
+                (
+                    l.fm.clone(),
+                    Some(l.file.display.clone()),
+                    l.body_line,
+                    body_hash(&l.body),
+                )
             }
             None => (FrontMatter::default(), None, 1, String::new()),
         };
@@ -366,7 +340,10 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
             .clone()
             .or_else(|| r.title.clone())
             .unwrap_or_else(|| name_title(&e.rel, e.kind, &config, &e.lang));
-        let description = fm.description.clone().unwrap_or_else(|| truncate(&r.summary, 200));
+        let description = fm
+            .description
+            .clone()
+            .unwrap_or_else(|| truncate(&r.summary, 200));
         pages.push(Page {
             lang: e.lang,
             content_lang: e.content_lang,
@@ -398,7 +375,10 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
     let mut group_list = Vec::new();
     for (key, members) in groups {
         let gi = group_list.len();
-        let mut g = Group { key, members: Vec::new() };
+        let mut g = Group {
+            key,
+            members: Vec::new(),
+        };
         for (li, pi) in members {
             pages[pi].group = gi;
             g.members.push((config.languages[li].code.clone(), pi));
@@ -409,6 +389,8 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
     let homes = tree::link(&mut pages, &config);
     Ok(Site {
         root: root.to_path_buf(),
+        links,
+        opts: opts.clone(),
         config,
         i18n,
         pages,
@@ -438,26 +420,6 @@ pub fn load_config(root: &Path, opts: &BuildOptions) -> Result<Config> {
     Ok(config)
 }
 
-struct Resolver<'a> {
-    pages: &'a HashMap<&'a str, &'a str>,
-    assets: &'a HashMap<&'a str, String>,
-    content_assets: &'a HashMap<&'a str, String>,
-    default_assets: &'a HashMap<&'a str, String>,
-}
-
-impl LinkResolver for Resolver<'_> {
-    fn page(&self, rel: &str) -> Option<String> {
-        self.pages.get(rel).map(|u| u.to_string())
-    }
-    fn asset(&self, rel: &str) -> Option<String> {
-        self.assets
-            .get(rel)
-            .or_else(|| self.content_assets.get(rel))
-            .or_else(|| self.default_assets.get(rel))
-            .cloned()
-    }
-}
-
 fn dir_of(rel: &str) -> &str {
     match rel.rfind('/') {
         Some(i) => &rel[..i],
@@ -484,7 +446,11 @@ fn origin(base_url: &str) -> &str {
 fn entry_display(e: &Entry, loaded: &[Loaded]) -> String {
     match e.src {
         Some(s) if e.fallback_from.is_none() => loaded[s].file.display.display().to_string(),
-        Some(s) => format!("the fallback copy of {} in `{}`", loaded[s].file.display.display(), e.lang),
+        Some(s) => format!(
+            "the fallback copy of {} in `{}`",
+            loaded[s].file.display.display(),
+            e.lang
+        ),
         None => format!("the folder content/{}/{}", e.lang, dir_of(&e.rel)),
     }
 }
@@ -518,7 +484,7 @@ fn name_title(rel: &str, kind: Kind, config: &Config, lang: &str) -> String {
     }
 }
 
-fn truncate(s: &str, max_chars: usize) -> String {
+pub(super) fn truncate(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars {
         return s.to_string();
     }
@@ -528,14 +494,6 @@ fn truncate(s: &str, max_chars: usize) -> String {
         _ => cut,
     };
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':', ' ']))
-}
-
-fn closest<'a>(want: &str, ids: &[&'a str]) -> Option<&'a str> {
-    ids.iter()
-        .map(|id| (strsim::jaro_winkler(want, id), *id))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, id)| id)
 }
 
 /// Short, stable hash of a Markdown body: line endings and trailing whitespace do not

@@ -6,6 +6,8 @@
 //! strings — or every problem found, all together.
 
 pub mod i18n;
+pub mod incremental;
+pub mod links;
 mod load;
 mod tree;
 
@@ -16,7 +18,8 @@ use crate::content::{FrontMatter, Kind};
 use crate::markdown::Rendered;
 
 pub use i18n::I18n;
-pub use load::load;
+pub use links::LinkIndex;
+pub use load::{body_hash, load, load_config};
 
 /// Options of one build.
 #[derive(Debug, Clone, Default)]
@@ -136,6 +139,10 @@ pub struct Site {
     pub assets: Vec<AssetFile>,
     /// Index of each language's home section, in configured order.
     pub homes: Vec<(String, usize)>,
+    /// URLs of pages and files, for resolving links.
+    pub links: LinkIndex,
+    /// The options the site was loaded with.
+    pub opts: BuildOptions,
 }
 
 impl Site {
@@ -177,6 +184,9 @@ impl Site {
 
     /// Number of pages (not sections, not fallbacks) per language.
     pub fn page_count(&self) -> usize {
-        self.pages.iter().filter(|p| p.fallback_from.is_none()).count()
+        self.pages
+            .iter()
+            .filter(|p| p.fallback_from.is_none())
+            .count()
     }
 }

@@ -73,6 +73,22 @@ pub fn link(pages: &mut [Page], config: &Config) -> Vec<(String, usize)> {
     config
         .languages
         .iter()
-        .filter_map(|l| sections.get(&(l.code.clone(), String::new())).map(|&i| (l.code.clone(), i)))
+        .filter_map(|l| {
+            sections
+                .get(&(l.code.clone(), String::new()))
+                .map(|&i| (l.code.clone(), i))
+        })
         .collect()
+}
+
+/// Clears and recomputes the tree after titles or weights changed.
+pub fn relink(pages: &mut [Page], config: &Config) -> Vec<(String, usize)> {
+    for p in pages.iter_mut() {
+        p.parent = None;
+        p.pages.clear();
+        p.subsections.clear();
+        p.prev = None;
+        p.next = None;
+    }
+    link(pages, config)
 }

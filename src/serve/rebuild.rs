@@ -1,0 +1,222 @@
+//! The least rebuild that is correct for a batch of changed files.
+//!
+//! Takes a batch of changed paths (relative to the site root); gives the output files
+//! that must be (re)placed: an edited page re-parses that page only and re-renders what
+//! shows it ([`Site::update_page`]); a template edit re-renders every page without
+//! re-parsing Markdown; a static file is re-read; site.yaml, i18n, and files created,
+//! deleted or renamed rebuild everything. On error the previous site stays as it was.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::output::OutputFile;
+use crate::render::{self, Renderer};
+use crate::site::{self, incremental::Update, BuildOptions, Site};
+
+/// What a rebuild produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Files to put in place.
+    pub files: Vec<OutputFile>,
+    /// These files are the whole site (except the search index): anything else goes.
+    pub complete: bool,
+    /// Only stylesheets changed.
+    pub css_only: bool,
+    /// Pages re-rendered.
+    pub pages: usize,
+    /// The site changed in a way the search index sees.
+    pub content_changed: bool,
+}
+
+/// Owns the loaded site and templates between rebuilds.
+pub struct Rebuilder {
+    root: PathBuf,
+    opts: BuildOptions,
+    site: Site,
+    renderer: Renderer,
+    /// A batch failed after changing some pages: the next rebuild is a full one.
+    needs_full: bool,
+}
+
+enum Kind {
+    Full,
+    Templates,
+    Static,
+    Pages(Vec<PathBuf>),
+    Assets(Vec<PathBuf>),
+}
+
+impl Rebuilder {
+    /// Loads and renders the whole site.
+    pub fn new(root: &Path, opts: &BuildOptions) -> Result<(Rebuilder, Vec<OutputFile>)> {
+        let site = site::load(root, opts)?;
+        let renderer = Renderer::new(root)?;
+        let files = renderer.site(&site)?;
+        Ok((
+            Rebuilder {
+                root: root.to_path_buf(),
+                opts: opts.clone(),
+                site,
+                renderer,
+                needs_full: false,
+            },
+            files,
+        ))
+    }
+
+    /// The current site.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    /// Applies one batch of changes.
+    pub fn apply(&mut self, batch: &BTreeSet<PathBuf>) -> Result<Outcome> {
+        let kind = if self.needs_full {
+            Kind::Full
+        } else {
+            self.classify(batch)
+        };
+        match kind {
+            Kind::Full => self.full(),
+            Kind::Templates => {
+                let renderer = Renderer::new(&self.root)?;
+                let files = renderer.site(&self.site)?;
+                self.renderer = renderer;
+                Ok(Outcome {
+                    pages: self.site.pages.len(),
+                    files,
+                    complete: true,
+                    css_only: false,
+                    content_changed: false,
+                })
+            }
+            Kind::Static => {
+                let files = render::static_files(&self.site)?;
+                let css_only = batch
+                    .iter()
+                    .all(|p| p.extension().is_some_and(|e| e == "css"));
+                Ok(Outcome {
+                    files,
+                    complete: false,
+                    css_only,
+                    pages: 0,
+                    content_changed: false,
+                })
+            }
+            Kind::Assets(paths) => {
+                let files = paths
+                    .iter()
+                    .filter_map(|p| {
+                        let abs = self.root.join(p);
+                        self.site
+                            .assets
+                            .iter()
+                            .find(|a| a.path == abs || a.path.ends_with(p))
+                            .map(|a| OutputFile {
+                                path: a.output.clone(),
+                                contents: crate::output::Contents::Copy(a.path.clone()),
+                            })
+                    })
+                    .collect();
+                Ok(Outcome {
+                    files,
+                    complete: false,
+                    css_only: false,
+                    pages: 0,
+                    content_changed: false,
+                })
+            }
+            Kind::Pages(paths) => {
+                let mut set = BTreeSet::new();
+                for (n, p) in paths.iter().enumerate() {
+                    match self.site.update_page(p) {
+                        Ok(Update::Pages(v)) => set.extend(v),
+                        Ok(Update::Full) => return self.full(),
+                        Err(e) => {
+                            if n > 0 {
+                                self.needs_full = true;
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+                let indices: Vec<usize> = set.into_iter().collect();
+                let files = self.renderer.pages(&self.site, &indices)?;
+                Ok(Outcome {
+                    pages: indices.len(),
+                    files,
+                    complete: false,
+                    css_only: false,
+                    content_changed: true,
+                })
+            }
+        }
+    }
+
+    fn full(&mut self) -> Result<Outcome> {
+        let site = site::load(&self.root, &self.opts)?;
+        let renderer = Renderer::new(&self.root)?;
+        let files = renderer.site(&site)?;
+        self.site = site;
+        self.renderer = renderer;
+        self.needs_full = false;
+        Ok(Outcome {
+            pages: self.site.pages.len(),
+            files,
+            complete: true,
+            css_only: false,
+            content_changed: true,
+        })
+    }
+
+    fn classify(&self, batch: &BTreeSet<PathBuf>) -> Kind {
+        let mut templates = false;
+        let mut statics = false;
+        let mut pages = Vec::new();
+        let mut assets = Vec::new();
+        for p in batch {
+            let first = p
+                .components()
+                .next()
+                .and_then(|c| c.as_os_str().to_str())
+                .unwrap_or("");
+            let abs = self.root.join(p);
+            match first {
+                "content" => {
+                    if abs.is_dir() {
+                        // A folder appeared or went away: the tree changed.
+                        return Kind::Full;
+                    }
+                    let known_page = self
+                        .site
+                        .pages
+                        .iter()
+                        .any(|pg| pg.source.as_deref() == Some(p.as_path()));
+                    if p.extension().is_some_and(|e| e == "md") {
+                        if !known_page || !abs.is_file() {
+                            return Kind::Full;
+                        }
+                        pages.push(p.clone());
+                    } else {
+                        let known = self.site.assets.iter().any(|a| a.path == abs);
+                        if !known || !abs.is_file() {
+                            return Kind::Full;
+                        }
+                        assets.push(p.clone());
+                    }
+                }
+                "templates" => templates = true,
+                "static" => statics = true,
+                _ => return Kind::Full,
+            }
+        }
+        match (templates, statics, pages.is_empty(), assets.is_empty()) {
+            (true, _, _, _) if pages.is_empty() && assets.is_empty() && !statics => Kind::Templates,
+            (false, true, true, true) => Kind::Static,
+            (false, false, false, true) => Kind::Pages(pages),
+            (false, false, true, false) => Kind::Assets(assets),
+            _ => Kind::Full,
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Incremental updates for `serve`: re-read one edited page and find what shows it.
+//!
+//! Takes the loaded [`Site`] and the path of a changed Markdown file; re-parses only that
+//! file (and re-renders its fallback copies), checks its links and the links that point
+//! into it, and returns the pages whose HTML may have changed: the page, its fallback
+//! copies, its section (which lists it), its prev/next neighbours, its translations when
+//! its body changed (their "outdated" notices), and — when its title or weight changed —
+//! its siblings, and for a section every page under it (breadcrumbs) or, at the top, the
+//! whole language (navigation). Anything that can move URLs (new, deleted or renamed
+//! files, `slug`, `translation_key`, `draft`, `aliases`) asks for a full rebuild.
+//! On error the site is left exactly as it was.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::links::{alert_labels, check_anchors, render_problems};
+use super::{tree, Site};
+use crate::content::{front_matter, read_text};
+use crate::error::{Error, Result};
+use crate::markdown::{self, RenderInput};
+
+/// What an update did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// These pages must be re-rendered.
+    Pages(Vec<usize>),
+    /// The change can move URLs or the tree: rebuild everything.
+    Full,
+}
+
+impl Site {
+    /// Index of the page published in `lang` at `rel`.
+    pub fn find(&self, lang: &str, rel: &str) -> Option<usize> {
+        self.pages
+            .iter()
+            .position(|p| p.lang == lang && p.rel == rel)
+    }
+
+    /// Re-reads the Markdown file `display` (relative to the site root).
+    pub fn update_page(&mut self, display: &Path) -> Result<Update> {
+        let own: Vec<usize> = (0..self.pages.len())
+            .filter(|&i| self.pages[i].source.as_deref() == Some(display))
+            .collect();
+        let Some(&primary) = own.iter().find(|&&i| self.pages[i].fallback_from.is_none()) else {
+            return Ok(Update::Full);
+        };
+        let path = self.root.join(display);
+        if !path.is_file() {
+            return Ok(Update::Full);
+        }
+        let text = read_text(&path, display).map_err(Error::one)?;
+        let split = front_matter::split(&text, display).map_err(Error::one)?;
+        let fm = split.front_matter;
+        let old = &self.pages[primary].fm;
+        if fm.slug != old.slug
+            || fm.translation_key != old.translation_key
+            || fm.draft != old.draft
+            || fm.aliases != old.aliases
+        {
+            return Ok(Update::Full);
+        }
+
+        // Render the page and its fallback copies, each with its own language's links.
+        let rendered: Vec<markdown::Rendered> = own
+            .iter()
+            .map(|&i| {
+                let p = &self.pages[i];
+                let labels = alert_labels(&self.i18n, &p.content_lang);
+                let resolver = self.links.resolver(&p.lang, &p.content_lang);
+                markdown::render(&RenderInput {
+                    body: split.body,
+                    body_line: split.body_line,
+                    dir: p.dir(),
+                    title_from_heading: fm.title.is_none(),
+                    unsafe_html: self.config.markdown.unsafe_html,
+                    alerts: &labels,
+                    resolver: &resolver,
+                })
+            })
+            .collect();
+        let k = own.iter().position(|&i| i == primary).unwrap_or(0);
+        let new = &rendered[k];
+        let lang = self.pages[primary].lang.clone();
+        let rel = self.pages[primary].rel.clone();
+
+        // Its own links, and links of other pages into its headings.
+        let mut errors = render_problems(display, new);
+        errors.extend(check_anchors(display, new, |r| {
+            if r == rel {
+                Some(new)
+            } else {
+                self.find(&lang, r).map(|t| &self.pages[t].rendered)
+            }
+        }));
+        for (j, p) in self.pages.iter().enumerate() {
+            if j == primary || p.lang != lang || p.fallback_from.is_some() {
+                continue;
+            }
+            let Some(src) = &p.source else { continue };
+            if !p
+                .rendered
+                .anchor_links
+                .iter()
+                .any(|l| l.page.as_deref() == Some(rel.as_str()))
+            {
+                continue;
+            }
+            errors.extend(
+                check_anchors(
+                    src,
+                    &p.rendered,
+                    |r| if r == rel { Some(new) } else { None },
+                )
+                .into_iter()
+                .filter(|d| d.message.contains(&format!("in `{rel}`"))),
+            );
+        }
+        if !errors.is_empty() {
+            errors.sort();
+            errors.dedup();
+            return Err(Error::Site(errors));
+        }
+
+        // Commit.
+        let old_title = self.pages[primary].title.clone();
+        let old_weight = self.pages[primary].fm.weight;
+        let old_hash = self.pages[primary].body_hash.clone();
+        let hash = super::body_hash(split.body);
+        for (&i, r) in own.iter().zip(rendered) {
+            let p = &mut self.pages[i];
+            p.title = fm
+                .title
+                .clone()
+                .or_else(|| r.title.clone())
+                .unwrap_or_else(|| p.title.clone());
+            p.description = fm
+                .description
+                .clone()
+                .unwrap_or_else(|| super::load::truncate(&r.summary, 200));
+            p.fm = fm.clone();
+            p.rendered = r;
+            p.body_line = split.body_line;
+            p.body_hash = hash.clone();
+        }
+
+        let mut set: BTreeSet<usize> = own.iter().copied().collect();
+        let structural = self.pages[primary].title != old_title || fm.weight != old_weight;
+        if structural {
+            tree::relink(&mut self.pages, &self.config);
+        }
+        for &i in &own {
+            let p = &self.pages[i];
+            set.extend(p.parent);
+            set.extend(p.prev);
+            set.extend(p.next);
+            if structural {
+                if let Some(parent) = p.parent {
+                    set.extend(self.pages[parent].pages.iter().copied());
+                    set.extend(self.pages[parent].subsections.iter().copied());
+                }
+                if p.is_section() {
+                    let top =
+                        p.parent.is_none() || self.pages[p.parent.unwrap_or(i)].parent.is_none();
+                    let lang = p.lang.clone();
+                    for (j, q) in self.pages.iter().enumerate() {
+                        if q.lang == lang && (top || self.ancestors(j).contains(&i)) {
+                            set.insert(j);
+                        }
+                    }
+                }
+            }
+        }
+        if hash != old_hash {
+            set.extend(
+                self.groups[self.pages[primary].group]
+                    .members
+                    .iter()
+                    .map(|(_, j)| *j),
+            );
+        }
+        Ok(Update::Pages(set.into_iter().collect()))
+    }
+}

@@ -1,0 +1,160 @@
+//! Where links go: the URL of every page and file, per language, and the anchor checks.
+//!
+//! Takes page and asset paths with their URLs; gives [`LinkIndex`], which resolves the
+//! relative `.md` and file links of a page written in one language (falling back to the
+//! files of the page's source language and the default language for fallback copies),
+//! and [`check_anchors`], which finds links to headings that do not exist.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::error::Diagnostic;
+use crate::markdown::{AlertLabels, LinkResolver, Rendered};
+use crate::site::I18n;
+
+/// URLs of pages and files per language.
+#[derive(Debug, Clone, Default)]
+pub struct LinkIndex {
+    pages: HashMap<String, HashMap<String, String>>,
+    assets: HashMap<String, HashMap<String, String>>,
+    default_lang: String,
+}
+
+impl LinkIndex {
+    /// An empty index for a site whose default language is `default_lang`.
+    pub fn new(default_lang: &str) -> Self {
+        LinkIndex {
+            default_lang: default_lang.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Records the URL of the page at `rel` in `lang`.
+    pub fn add_page(&mut self, lang: &str, rel: &str, url: &str) {
+        self.pages
+            .entry(lang.to_string())
+            .or_default()
+            .insert(rel.to_string(), url.to_string());
+    }
+
+    /// Records the URL of the file at `rel` in `lang`.
+    pub fn add_asset(&mut self, lang: &str, rel: &str, url: &str) {
+        self.assets
+            .entry(lang.to_string())
+            .or_default()
+            .insert(rel.to_string(), url.to_string());
+    }
+
+    /// The URL of page `rel` in `lang`.
+    pub fn page(&self, lang: &str, rel: &str) -> Option<&str> {
+        self.pages.get(lang)?.get(rel).map(String::as_str)
+    }
+
+    /// A resolver for a page published in `lang` whose text is in `content_lang`.
+    pub fn resolver<'a>(&'a self, lang: &'a str, content_lang: &'a str) -> Resolver<'a> {
+        Resolver {
+            index: self,
+            lang,
+            content_lang,
+        }
+    }
+}
+
+/// Resolves links of one page; see [`LinkIndex::resolver`].
+pub struct Resolver<'a> {
+    index: &'a LinkIndex,
+    lang: &'a str,
+    content_lang: &'a str,
+}
+
+impl LinkResolver for Resolver<'_> {
+    fn page(&self, rel: &str) -> Option<String> {
+        self.index.page(self.lang, rel).map(str::to_string)
+    }
+    fn asset(&self, rel: &str) -> Option<String> {
+        [
+            self.lang,
+            self.content_lang,
+            self.index.default_lang.as_str(),
+        ]
+        .iter()
+        .find_map(|l| self.index.assets.get(*l)?.get(rel))
+        .cloned()
+    }
+}
+
+/// The alert labels of `lang` from its UI strings.
+pub fn alert_labels(i18n: &I18n, lang: &str) -> AlertLabels {
+    let g = |k: &str| i18n.get(lang, k).to_string();
+    AlertLabels {
+        labels: [
+            g("alerts.note"),
+            g("alerts.tip"),
+            g("alerts.important"),
+            g("alerts.warning"),
+            g("alerts.caution"),
+        ],
+    }
+}
+
+/// Problems found while rendering, as diagnostics of `display`.
+pub fn render_problems(display: &Path, r: &Rendered) -> Vec<Diagnostic> {
+    r.problems
+        .iter()
+        .map(|p| {
+            let d = Diagnostic::new(display, p.message.clone()).at_line(p.line);
+            match &p.hint {
+                Some(h) => d.hint(h.clone()),
+                None => d,
+            }
+        })
+        .collect()
+}
+
+/// Links of `own` (in file `display`) to headings that do not exist. `lookup` finds the
+/// rendered target page by its path in the same language.
+pub fn check_anchors<'a>(
+    display: &Path,
+    own: &'a Rendered,
+    lookup: impl Fn(&str) -> Option<&'a Rendered>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for link in &own.anchor_links {
+        let target = match &link.page {
+            None => Some(own),
+            Some(rel) => lookup(rel),
+        };
+        let Some(t) = target else { continue };
+        if t.has_id(&link.anchor) {
+            continue;
+        }
+        let where_ = match &link.page {
+            None => "on this page".to_string(),
+            Some(rel) => format!("in `{rel}`"),
+        };
+        let ids: Vec<&str> = t.headings.iter().map(|h| h.id.as_str()).collect();
+        let hint = match closest(&link.anchor, &ids) {
+            Some(c) => format!("did you mean `#{c}`?"),
+            None => {
+                "link to one of the page's headings, or give the heading an explicit `{#id}`".into()
+            }
+        };
+        out.push(
+            Diagnostic::new(
+                display,
+                format!("link to a missing heading `#{}` {where_}", link.anchor),
+            )
+            .at_line(link.line)
+            .hint(hint),
+        );
+    }
+    out
+}
+
+fn closest<'a>(want: &str, ids: &[&'a str]) -> Option<&'a str> {
+    ids.iter()
+        .map(|id| (strsim::jaro_winkler(want, id), *id))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id)
+}
