@@ -207,7 +207,21 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         log::warn!("listening on all interfaces: anyone on your network can read this site");
     }
 
-    // Search runs on its own thread; the newest request wins.
+    // Search runs on its own thread; the newest request wins. Until the first index is
+    // ready, empty bundles make the search box load without errors.
+    if rebuilder.site().config.search.enabled {
+        let empty = rebuilder
+            .site()
+            .config
+            .languages
+            .iter()
+            .map(|l| crate::search::LangDocs {
+                lang: l.code.clone(),
+                docs: Vec::new(),
+            })
+            .collect();
+        state.put_search(crate::search::build(empty)?);
+    }
     let search_tx = spawn_search_worker(state.clone());
     request_search(&search_tx, rebuilder.site());
 

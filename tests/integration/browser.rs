@@ -479,3 +479,38 @@ mod search {
         page.assert_no_errors();
     }
 }
+
+mod live_reload {
+    use super::*;
+    use crate::serve::{example_copy, save, start};
+
+    #[test]
+    fn an_edit_on_disk_shows_up_in_the_open_page() {
+        let _g = serial();
+        let server = start(example_copy(), &[]);
+        let chrome = chrome();
+        let page = chrome.open(&format!("http://{}/en/esim/in-app/", server.addr));
+        page.wait_for("document.readyState === 'complete'", 10);
+        std::thread::sleep(Duration::from_millis(500));
+        let file = server.root.join("content/en/esim/in-app.md");
+        let text = std::fs::read_to_string(&file).unwrap();
+        save(
+            &file,
+            &text.replace(
+                "## Steps {#steps}",
+                "Live edit arrived.\n\n## Steps {#steps}",
+            ),
+        );
+        page.wait_for(
+            "document.body.textContent.includes('Live edit arrived.')",
+            20,
+        );
+        // A broken edit shows the overlay naming the file and line.
+        save(&file, &text.replacen("title:", "titel:", 1));
+        page.wait_for("!!document.getElementById('waypost-error-overlay') && document.getElementById('waypost-error-overlay').textContent.includes('content/en/esim/in-app.md:2')", 20);
+        page.screenshot("serve-error-overlay");
+        save(&file, &text);
+        page.wait_for("!document.getElementById('waypost-error-overlay')", 20);
+        page.assert_no_errors();
+    }
+}

@@ -1,0 +1,370 @@
+//! `waypost serve`: the real binary on an ephemeral port, talked to over raw HTTP on
+//! 127.0.0.1 and its Server-Sent Events stream, while the test edits the site on disk.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use crate::common::{copy_dir, repo_root, waypost};
+
+/// A running `waypost serve` on a copy of a site.
+pub struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`
+    pub addr: String,
+    /// The site's folder (a temporary copy).
+    pub root: PathBuf,
+    _dir: tempfile::TempDir,
+    /// Lines the server logged after startup.
+    pub log: Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The example site (content, site.yaml, and a copy of the theme's templates so that a
+/// template edit can be tested) in a temporary folder.
+pub fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_root().join("content"), &dir.path().join("content"));
+    copy_dir(
+        &repo_root().join("templates"),
+        &dir.path().join("templates"),
+    );
+    std::fs::copy(repo_root().join("site.yaml"), dir.path().join("site.yaml")).unwrap();
+    dir
+}
+
+/// Starts `waypost serve --port 0` on `dir` and waits for its URL.
+pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+    let root = dir.path().to_path_buf();
+    let mut child = waypost()
+        .arg("--root")
+        .arg(&root)
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start waypost serve");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let addr = loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("serve did not start");
+        if let Some(rest) = line.split("serving at http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    Server {
+        child,
+        addr,
+        root,
+        _dir: dir,
+        log: rx,
+    }
+}
+
+/// One HTTP response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: String,
+    pub body: String,
+}
+
+/// GET `path` exactly as written (no normalisation), with an optional Host header.
+pub fn get_raw(addr: &str, path: &str, host: Option<&str>) -> Response {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let host = host.unwrap_or(addr);
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Response {
+        status,
+        headers: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+/// GET `path` with the right Host.
+pub fn get(addr: &str, path: &str) -> Response {
+    get_raw(addr, path, None)
+}
+
+/// A subscriber to the live-reload stream.
+pub struct Events {
+    rx: Receiver<(String, String)>,
+}
+
+impl Events {
+    /// Connects to `/__waypost/events`.
+    pub fn connect(addr: &str) -> Events {
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET /__waypost/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut event = String::new();
+            for line in BufReader::new(s).lines() {
+                let Ok(line) = line else { break };
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e.to_string();
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    if tx.send((event.clone(), d.to_string())).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        // Let the subscription reach the server before the test edits files.
+        std::thread::sleep(Duration::from_millis(300));
+        Events { rx }
+    }
+
+    /// Waits for the next event named `name` (skipping others); returns its data.
+    pub fn wait(&self, name: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok((e, d)) if e == name => return d,
+                Ok(_) => continue,
+                Err(_) => panic!("no `{name}` event within {secs} s"),
+            }
+        }
+    }
+}
+
+/// Rewrites a file as an editor would (write a temp file, rename over).
+pub fn save(path: &Path, text: &str) {
+    let tmp = path.with_extension("md.waypost-test~");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[test]
+fn editing_a_page_sends_a_reload_and_serves_the_new_text() {
+    let server = start(example_copy(), &[]);
+    let events = Events::connect(&server.addr);
+    let page = server.root.join("content/en/esim/in-app.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    save(
+        &page,
+        &text.replace(
+            "## Steps {#steps}",
+            "Marker paragraph for serve.\n\n## Steps {#steps}",
+        ),
+    );
+    let data = events.wait("reload", 20);
+    assert!(data.contains("/en/esim/in-app/"), "{data}");
+    let resp = get(&server.addr, "/en/esim/in-app/");
+    assert_eq!(resp.status, 200);
+    assert!(resp.body.contains("Marker paragraph for serve."));
+    assert!(
+        resp.body.contains("/__waypost/livereload.js"),
+        "the live-reload script is injected"
+    );
+    // The Arabic fallback copy of that page shows the new text too.
+    assert!(data.contains("/ar/esim/in-app/"), "{data}");
+}
+
+#[test]
+fn broken_front_matter_shows_the_error_and_keeps_the_last_good_page() {
+    let server = start(example_copy(), &[]);
+    let events = Events::connect(&server.addr);
+    let page = server.root.join("content/en/esim/in-app.md");
+    let good = std::fs::read_to_string(&page).unwrap();
+    save(&page, &good.replacen("title:", "titel:", 1));
+    let data = events.wait("build-error", 20);
+    assert!(
+        data.contains("content/en/esim/in-app.md:2"),
+        "names file and line: {data}"
+    );
+    assert!(data.contains("titel"), "{data}");
+    let resp = get(&server.addr, "/en/esim/in-app/");
+    assert_eq!(resp.status, 200, "the last good page is still served");
+    assert!(resp.body.contains("<h1>"));
+    // A browser connecting now sees the error at once.
+    let late = Events::connect(&server.addr);
+    late.wait("build-error", 10);
+    // Fixing it clears the overlay and reloads.
+    save(
+        &page,
+        &good.replace("## Steps {#steps}", "Fixed now.\n\n## Steps {#steps}"),
+    );
+    events.wait("ok", 20);
+    let data = events.wait("reload", 20);
+    assert!(data.contains("/en/esim/in-app/"), "{data}");
+    assert!(get(&server.addr, "/en/esim/in-app/")
+        .body
+        .contains("Fixed now."));
+}
+
+#[test]
+fn adding_and_deleting_a_page_updates_the_navigation() {
+    let server = start(example_copy(), &[]);
+    let events = Events::connect(&server.addr);
+    let new = server.root.join("content/en/esim/by-courier.md");
+    std::fs::write(
+        &new,
+        "---\ntitle: Brand new courier path\nweight: 9\n---\n\nText.\n",
+    )
+    .unwrap();
+    events.wait("reload", 20);
+    assert_eq!(get(&server.addr, "/en/esim/by-courier/").status, 200);
+    assert!(get(&server.addr, "/en/esim/")
+        .body
+        .contains("Brand new courier path"));
+    std::fs::remove_file(&new).unwrap();
+    events.wait("reload", 20);
+    assert_eq!(get(&server.addr, "/en/esim/by-courier/").status, 404);
+    assert!(!get(&server.addr, "/en/esim/")
+        .body
+        .contains("Brand new courier path"));
+}
+
+#[test]
+fn editing_a_template_re_renders_every_page() {
+    let server = start(example_copy(), &[]);
+    let events = Events::connect(&server.addr);
+    let base = server.root.join("templates/base.html");
+    let text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(
+        &base,
+        text.replace(
+            "<footer class=\"site-footer\">",
+            "<footer class=\"site-footer\"><p>TEMPLATE-MARK</p>",
+        ),
+    )
+    .unwrap();
+    events.wait("reload", 30);
+    for path in [
+        "/en/",
+        "/zh/esim/in-app/",
+        "/es/help/glossary/",
+        "/ar/account/",
+        "/en/404.html",
+    ] {
+        let resp = get(&server.addr, path);
+        assert!(
+            resp.body.contains("TEMPLATE-MARK"),
+            "{path} was not re-rendered"
+        );
+    }
+}
+
+#[test]
+fn a_css_change_swaps_the_stylesheet_without_a_reload() {
+    let dir = example_copy();
+    std::fs::create_dir_all(dir.path().join("static")).unwrap();
+    std::fs::write(dir.path().join("static/extra.css"), "body{}").unwrap();
+    let server = start(dir, &[]);
+    let events = Events::connect(&server.addr);
+    std::fs::write(server.root.join("static/extra.css"), "body{color:red}").unwrap();
+    events.wait("css", 20);
+    assert_eq!(get(&server.addr, "/extra.css").body, "body{color:red}");
+}
+
+#[test]
+fn paths_outside_the_site_are_not_served() {
+    let server = start(example_copy(), &[]);
+    for path in [
+        "/../../etc/passwd",
+        "/en/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "/..%2f..%2fetc/passwd",
+        "/en/%00/x",
+    ] {
+        let resp = get(&server.addr, path);
+        assert_eq!(resp.status, 404, "{path}");
+        assert!(!resp.body.contains("root:"), "{path}");
+    }
+    let resp = get(&server.addr, "/en/no-such-page/");
+    assert_eq!(resp.status, 404);
+    assert!(
+        resp.body.contains("lang=\"en\""),
+        "the language's own 404 page"
+    );
+    let resp = get(&server.addr, "/zh/no-such-page/");
+    assert!(resp.body.contains("lang=\"zh\""));
+}
+
+#[test]
+fn files_are_served_with_their_types_and_folders_with_index_html() {
+    let server = start(example_copy(), &[]);
+    let resp = get(&server.addr, "/en/esim/qr-scan.svg");
+    assert_eq!(resp.status, 200);
+    assert!(resp
+        .headers
+        .to_ascii_lowercase()
+        .contains("content-type: image/svg+xml"));
+    assert!(get(&server.addr, "/waypost.css")
+        .headers
+        .to_ascii_lowercase()
+        .contains("text/css"));
+    let resp = get(&server.addr, "/en/esim");
+    assert_eq!(resp.status, 308, "a folder without its slash is redirected");
+    assert!(resp.headers.contains("/en/esim/"));
+    assert_eq!(get(&server.addr, "/").status, 200);
+}
+
+#[test]
+fn requests_for_another_host_are_refused() {
+    let server = start(example_copy(), &[]);
+    let resp = get_raw(&server.addr, "/en/", Some("attacker.example:80"));
+    assert_eq!(resp.status, 403);
+    let port = server.addr.rsplit(':').next().unwrap();
+    let resp = get_raw(&server.addr, "/en/", Some(&format!("localhost:{port}")));
+    assert_eq!(resp.status, 200);
+}
+
+#[test]
+fn a_busy_port_is_reported_with_a_free_one_suggested() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let dir = example_copy();
+    let out = waypost()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["serve", "--port", &port])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("port already in use"), "{err}");
+    assert!(err.contains("--port"), "{err}");
+}
