@@ -367,8 +367,7 @@ impl<'a> Shared<'a> {
 
         // hreflang alternates: translations only, never fallback copies.
         let mut alternates = Vec::new();
-        let canonical;
-        if p.fallback_from.is_none() {
+        let canonical = if p.fallback_from.is_none() {
             let translations: Vec<usize> = site.translations(i).collect();
             if translations.len() > 1 {
                 for &t in &translations {
@@ -388,15 +387,15 @@ impl<'a> Shared<'a> {
                     });
                 }
             }
-            canonical = p.permalink.as_str();
+            p.permalink.as_str()
         } else {
             let src = p
                 .fallback_from
                 .as_deref()
                 .and_then(|c| site.in_language(i, c))
                 .unwrap_or(i);
-            canonical = site.pages[src].permalink.as_str();
-        }
+            site.pages[src].permalink.as_str()
+        };
         ctx.insert("alternates", &alternates);
         ctx.insert("canonical", canonical);
         ctx

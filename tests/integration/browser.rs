@@ -242,21 +242,10 @@ impl Chrome {
                     .push(format!("console.error: {}", text.join(" ")))
             }
             Event::LogEntryAdded(e) if e.params.entry.level == LogEntryLevel::Error => {
-                // The site's own 404 page is fetched on purpose by some tests.
-                if !e.params.entry.text.contains("404")
-                    || !e
-                        .params
-                        .entry
-                        .url
-                        .as_deref()
-                        .unwrap_or("")
-                        .contains("missing")
-                {
-                    sink.lock().unwrap().push(format!(
-                        "log: {} {:?}",
-                        e.params.entry.text, e.params.entry.url
-                    ))
-                }
+                sink.lock().unwrap().push(format!(
+                    "log: {} {:?}",
+                    e.params.entry.text, e.params.entry.url
+                ))
             }
             _ => {}
         }))

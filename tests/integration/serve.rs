@@ -18,8 +18,8 @@ pub struct Server {
     /// The site's folder (a temporary copy).
     pub root: PathBuf,
     _dir: tempfile::TempDir,
-    /// Lines the server logged after startup.
-    pub log: Receiver<String>,
+    /// Lines the server logged after startup (kept so the pipe keeps draining).
+    _log: Receiver<String>,
 }
 
 impl Drop for Server {
@@ -59,9 +59,8 @@ pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
+            // Keep reading even when nobody listens, so the server never blocks on stderr.
+            let _ = tx.send(line);
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -78,7 +77,7 @@ pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         addr,
         root,
         _dir: dir,
-        log: rx,
+        _log: rx,
     }
 }
 
