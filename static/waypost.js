@@ -141,3 +141,11 @@
     if (input) { ev.preventDefault(); input.focus(); }
   });
 })();
+
+// Arriving from the language switcher on a page not translated into this language.
+(function () {
+  "use strict";
+  if (!/[?&]untranslated\b/.test(window.location.search)) return;
+  var n = document.querySelector("[data-untranslated-notice]");
+  if (n) n.hidden = false;
+})();

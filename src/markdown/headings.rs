@@ -28,16 +28,36 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
+/// Ids the built-in theme uses around the content; generated heading ids avoid them.
+pub const THEME_IDS: &[&str] = &[
+    "main",
+    "search-q",
+    "search-page",
+    "search-page-q",
+    "toc-title",
+    "compare-title",
+    "pages-title",
+    "sections-title",
+];
+
 /// Hands out unique ids within one page.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct IdAllocator {
     used: HashSet<String>,
 }
 
+impl Default for IdAllocator {
+    fn default() -> Self {
+        IdAllocator {
+            used: THEME_IDS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
 impl IdAllocator {
-    /// Reserves an explicit id (`{#id}`); returns false if it was already taken.
+    /// Reserves an explicit id (`{#id}`); returns false if another heading has it.
     pub fn reserve(&mut self, id: &str) -> bool {
-        self.used.insert(id.to_string())
+        self.used.insert(id.to_string()) || THEME_IDS.contains(&id)
     }
 
     /// A unique id derived from `base`.
@@ -77,5 +97,11 @@ mod tests {
         assert_eq!(ids.unique("steps"), "steps");
         assert_eq!(ids.unique("steps"), "steps-2");
         assert_eq!(ids.unique("steps"), "steps-3");
+    }
+
+    #[test]
+    fn generated_ids_avoid_the_theme_ids() {
+        let mut ids = IdAllocator::default();
+        assert_eq!(ids.unique("main"), "main-1");
     }
 }

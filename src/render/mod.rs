@@ -68,16 +68,33 @@ impl Renderer {
             })
             .collect();
         let mut files = Vec::with_capacity(rendered.len());
-        let mut errors = Vec::new();
+        let mut errors: Vec<Diagnostic> = Vec::new();
+        let mut repeats: std::collections::BTreeMap<(std::path::PathBuf, String), usize> =
+            Default::default();
         for r in rendered {
             match r {
                 Ok(f) => files.push(f),
-                Err(d) => errors.push(d),
+                Err(d) => {
+                    // One template error breaks many pages: report it once.
+                    let key = (d.path.clone(), d.message.clone());
+                    let n = repeats.entry(key).or_insert(0);
+                    if *n == 0 {
+                        errors.push(d);
+                    }
+                    *n += 1;
+                }
             }
         }
         if !errors.is_empty() {
+            for d in &mut errors {
+                let n = repeats[&(d.path.clone(), d.message.clone())];
+                if n > 1 {
+                    if let Some(h) = &mut d.hint {
+                        h.push_str(&format!(" (and {} other pages)", n - 1));
+                    }
+                }
+            }
             errors.sort();
-            errors.dedup();
             return Err(Error::Site(errors));
         }
         Ok(files)
@@ -124,6 +141,7 @@ impl Renderer {
         }
         files.extend(aliases(site)?);
         files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
+        files.extend(feeds(site));
         files.push(OutputFile::bytes(
             "robots.txt",
             format!(
@@ -284,6 +302,75 @@ fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
         errors.sort();
         Err(Error::Site(errors))
     }
+}
+
+/// Number of entries in each language's Atom feed.
+pub const FEED_ENTRIES: usize = 30;
+
+/// The day a page last changed in a way readers care about: updated, re-reviewed or
+/// published, whichever is latest.
+fn freshness(p: &crate::site::Page) -> Option<crate::content::Date> {
+    [p.fm.updated, p.fm.reviewed, p.fm.date]
+        .into_iter()
+        .flatten()
+        .max()
+}
+
+/// An Atom feed per language (`/<lang>/atom.xml`) of the guides most recently updated or
+/// re-reviewed; fallback copies are left out.
+fn feeds(site: &Site) -> Vec<OutputFile> {
+    use crate::markdown::escape;
+    let mut out = Vec::new();
+    for lang in &site.config.languages {
+        let mut pages: Vec<(crate::content::Date, usize)> = site
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.lang == lang.code && p.fallback_from.is_none() && !p.is_section())
+            .filter_map(|(i, p)| freshness(p).map(|d| (d, i)))
+            .collect();
+        pages.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(site.pages[a.1].url.cmp(&site.pages[b.1].url))
+        });
+        pages.truncate(FEED_ENTRIES);
+        let home = site
+            .home(&lang.code)
+            .map(|h| site.pages[h].permalink.clone())
+            .unwrap_or_default();
+        let feed_url = format!("{}/{}/atom.xml", site.config.base_url, lang.code);
+        let updated = pages
+            .first()
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_else(|| "1970-01-01".into());
+        let title = format!(
+            "{} · {}",
+            site.config.title,
+            site.i18n.get(&lang.code, "feed_title")
+        );
+        let mut x = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <id>{}</id>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  <updated>{updated}T00:00:00Z</updated>\n  <generator>waypost</generator>\n",
+            escape(&lang.code),
+            escape(&title),
+            escape(&home),
+            escape(&home),
+            escape(&feed_url),
+        );
+        for (d, i) in &pages {
+            let p = &site.pages[*i];
+            x.push_str(&format!(
+                "  <entry>\n    <title>{}</title>\n    <id>{}</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n    <updated>{d}T00:00:00Z</updated>\n    <summary>{}</summary>\n    <author><name>{}</name></author>\n  </entry>\n",
+                escape(&p.title),
+                escape(&p.permalink),
+                escape(&p.permalink),
+                escape(&p.description),
+                escape(&site.config.title),
+            ));
+        }
+        x.push_str("</feed>\n");
+        out.push(OutputFile::bytes(format!("{}/atom.xml", lang.code), x));
+    }
+    out
 }
 
 fn sitemap(site: &Site) -> String {

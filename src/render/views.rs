@@ -35,6 +35,7 @@ struct LangView<'a> {
     dir: &'static str,
     url: String,
     permalink: String,
+    feed_url: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -170,6 +171,7 @@ impl<'a> Shared<'a> {
                         || format!("{}/{}/", cfg.base_url, l.code),
                         |h| h.permalink.clone(),
                     ),
+                    feed_url: format!("{}/{}/atom.xml", cfg.base_path, l.code),
                 }
             })
             .collect();
@@ -350,7 +352,11 @@ impl<'a> Shared<'a> {
                         site.pages[j].fallback_from.is_some(),
                         false,
                     ),
-                    None => (self.langs[l.code.as_str()].url.clone(), false, true),
+                    None => (
+                        format!("{}?untranslated", self.langs[l.code.as_str()].url),
+                        false,
+                        true,
+                    ),
                 };
                 SwitchItem {
                     code: &l.code,
