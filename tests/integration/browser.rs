@@ -268,11 +268,13 @@ impl Page {
             .unwrap_or(serde_json::Value::Null)
     }
 
-    /// Evaluates `js` until it returns `true`, or panics after `secs` seconds.
+    /// Evaluates `js` until it returns `true`, or panics after `secs` seconds. Errors
+    /// while a navigation replaces the page count as "not yet".
     pub fn wait_for(&self, js: &str, secs: u64) {
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(secs) {
-            if self.eval(js) == serde_json::Value::Bool(true) {
+            let ok = self.tab.evaluate(js, true).ok().and_then(|r| r.value);
+            if ok == Some(serde_json::Value::Bool(true)) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -501,5 +503,143 @@ mod live_reload {
         save(&file, &text);
         page.wait_for("!document.getElementById('waypost-error-overlay')", 20);
         page.assert_no_errors();
+    }
+}
+
+mod theme {
+    use super::*;
+
+    #[test]
+    fn the_language_switcher_keeps_you_on_the_same_guide() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/en/esim/in-app/", server.base));
+        page.eval("document.querySelector('.lang-switcher a[hreflang=\"zh\"]').click(); true");
+        page.wait_for("location.pathname === '/zh/esim/in-app/'", 10);
+        page.wait_for("document.documentElement.lang === 'zh'", 10);
+        // An untranslated guide: Arabic shows the fallback copy, honestly marked.
+        page.eval("document.querySelector('.lang-switcher a[hreflang=\"ar\"]').click(); true");
+        page.wait_for("location.pathname === '/ar/esim/in-app/'", 10);
+        page.wait_for("!!document.querySelector('.notice-fallback')", 10);
+        assert_eq!(
+            page.eval("document.querySelector('.content').getAttribute('lang')"),
+            "en"
+        );
+        page.screenshot("fallback-page-ar");
+        page.assert_no_errors();
+    }
+
+    #[test]
+    fn the_root_picks_chinese_for_a_browser_that_prefers_it() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let tab = chrome.browser.new_tab().unwrap();
+        tab.set_user_agent(
+            "Mozilla/5.0 waypost-test",
+            Some("zh-CN,zh;q=0.9,en;q=0.5"),
+            None,
+        )
+        .unwrap();
+        tab.navigate_to(&format!("{}/", server.base)).unwrap();
+        let start = Instant::now();
+        while !tab.get_url().ends_with("/zh/") && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(tab.get_url().ends_with("/zh/"), "went to {}", tab.get_url());
+        // An explicit choice is remembered over the browser's preference.
+        let page = chrome.open(&format!("{}/zh/", server.base));
+        page.eval("document.querySelector('.lang-switcher a[hreflang=\"es\"]').click(); true");
+        page.wait_for("location.pathname === '/es/'", 10);
+        page.tab.navigate_to(&format!("{}/", server.base)).unwrap();
+        page.wait_for("location.pathname === '/es/'", 10);
+    }
+
+    #[test]
+    fn the_root_is_a_plain_list_of_languages_without_javascript() {
+        let html = std::fs::read_to_string(example_site().join("index.html")).unwrap();
+        for (code, name) in [
+            ("en", "English"),
+            ("zh", "简体中文"),
+            ("es", "Español"),
+            ("ar", "العربية"),
+        ] {
+            assert!(html.contains(&format!("href=\"/{code}/\"")), "{code}");
+            assert!(html.contains(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn arabic_pages_are_right_to_left() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/ar/activate-sim/online/", server.base));
+        assert_eq!(page.eval("document.documentElement.dir"), "rtl");
+        assert_eq!(
+            page.eval("getComputedStyle(document.querySelector('.content')).direction"),
+            "rtl"
+        );
+        // The navigation is mirrored: the first nav item sits to the right of the last.
+        let mirrored = page.eval(
+            "(() => { const b = document.querySelector('.breadcrumbs li'); const last = document.querySelector('.breadcrumbs li:last-child');
+               return b.getBoundingClientRect().left > last.getBoundingClientRect().left; })()",
+        );
+        assert_eq!(mirrored, true);
+        page.screenshot("page-ar-rtl");
+        page.assert_no_errors();
+    }
+
+    #[test]
+    fn the_dark_mode_toggle_is_remembered() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/en/", server.base));
+        page.wait_for("!document.querySelector('[data-theme-toggle]').hidden", 10);
+        let before = page.eval("getComputedStyle(document.body).backgroundColor");
+        page.eval("document.querySelector('[data-theme-toggle]').click(); true");
+        let theme = page.eval("document.documentElement.dataset.theme");
+        assert!(theme == "dark" || theme == "light", "{theme}");
+        let after = page.eval("getComputedStyle(document.body).backgroundColor");
+        assert_ne!(before, after, "the colours change");
+        page.tab
+            .navigate_to(&format!("{}/en/esim/", server.base))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        page.wait_for(
+            &format!("document.documentElement.dataset.theme === {theme}"),
+            10,
+        );
+        assert_eq!(
+            page.eval("getComputedStyle(document.body).backgroundColor"),
+            after
+        );
+        page.screenshot("section-toggled-theme");
+        page.assert_no_errors();
+    }
+
+    #[test]
+    fn no_page_type_logs_an_error() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        for (name, path) in [
+            ("home", "/en/"),
+            ("section", "/zh/activate-sim/"),
+            ("page", "/es/esim/qr-code/"),
+            ("fallback", "/ar/account/video-call/"),
+            ("not-found", "/en/404.html"),
+            ("search", "/zh/search/"),
+            ("glossary", "/en/help/glossary/"),
+        ] {
+            let page = chrome.open(&format!("{}{path}", server.base));
+            page.wait_for("document.readyState === 'complete'", 10);
+            std::thread::sleep(Duration::from_millis(300));
+            page.screenshot(&format!("type-{name}"));
+            page.assert_no_errors();
+        }
     }
 }
