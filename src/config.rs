@@ -304,6 +304,10 @@ pub fn yaml_diagnostic(
     if let Some(field) = unknown_field(&msg) {
         d.message = format!("unknown key `{field}`");
         d = d.hint(suggest_key(&field, known));
+    } else if msg.contains("invalid type") {
+        d = d.hint("this key expects another kind of value (text, number, list or map); see the README's tables");
+    } else {
+        d = d.hint("fix the YAML here: check the indentation, close brackets and quotes, and quote values that contain `: ` or start with a special character");
     }
     d
 }

@@ -141,3 +141,44 @@ fn quiet_flag_leaves_only_errors_on_stderr() {
     r.assert_success();
     assert_eq!(r.stderr, "", "nothing but errors with -q");
 }
+
+#[test]
+fn root_defaults_to_the_current_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let r = run(waypost()
+        .current_dir(fixture("overrides"))
+        .arg("build")
+        .arg("--output")
+        .arg(&out));
+    r.assert_success();
+    assert!(out.join("en/topics/first/index.html").is_file());
+}
+
+#[test]
+fn error_paths_are_relative_to_the_site_root_whatever_the_root_is() {
+    // Root given as `.`, as a relative path and as an absolute path.
+    let fixtures = fixture("errors");
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = [
+        run(waypost()
+            .current_dir(fixtures.join("unknown-key"))
+            .arg("build")
+            .arg("--output")
+            .arg(tmp.path().join("a"))),
+        run(waypost()
+            .current_dir(&fixtures)
+            .args(["--root", "unknown-key", "build", "--output"])
+            .arg(tmp.path().join("b"))),
+        run(waypost()
+            .arg("--root")
+            .arg(fixtures.join("unknown-key"))
+            .arg("build")
+            .arg("--output")
+            .arg(tmp.path().join("c"))),
+    ];
+    for r in &runs {
+        r.assert_failure();
+        r.stderr_has("error: content/en/page.md:4:1: unknown front-matter key `titel`");
+    }
+}

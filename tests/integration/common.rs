@@ -355,9 +355,8 @@ pub fn between<'a>(hay: &'a str, start: &str, end: &str) -> &'a str {
     &rest[..j]
 }
 
-/// The body HTML of a page built with the built-in templates: what is inside
-/// `<div class="content" …>` … up to the closing `</div>` the template puts before the
-/// prev/next navigation.
+/// The body HTML of a page built with the built-in templates: what is inside the
+/// `<div class="content" …>` element (nested `<div>`s such as callouts included).
 #[track_caller]
 pub fn content_of(page: &str) -> &str {
     let i = page
@@ -365,11 +364,41 @@ pub fn content_of(page: &str) -> &str {
         .unwrap_or_else(|| panic!("no content div in:\n{page}"));
     let rest = &page[i..];
     let body_start = rest.find('>').expect("end of the div tag") + 1;
-    let rest = &rest[body_start..];
-    let end = rest
-        .find("\n  </div>")
-        .unwrap_or_else(|| panic!("no end of the content div in:\n{page}"));
-    &rest[..end]
+    let body = &rest[body_start..];
+    let mut depth = 0usize;
+    let mut at = 0;
+    loop {
+        let open = body[at..].find("<div").map(|j| at + j);
+        let close = body[at..]
+            .find("</div>")
+            .map(|j| at + j)
+            .unwrap_or_else(|| panic!("no end of the content div in:\n{page}"));
+        match open {
+            Some(o) if o < close => {
+                depth += 1;
+                at = o + 4;
+            }
+            _ if depth == 0 => return &body[..close],
+            _ => {
+                depth -= 1;
+                at = close + 6;
+            }
+        }
+    }
+}
+
+/// The whole start tag (`<a …>`) that contains `needle`, if any.
+pub fn tag_containing<'a>(html: &'a str, needle: &str) -> Option<&'a str> {
+    let i = html.find(needle)?;
+    let start = html[..i].rfind('<')?;
+    let end = i + html[i..].find('>')? + 1;
+    Some(&html[start..end])
+}
+
+/// The `href` of the link with `rel="<rel>"` (prev, next), if any.
+pub fn href_of_rel(html: &str, rel: &str) -> Option<String> {
+    let tag = tag_containing(html, &format!("rel=\"{rel}\""))?;
+    attr_values(tag, "href").first().map(|s| s.to_string())
 }
 
 /// Byte offset of `needle` in `hay`, failing the test when absent.

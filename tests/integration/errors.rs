@@ -182,3 +182,22 @@ fn broken_link_in_a_page_published_as_fallback_is_reported_once() {
         r.stderr
     );
 }
+
+#[test]
+fn front_matter_value_of_the_wrong_type_names_the_key_and_its_line() {
+    let r = fails("wrong-type");
+    r.stderr_has("error: content/en/page.md:3:")
+        .stderr_has("weight");
+}
+
+#[cfg(unix)]
+#[test]
+fn file_name_that_is_not_utf8_is_reported_without_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = copy_site(&fixture("errors/not-utf8"));
+    let site = tmp.path().join("site");
+    let name = std::ffi::OsStr::from_bytes(b"bad\xffname.md");
+    std::fs::write(site.join("content/en").join(name), "---\ntitle: X\n---\n").unwrap();
+    let r = build_fails(&site);
+    r.stderr_has("content/en/bad").stderr_has("not valid UTF-8");
+}

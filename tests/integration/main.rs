@@ -4,9 +4,13 @@
 
 mod common;
 
+mod browser;
 mod build;
 mod cli;
 mod errors;
 mod example;
+mod links;
 mod markdown_snapshots;
 mod output;
+mod serve;
+mod site_validity;

@@ -1,1 +1,0 @@
-#[path = "integration/browser.rs"] mod browser;
