@@ -207,6 +207,7 @@ async fn index_language(l: LangDocs) -> std::result::Result<Vec<OutputFile>, Dia
     let config = PagefindServiceConfig::builder().build();
     let mut index = PagefindIndex::new(Some(config)).map_err(|e| fail("setup", e))?;
     let count = l.docs.len();
+    let started = std::time::Instant::now();
     for (url, doc) in l.docs {
         index
             .add_html_file(None, Some(url), doc)
@@ -220,7 +221,14 @@ async fn index_language(l: LangDocs) -> std::result::Result<Vec<OutputFile>, Dia
             .await
             .map_err(|e| fail("adding a page", e))?;
     }
+    let added = started.elapsed();
     let files = index.get_files().await.map_err(|e| fail("building", e))?;
+    log::debug!(
+        "search {}: {count} pages added in {:.2} s, index built in {:.2} s",
+        l.lang,
+        added.as_secs_f64(),
+        (started.elapsed() - added).as_secs_f64()
+    );
     Ok(files
         .into_iter()
         .map(|f| {

@@ -261,13 +261,29 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     Ok(())
 }
 
+/// How long edits must pause before the search index is refreshed.
+const SEARCH_IDLE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 fn rebuild_loop(
     mut watcher: watch::SiteWatcher,
     mut rebuilder: Rebuilder,
     state: Arc<State>,
     search_tx: mpsc::Sender<crate::site::Site>,
 ) {
-    while let Some(batch) = watcher.next_batch() {
+    // The search index is refreshed once edits pause, so indexing never competes with
+    // the rebuilds an author is waiting for.
+    let mut search_dirty = false;
+    loop {
+        let Some(next) = watcher.next_batch_within(SEARCH_IDLE) else {
+            break;
+        };
+        let Some(batch) = next else {
+            if search_dirty {
+                request_search(&search_tx, rebuilder.site());
+                search_dirty = false;
+            }
+            continue;
+        };
         let start = Instant::now();
         let names: Vec<String> = batch.iter().map(|p| p.display().to_string()).collect();
         match rebuilder.apply(&batch) {
@@ -298,9 +314,7 @@ fn rebuild_loop(
                     start.elapsed().as_secs_f64() * 1000.0,
                     changed.len()
                 );
-                if content_changed {
-                    request_search(&search_tx, rebuilder.site());
-                }
+                search_dirty |= content_changed;
             }
             Err(e) => {
                 let text = e.to_string();

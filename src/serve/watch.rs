@@ -15,8 +15,9 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::content::discover::is_ignored_name;
 
-/// Quiet time that ends a batch.
-pub const QUIET: Duration = Duration::from_millis(30);
+/// Quiet time that ends a batch: an editor's save (write a temp file, rename it over)
+/// arrives within a millisecond or two; a short window keeps saves fast to reload.
+pub const QUIET: Duration = Duration::from_millis(10);
 /// Longest a batch waits while events keep coming.
 pub const MAX_WAIT: Duration = Duration::from_millis(500);
 
@@ -56,7 +57,23 @@ impl SiteWatcher {
     /// Blocks until the next batch of relevant changes; None when the watcher stopped.
     pub fn next_batch(&mut self) -> Option<BTreeSet<PathBuf>> {
         loop {
-            let first = self.rx.recv().ok()?;
+            if let Some(b) = self.next_batch_within(Duration::from_secs(3600))? {
+                return Some(b);
+            }
+        }
+    }
+
+    /// Like [`next_batch`](Self::next_batch), but gives `Some(None)` when nothing changed
+    /// within `idle`.
+    pub fn next_batch_within(&mut self, idle: Duration) -> Option<Option<BTreeSet<PathBuf>>> {
+        let deadline = Instant::now() + idle;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let first = match self.rx.recv_timeout(left) {
+                Ok(ev) => ev,
+                Err(RecvTimeoutError::Timeout) => return Some(None),
+                Err(RecvTimeoutError::Disconnected) => return None,
+            };
             let mut batch = BTreeSet::new();
             self.take(first, &mut batch);
             let start = Instant::now();
@@ -72,7 +89,7 @@ impl SiteWatcher {
                 }
             }
             if !batch.is_empty() {
-                return Some(batch);
+                return Some(Some(batch));
             }
         }
     }
