@@ -273,10 +273,7 @@ fn rebuild_loop(
     // The search index is refreshed once edits pause, so indexing never competes with
     // the rebuilds an author is waiting for.
     let mut search_dirty = false;
-    loop {
-        let Some(next) = watcher.next_batch_within(SEARCH_IDLE) else {
-            break;
-        };
+    while let Some(next) = watcher.next_batch_within(SEARCH_IDLE) {
         let Some(batch) = next else {
             if search_dirty {
                 request_search(&search_tx, rebuilder.site());
