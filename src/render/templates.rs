@@ -16,6 +16,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../../templates/page.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("search.html", include_str!("../../templates/search.html")),
+    ("status.html", include_str!("../../templates/status.html")),
     ("partials/macros.html", include_str!("../../templates/partials/macros.html")),
 ];
 

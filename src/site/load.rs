@@ -34,6 +34,18 @@ struct Entry {
 
 /// Loads the site at `root`.
 pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
+    load_inner(root, opts, false).map(|(site, _)| site)
+}
+
+/// Loads the site at `root` like [`load`], except that broken links and anchors (and the
+/// other problems found while rendering Markdown) do not fail the load: the site is
+/// returned with them, sorted (for `waypost check`, which reports them with the rest).
+/// Any other problem still fails.
+pub fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Diagnostic>)> {
+    load_inner(root, opts, true)
+}
+
+fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, Vec<Diagnostic>)> {
     let config = load_config(root, opts)?;
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
@@ -292,7 +304,9 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         })
         .collect();
 
-    // Problems found while rendering (reported once, for the file itself).
+    // Problems found while rendering (reported once, for the file itself). Kept apart
+    // from the other errors so that `load_lenient` can return them with the site.
+    let mut link_errors: Vec<Diagnostic> = Vec::new();
     for (e, r) in entries.iter().zip(&rendered) {
         if e.fallback_from.is_some() {
             continue;
@@ -303,7 +317,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
                 if let Some(h) = &p.hint {
                     d = d.hint(h.clone());
                 }
-                errors.push(d);
+                link_errors.push(d);
             }
         }
     }
@@ -335,7 +349,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
                     Some(c) => format!("did you mean `#{c}`?"),
                     None => "link to one of the page's headings, or give the heading an explicit `{#id}`".into(),
                 };
-                errors.push(
+                link_errors.push(
                     Diagnostic::new(&loaded[s].file.display, format!("link to a missing heading `#{}` {where_}", link.anchor))
                         .at_line(link.line)
                         .hint(hint),
@@ -345,7 +359,10 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         // Unknown template names are checked by the render stage, which knows the set.
     }
 
-    if !errors.is_empty() {
+    link_errors.sort();
+    link_errors.dedup();
+    if !errors.is_empty() || (!lenient && !link_errors.is_empty()) {
+        errors.append(&mut link_errors);
         errors.sort();
         errors.dedup();
         return Err(Error::Site(errors));
@@ -407,7 +424,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
     }
 
     let homes = tree::link(&mut pages, &config);
-    Ok(Site {
+    let site = Site {
         root: root.to_path_buf(),
         config,
         i18n,
@@ -415,7 +432,8 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         groups: group_list,
         assets,
         homes,
-    })
+    };
+    Ok((site, link_errors))
 }
 
 /// Reads site.yaml and applies `--base-url`.

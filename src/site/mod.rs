@@ -16,7 +16,7 @@ use crate::content::{FrontMatter, Kind};
 use crate::markdown::Rendered;
 
 pub use i18n::I18n;
-pub use load::load;
+pub use load::{body_hash, load, load_config, load_lenient};
 
 /// Options of one build.
 #[derive(Debug, Clone, Default)]
