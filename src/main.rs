@@ -83,9 +83,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(report) => {
                 for s in &report.stamped {
                     if s.changed {
-                        log::info!("stamped {} with source_hash {} of {}", s.file, s.hash, s.source);
+                        log::info!(
+                            "stamped {} with source_hash {} of {}",
+                            s.file,
+                            s.hash,
+                            s.source
+                        );
                     } else {
-                        log::info!("{} already matches {} (source_hash {})", s.file, s.source, s.hash);
+                        log::info!(
+                            "{} already matches {} (source_hash {})",
+                            s.file,
+                            s.source,
+                            s.hash
+                        );
                     }
                 }
                 if report.errors.is_empty() {

@@ -240,7 +240,8 @@ impl Coverage {
                         continue;
                     }
                     c.pages += 1;
-                    if let Some(r @ (Review::Overdue(..) | Review::Never)) = review(site, i, today) {
+                    if let Some(r @ (Review::Overdue(..) | Review::Never)) = review(site, i, today)
+                    {
                         c.stale.push((i, r));
                     }
                     if is_default {
@@ -329,7 +330,10 @@ impl Coverage {
             .map(|l| StatusRow {
                 code: l.code.clone(),
                 name: l.name.clone(),
-                dir: site.config.language(&l.code).map_or("ltr", |x| x.direction().as_str()),
+                dir: site
+                    .config
+                    .language(&l.code)
+                    .map_or("ltr", |x| x.direction().as_str()),
                 url: format!(
                     "{base}/{}/status/",
                     crate::markdown::links::encode_segment(&l.code)
@@ -365,7 +369,9 @@ impl Coverage {
             unknown: Vec::new(),
             stale: Vec::new(),
         };
-        let Some(c) = self.language(lang) else { return view };
+        let Some(c) = self.language(lang) else {
+            return view;
+        };
         view.default = c.default;
         view.missing = c
             .missing

@@ -10,7 +10,11 @@ use similar::{ChangeTag, TextDiff};
 /// Lines of a body as the hash sees them: trailing whitespace and `\r` dropped, trailing
 /// blank lines dropped; leading blank lines kept so that line numbers stay right.
 fn normalise(body: &str) -> String {
-    let mut s: String = body.lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n");
+    let mut s: String = body
+        .lines()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
     s.truncate(s.trim_end().len());
     s.push('\n');
     s
@@ -19,13 +23,25 @@ fn normalise(body: &str) -> String {
 /// A unified diff from `old` (starting on file line `old_line`) to `new` (starting on
 /// `new_line`), with `context` lines around changes and at most `max_lines` lines of
 /// hunks; the rest is summarised in one last line. Empty when nothing changed.
-pub fn unified(old: &str, old_line: usize, new: &str, new_line: usize, context: usize, max_lines: usize) -> String {
+pub fn unified(
+    old: &str,
+    old_line: usize,
+    new: &str,
+    new_line: usize,
+    context: usize,
+    max_lines: usize,
+) -> String {
     let (old, new) = (normalise(old), normalise(new));
     let diff = TextDiff::from_lines(&old, &new);
     let mut out = Vec::new();
     for group in diff.grouped_ops(context) {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else { continue };
-        let (o, n) = (first.old_range().start..last.old_range().end, first.new_range().start..last.new_range().end);
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
+        let (o, n) = (
+            first.old_range().start..last.old_range().end,
+            first.new_range().start..last.new_range().end,
+        );
         out.push(format!(
             "@@ -{} +{} @@",
             range(o.start + old_line, o.len()),
@@ -45,7 +61,10 @@ pub fn unified(old: &str, old_line: usize, new: &str, new_line: usize, context: 
     if out.len() > max_lines {
         let more = out.len() - max_lines;
         out.truncate(max_lines);
-        out.push(format!("… {more} more line{} of diff", if more == 1 { "" } else { "s" }));
+        out.push(format!(
+            "… {more} more line{} of diff",
+            if more == 1 { "" } else { "s" }
+        ));
     }
     out.join("\n")
 }

@@ -73,7 +73,9 @@ pub fn collect(site: &Site) -> Vec<ExternalLink> {
             continue;
         }
         let Some(src) = &p.source else { continue };
-        let Ok(text) = crate::content::read_text(&site.root.join(src), src) else { continue };
+        let Ok(text) = crate::content::read_text(&site.root.join(src), src) else {
+            continue;
+        };
         let (body, body_line) = super::body_of(&text);
         let file = crate::content::discover::path_to_slash(src).unwrap_or_else(|| p.display());
         for (url, line) in links_in(body, body_line) {
@@ -93,17 +95,26 @@ pub fn collect(site: &Site) -> Vec<ExternalLink> {
 /// External links of a Markdown body with their file lines.
 fn links_in(body: &str, body_line: usize) -> Vec<(String, usize)> {
     let starts: Vec<usize> = std::iter::once(0)
-        .chain(body.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+        .chain(
+            body.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
         .collect();
     let mut out = Vec::new();
     for (ev, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
         let dest = match &ev {
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => dest_url,
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => dest_url,
             _ => continue,
         };
         let lower = dest.trim().to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            let line = body_line + starts.partition_point(|&s| s <= range.start).saturating_sub(1);
+            let line = body_line
+                + starts
+                    .partition_point(|&s| s <= range.start)
+                    .saturating_sub(1);
             out.push((dest.trim().to_string(), line));
         }
     }

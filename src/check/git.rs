@@ -51,7 +51,13 @@ fn git(root: &Path) -> Command {
     // Paths as UTF-8, not C-quoted octal escapes; blank context lines as " " (the patch
     // parser relies on it); no pager.
     cmd.current_dir(root)
-        .args(["-c", "core.quotePath=false", "-c", "diff.suppressBlankEmpty=false", "--no-pager"])
+        .args([
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "diff.suppressBlankEmpty=false",
+            "--no-pager",
+        ])
         .env("GIT_PAGER", "cat")
         .env("LC_ALL", "C");
     cmd
@@ -127,12 +133,16 @@ pub fn history(root: &Path, file: &str) -> Result<Vec<Version>, GitError> {
 fn parse_history(out: &str) -> Vec<Version> {
     let mut versions = Vec::new();
     for record in out.split('\u{1e}') {
-        let Some((header, rest)) = record.split_once('\n') else { continue };
+        let Some((header, rest)) = record.split_once('\n') else {
+            continue;
+        };
         let mut parts = header.splitn(3, '\u{1f}');
         let (Some(commit), Some(time), subject) = (parts.next(), parts.next(), parts.next()) else {
             continue;
         };
-        let Ok(time) = time.trim().parse::<i64>() else { continue };
+        let Ok(time) = time.trim().parse::<i64>() else {
+            continue;
+        };
         let Some(text) = new_side(rest) else { continue };
         versions.push(Version {
             commit: commit.trim().to_string(),

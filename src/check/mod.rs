@@ -98,7 +98,12 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
                 f.kind = "template";
                 f
             })),
-            Error::Io { .. } => findings.push(Finding::new(Severity::Error, Category::Content, "io", e.to_string())),
+            Error::Io { .. } => findings.push(Finding::new(
+                Severity::Error,
+                Category::Content,
+                "io",
+                e.to_string(),
+            )),
         }
     }
 
@@ -148,7 +153,9 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
 fn finding_of_diagnostic(d: Diagnostic) -> Finding {
     let (category, kind) = if d.message.starts_with("link to a missing heading") {
         (Category::Links, "missing-anchor")
-    } else if d.message.starts_with("link to") || d.message.contains("points outside the language folder") {
+    } else if d.message.starts_with("link to")
+        || d.message.contains("points outside the language folder")
+    {
         (Category::Links, "broken-link")
     } else if d.message.starts_with("heading id") {
         (Category::Links, "duplicate-heading-id")
@@ -227,14 +234,17 @@ fn front_matter_lines(text: &str) -> Vec<(usize, &str)> {
 }
 
 fn is_key(line: &str, key: &str) -> bool {
-    line.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
+    line.strip_prefix(key)
+        .is_some_and(|r| r.trim_start().starts_with(':'))
 }
 
 /// The line of a top-level key, or of `sub` nested under it.
 fn front_matter_line(text: &str, key: &str, sub: Option<&str>) -> Option<usize> {
     let lines = front_matter_lines(text);
     let at = lines.iter().position(|(_, l)| is_key(l, key))?;
-    let Some(sub) = sub else { return Some(lines[at].0) };
+    let Some(sub) = sub else {
+        return Some(lines[at].0);
+    };
     lines[at + 1..]
         .iter()
         .take_while(|(_, l)| l.starts_with([' ', '\t']) || l.trim().is_empty())
@@ -293,7 +303,9 @@ fn translation_anchors(site: &Site) -> Vec<Finding> {
             if site.pages[t].rendered.has_id(&link.anchor) {
                 continue;
             }
-            let Some(s) = site.in_language(t, default) else { continue };
+            let Some(s) = site.in_language(t, default) else {
+                continue;
+            };
             if !site.pages[s].rendered.has_id(&link.anchor) {
                 continue;
             }
@@ -350,12 +362,17 @@ fn ambiguous_anchors(site: &Site) -> Vec<Finding> {
                 },
             };
             let headings = &site.pages[t].rendered.headings;
-            let Some(h) = headings.iter().find(|h| h.id == link.anchor) else { continue };
+            let Some(h) = headings.iter().find(|h| h.id == link.anchor) else {
+                continue;
+            };
             if h.explicit {
                 continue;
             }
             let slug = slugify(&h.text);
-            let same = headings.iter().filter(|o| !o.explicit && slugify(&o.text) == slug).count();
+            let same = headings
+                .iter()
+                .filter(|o| !o.explicit && slugify(&o.text) == slug)
+                .count();
             if same < 2 || !seen.insert((i, link.line, link.anchor.clone())) {
                 continue;
             }
@@ -374,7 +391,10 @@ fn ambiguous_anchors(site: &Site) -> Vec<Finding> {
             f.line = Some(link.line);
             f.language = Some(p.lang.clone());
             f.anchor = Some(link.anchor.clone());
-            f.hint = Some("give the heading an explicit id (`## Steps {#renew-steps}`) and link to that".into());
+            f.hint = Some(
+                "give the heading an explicit id (`## Steps {#renew-steps}`) and link to that"
+                    .into(),
+            );
             out.push(f);
         }
     }
@@ -391,7 +411,8 @@ fn needs_commit_times(site: &Site) -> bool {
 }
 
 fn date_of(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0).map_or_else(|| unix.to_string(), |d| d.date_naive().to_string())
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map_or_else(|| unix.to_string(), |d| d.date_naive().to_string())
 }
 
 /// Missing, outdated and untracked translations, and guides due a review.
@@ -408,8 +429,15 @@ fn translations(site: &Site, cov: &Coverage, files: &Files, opts: &CheckOptions)
                 Category::Translations,
                 "missing-translation",
                 match fallback {
-                    Some(_) => format!("not translated yet: {} is published here in {}", sp.display(), default.name),
-                    None => format!("not translated yet: {} is not published in this language", sp.display()),
+                    Some(_) => format!(
+                        "not translated yet: {} is published here in {}",
+                        sp.display(),
+                        default.name
+                    ),
+                    None => format!(
+                        "not translated yet: {} is not published in this language",
+                        sp.display()
+                    ),
                 },
             );
             f.file = Some(format!("content/{}/{}", lc.code, sp.rel));
@@ -448,7 +476,8 @@ fn translations(site: &Site, cov: &Coverage, files: &Files, opts: &CheckOptions)
             );
             f.file = Some(site.pages[i].display());
             f.language = Some(lc.code.clone());
-            f.hint = Some("give it the path of its source page, or the same `translation_key`".into());
+            f.hint =
+                Some("give it the path of its source page, or the same `translation_key`".into());
             out.push(f);
         }
         for &(i, r) in &lc.stale {
@@ -476,7 +505,10 @@ fn translations(site: &Site, cov: &Coverage, files: &Files, opts: &CheckOptions)
                         "not-reviewed",
                         "no `reviewed` date: the steps have never been checked",
                     );
-                    f.hint = Some("check the steps, then add `reviewed: YYYY-MM-DD` to the front matter".into());
+                    f.hint = Some(
+                        "check the steps, then add `reviewed: YYYY-MM-DD` to the front matter"
+                            .into(),
+                    );
                     f
                 }
             };
@@ -489,19 +521,38 @@ fn translations(site: &Site, cov: &Coverage, files: &Files, opts: &CheckOptions)
 }
 
 /// One outdated translation, with what changed in its source when git knows.
-fn outdated(site: &Site, files: &Files, i: usize, s: usize, basis: Basis, git_ok: &mut bool) -> Finding {
+fn outdated(
+    site: &Site,
+    files: &Files,
+    i: usize,
+    s: usize,
+    basis: Basis,
+    git_ok: &mut bool,
+) -> Finding {
     let (t, src) = (&site.pages[i], &site.pages[s]);
     let file = t.display();
     let source = src.display();
-    let mut f = Finding::new(Severity::Warning, Category::Translations, "outdated-translation", String::new());
+    let mut f = Finding::new(
+        Severity::Warning,
+        Category::Translations,
+        "outdated-translation",
+        String::new(),
+    );
     f.file = Some(file.clone());
     f.language = Some(t.lang.clone());
     f.source = Some(source.clone());
     f.basis = Some(basis);
-    f.hint = Some(format!("bring it up to date with {source}, then run `waypost stamp {file}`"));
+    f.hint = Some(format!(
+        "bring it up to date with {source}, then run `waypost stamp {file}`"
+    ));
     match basis {
         Basis::Hash => {
-            let stamped = t.fm.source_hash.clone().unwrap_or_default().trim().to_ascii_lowercase();
+            let stamped =
+                t.fm.source_hash
+                    .clone()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
             f.line = files.key_line(i, "source_hash");
             f.message = format!("outdated: {source} changed since this translation was stamped");
             f.stamped_hash = Some(stamped.clone());
@@ -518,12 +569,15 @@ fn outdated(site: &Site, files: &Files, i: usize, s: usize, basis: Basis, git_ok
                         f.stamped_commit = Some(info);
                         f.diff = Some(diff);
                     }
-                    Ok(None) => f
-                        .message
-                        .push_str(&format!(" (the stamped version is not in the git history of {source})")),
+                    Ok(None) => f.message.push_str(&format!(
+                        " (the stamped version is not in the git history of {source})"
+                    )),
                     Err(e) => {
                         log::debug!("no history for {source}: {e}");
-                        if matches!(e, git::GitError::NotARepository | git::GitError::NotInstalled) {
+                        if matches!(
+                            e,
+                            git::GitError::NotARepository | git::GitError::NotInstalled
+                        ) {
                             *git_ok = false;
                         }
                     }
@@ -531,13 +585,20 @@ fn outdated(site: &Site, files: &Files, i: usize, s: usize, basis: Basis, git_ok
             }
         }
         Basis::Updated => {
-            let su = src.fm.updated.or(src.fm.date).map(|d| d.to_string()).unwrap_or_default();
+            let su = src
+                .fm
+                .updated
+                .or(src.fm.date)
+                .map(|d| d.to_string())
+                .unwrap_or_default();
             let tu = t.fm.updated.map(|d| d.to_string()).unwrap_or_default();
             f.line = files.key_line(i, "updated");
             f.message = format!("outdated: {source} was updated on {su}, this translation on {tu}");
         }
         Basis::Git => {
-            f.message = format!("outdated: {source} was committed after this translation was last committed");
+            f.message = format!(
+                "outdated: {source} was committed after this translation was last committed"
+            );
         }
     }
     f
@@ -549,11 +610,20 @@ fn short(commit: &str) -> &str {
 
 /// The commit whose version of source page `s` has body hash `stamped`, and the diff of
 /// the body from that version to the file as it is now. `Ok(None)`: not in the history.
-fn history_since(site: &Site, s: usize, stamped: &str) -> std::result::Result<Option<(CommitInfo, String)>, git::GitError> {
+fn history_since(
+    site: &Site,
+    s: usize,
+    stamped: &str,
+) -> std::result::Result<Option<(CommitInfo, String)>, git::GitError> {
     let src = &site.pages[s];
-    let Some(path) = &src.source else { return Ok(None) };
+    let Some(path) = &src.source else {
+        return Ok(None);
+    };
     let versions = git::history(&site.root, &slash(path))?;
-    let Some(v) = versions.iter().find(|v| crate::site::body_hash(body_of(&v.text).0) == stamped) else {
+    let Some(v) = versions
+        .iter()
+        .find(|v| crate::site::body_hash(body_of(&v.text).0) == stamped)
+    else {
         return Ok(None);
     };
     let now = crate::content::read_text(&site.root.join(path), path).unwrap_or_default();
@@ -574,7 +644,9 @@ fn history_since(site: &Site, s: usize, stamped: &str) -> std::result::Result<Op
 fn facets(site: &Site, files: &Files) -> Vec<Finding> {
     let mut out = Vec::new();
     for i in 0..site.pages.len() {
-        let Some(s) = coverage::source_of(site, i) else { continue };
+        let Some(s) = coverage::source_of(site, i) else {
+            continue;
+        };
         let (t, src) = (&site.pages[i].fm.facets, &site.pages[s].fm.facets);
         let norm = |v: Option<&crate::content::FacetValue>| -> Option<Vec<String>> {
             v.map(|v| {
@@ -597,7 +669,11 @@ fn facets(site: &Site, files: &Files) -> Vec<Finding> {
                 Some(v) => format!("`{}`", v.join(", ")),
                 None => "nothing".to_string(),
             };
-            diffs.push(format!("{name}: {} here, {} in the source", show(&a), show(&b)));
+            diffs.push(format!(
+                "{name}: {} here, {} in the source",
+                show(&a),
+                show(&b)
+            ));
         }
         if diffs.is_empty() {
             continue;
@@ -607,7 +683,11 @@ fn facets(site: &Site, files: &Files) -> Vec<Finding> {
             Severity::Warning,
             Category::Facets,
             "facet-mismatch",
-            format!("facets differ from {}: {}", site.pages[s].display(), diffs.join("; ")),
+            format!(
+                "facets differ from {}: {}",
+                site.pages[s].display(),
+                diffs.join("; ")
+            ),
         );
         f.file = Some(p.display());
         f.line = first.and_then(|n| files.sub_key_line(i, "facets", &n));
@@ -623,14 +703,20 @@ fn facets(site: &Site, files: &Files) -> Vec<Finding> {
 fn ui_strings(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     for lang in &site.config.languages {
-        let Some(keys) = site.i18n.missing.get(&lang.code) else { continue };
+        let Some(keys) = site.i18n.missing.get(&lang.code) else {
+            continue;
+        };
         if keys.is_empty() {
             continue;
         }
         let mut keys = keys.clone();
         keys.sort();
         let shown: Vec<&str> = keys.iter().take(10).map(String::as_str).collect();
-        let more = if keys.len() > shown.len() { format!(" and {} more", keys.len() - shown.len()) } else { String::new() };
+        let more = if keys.len() > shown.len() {
+            format!(" and {} more", keys.len() - shown.len())
+        } else {
+            String::new()
+        };
         let mut f = Finding::new(
             Severity::Warning,
             Category::UiStrings,
@@ -646,7 +732,10 @@ fn ui_strings(site: &Site) -> Vec<Finding> {
         f.file = Some(format!("i18n/{}.yaml", lang.code));
         f.language = Some(lang.code.clone());
         f.keys = keys;
-        f.hint = Some(format!("add the keys to i18n/{}.yaml; i18n/en.yaml of waypost lists them all", lang.code));
+        f.hint = Some(format!(
+            "add the keys to i18n/{}.yaml; i18n/en.yaml of waypost lists them all",
+            lang.code
+        ));
         out.push(f);
     }
     out
@@ -658,7 +747,9 @@ fn external_links(site: &Site, http: &HttpOptions) -> Vec<Finding> {
     let outcomes = external::check_urls(&links, http);
     let mut out = Vec::new();
     for l in links {
-        let Some(outcome) = outcomes.get(external::request_url(&l.url)) else { continue };
+        let Some(outcome) = outcomes.get(external::request_url(&l.url)) else {
+            continue;
+        };
         let (severity, status, message) = match outcome {
             external::Outcome::Ok(_) => continue,
             external::Outcome::Status(code) => {
@@ -668,12 +759,24 @@ fn external_links(site: &Site, http: &HttpOptions) -> Vec<Finding> {
                     .map(|r| format!(" {r}"))
                     .unwrap_or_default();
                 // Logins, bot walls and rate limits say nothing about the page itself.
-                let severity = if matches!(code, 401 | 403 | 429) { Severity::Warning } else { Severity::Error };
-                (severity, Some(*code), format!("external link `{}` answered {code}{reason}", l.url))
+                let severity = if matches!(code, 401 | 403 | 429) {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                };
+                (
+                    severity,
+                    Some(*code),
+                    format!("external link `{}` answered {code}{reason}", l.url),
+                )
             }
-            external::Outcome::Failed(why) => (Severity::Warning, None, format!("external link `{}` could not be reached: {why}", l.url)),
+            external::Outcome::Failed(why) => (
+                Severity::Warning,
+                None,
+                format!("external link `{}` could not be reached: {why}", l.url),
+            ),
         };
-        let mut f = Finding::new(severity, Category::External, "external-link", message);
+        let mut f = Finding::new(severity, Category::ExternalLinks, "external-link", message);
         f.file = Some(l.file);
         f.line = Some(l.line);
         f.language = Some(l.lang);
@@ -708,12 +811,27 @@ mod tests {
 
     #[test]
     fn load_diagnostics_are_classified() {
-        let f = finding_of_diagnostic(Diagnostic::new("content/zh/a.md", "link to a missing heading `#x` on this page").at_line(3));
-        assert_eq!((f.category, f.kind, f.line), (Category::Links, "missing-anchor", Some(3)));
+        let f = finding_of_diagnostic(
+            Diagnostic::new(
+                "content/zh/a.md",
+                "link to a missing heading `#x` on this page",
+            )
+            .at_line(3),
+        );
+        assert_eq!(
+            (f.category, f.kind, f.line),
+            (Category::Links, "missing-anchor", Some(3))
+        );
         assert_eq!(f.language.as_deref(), Some("zh"));
-        let f = finding_of_diagnostic(Diagnostic::new("content/en/a.md", "link to a missing page `b.md` (no file `b.md` in this language)"));
+        let f = finding_of_diagnostic(Diagnostic::new(
+            "content/en/a.md",
+            "link to a missing page `b.md` (no file `b.md` in this language)",
+        ));
         assert_eq!(f.kind, "broken-link");
-        let f = finding_of_diagnostic(Diagnostic::new("content/en/a.md", "unknown front-matter key `titel`"));
+        let f = finding_of_diagnostic(Diagnostic::new(
+            "content/en/a.md",
+            "unknown front-matter key `titel`",
+        ));
         assert_eq!((f.category, f.kind), (Category::Content, "content"));
     }
 }

@@ -146,7 +146,12 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with only its kind and message.
-    pub fn new(severity: Severity, category: Category, kind: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        severity: Severity,
+        category: Category,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             severity,
             category,
@@ -266,27 +271,46 @@ pub struct Report {
 
 impl Report {
     /// Sorts the findings and works out the counts and the exit status.
-    pub fn new(config: &Config, opts: &CheckOptions, mut findings: Vec<Finding>, languages: &[LanguageSummary]) -> Report {
+    pub fn new(
+        config: &Config,
+        opts: &CheckOptions,
+        mut findings: Vec<Finding>,
+        languages: &[LanguageSummary],
+    ) -> Report {
         // Site-wide findings first, then by language in site.yaml order; a remark about
         // the whole check (no file, no language) last in its group.
         for f in &mut findings {
             f.lang_rank = match (&f.language, &f.file) {
                 (None, None) => usize::MAX,
                 (None, Some(_)) => 0,
-                (Some(l), _) => config.languages.iter().position(|x| &x.code == l).map_or(usize::MAX - 1, |i| i + 1),
+                (Some(l), _) => config
+                    .languages
+                    .iter()
+                    .position(|x| &x.code == l)
+                    .map_or(usize::MAX - 1, |i| i + 1),
             };
         }
         findings.sort_by(|a, b| {
-            (a.category, a.lang_rank, &a.file, a.line, a.severity, a.kind, &a.message, &a.url).cmp(&(
-                b.category,
-                b.lang_rank,
-                &b.file,
-                b.line,
-                b.severity,
-                b.kind,
-                &b.message,
-                &b.url,
-            ))
+            (
+                a.category,
+                a.lang_rank,
+                &a.file,
+                a.line,
+                a.severity,
+                a.kind,
+                &a.message,
+                &a.url,
+            )
+                .cmp(&(
+                    b.category,
+                    b.lang_rank,
+                    &b.file,
+                    b.line,
+                    b.severity,
+                    b.kind,
+                    &b.message,
+                    &b.url,
+                ))
         });
         let mut counts = Counts::default();
         for f in &findings {
@@ -313,7 +337,8 @@ impl Report {
 
     /// The report as pretty-printed JSON, with a final newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"version\": 1, \"error\": \"{e}\"}}"));
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"version\": 1, \"error\": \"{e}\"}}"));
         s.push('\n');
         s
     }
@@ -332,16 +357,30 @@ impl Report {
                 language = None;
                 let _ = writeln!(out, "{}", f.category.title());
             }
-            let grouped = matches!(f.category, Category::Translations | Category::Reviews | Category::Facets);
+            let grouped = matches!(
+                f.category,
+                Category::Translations | Category::Reviews | Category::Facets
+            );
             if grouped && f.language.as_deref() != language {
                 language = f.language.as_deref();
                 if let Some(code) = language {
-                    let name = self.languages.iter().find(|l| l.code == code).map(|l| l.name.as_str()).unwrap_or("");
+                    let name = self
+                        .languages
+                        .iter()
+                        .find(|l| l.code == code)
+                        .map(|l| l.name.as_str())
+                        .unwrap_or("");
                     let _ = writeln!(out, "  {code} {name}");
                 }
             }
             let indent = if grouped { "    " } else { "  " };
-            let _ = writeln!(out, "{indent}{}: {}{}", f.severity.as_str(), f.location(), f.message);
+            let _ = writeln!(
+                out,
+                "{indent}{}: {}{}",
+                f.severity.as_str(),
+                f.location(),
+                f.message
+            );
             if let Some(h) = &f.hint {
                 let _ = writeln!(out, "{indent}  help: {h}");
             }
@@ -365,7 +404,8 @@ impl Report {
             out.push('\n');
         }
         let c = self.counts;
-        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let _ = writeln!(
             out,
             "{}, {}, {}{}",
@@ -382,17 +422,32 @@ impl Report {
     }
 
     fn table(&self) -> String {
-        let header = ["language", "pages", "translated", "missing", "outdated", "stale"];
+        let header = [
+            "language",
+            "pages",
+            "translated",
+            "missing",
+            "outdated",
+            "stale",
+        ];
         let rows: Vec<[String; 6]> = self
             .languages
             .iter()
             .map(|l| {
                 [
-                    if l.default { format!("{} (default)", l.code) } else { l.code.clone() },
+                    if l.default {
+                        format!("{} (default)", l.code)
+                    } else {
+                        l.code.clone()
+                    },
                     l.pages.to_string(),
                     format!("{}%", l.translated_percent),
                     l.missing.to_string(),
-                    if l.default { "-".to_string() } else { l.outdated.to_string() },
+                    if l.default {
+                        "-".to_string()
+                    } else {
+                        l.outdated.to_string()
+                    },
                     l.stale.to_string(),
                 ]
             })

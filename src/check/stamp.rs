@@ -81,13 +81,17 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
     })?;
     let (abs, root) = match (path.canonicalize(), site.root.canonicalize()) {
         (Ok(a), Ok(r)) => (a, r),
-        (Err(e), _) | (_, Err(e)) => return Err(Diagnostic::new(file, format!("cannot read: {e}"))),
+        (Err(e), _) | (_, Err(e)) => {
+            return Err(Diagnostic::new(file, format!("cannot read: {e}")))
+        }
     };
     let not_content = || {
         Diagnostic::new(file, format!("is not a page of the site: it is not under {}", root.join("content").join("<lang>").display()))
             .hint("name a translation such as content/zh/guide.md, and pass `--root DIR` for a site elsewhere")
     };
-    let rel = abs.strip_prefix(root.join("content")).map_err(|_| not_content())?;
+    let rel = abs
+        .strip_prefix(root.join("content"))
+        .map_err(|_| not_content())?;
     let parts: Vec<&str> = rel
         .components()
         .map(|c| match c {
@@ -103,16 +107,33 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
     let page_rel = parts[1..].join("/");
     let display = format!("content/{lang}/{page_rel}");
     if !page_rel.ends_with(".md") {
-        return Err(Diagnostic::new(&display, "is not a Markdown page").hint("stamp the .md file of a translation"));
+        return Err(Diagnostic::new(&display, "is not a Markdown page")
+            .hint("stamp the .md file of a translation"));
     }
     if site.config.language(lang).is_none() {
-        let codes: Vec<&str> = site.config.languages.iter().map(|l| l.code.as_str()).collect();
-        return Err(Diagnostic::new(&display, format!("`{lang}` is not a language of the site"))
-            .hint(format!("the languages in site.yaml are: {}", codes.join(", "))));
+        let codes: Vec<&str> = site
+            .config
+            .languages
+            .iter()
+            .map(|l| l.code.as_str())
+            .collect();
+        return Err(
+            Diagnostic::new(&display, format!("`{lang}` is not a language of the site")).hint(
+                format!("the languages in site.yaml are: {}", codes.join(", ")),
+            ),
+        );
     }
     if lang == default.code {
-        return Err(Diagnostic::new(&display, format!("is in the default language ({}): only translations are stamped", default.code))
-            .hint(format!("stamp its translations instead, e.g. content/<lang>/{page_rel}")));
+        return Err(Diagnostic::new(
+            &display,
+            format!(
+                "is in the default language ({}): only translations are stamped",
+                default.code
+            ),
+        )
+        .hint(format!(
+            "stamp its translations instead, e.g. content/<lang>/{page_rel}"
+        )));
     }
     let i = site
         .pages
@@ -120,23 +141,41 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
         .position(|p| {
             p.fallback_from.is_none()
                 && p.lang == lang
-                && p.source.as_deref().and_then(crate::content::discover::path_to_slash).as_deref() == Some(display.as_str())
+                && p.source
+                    .as_deref()
+                    .and_then(crate::content::discover::path_to_slash)
+                    .as_deref()
+                    == Some(display.as_str())
         })
-        .ok_or_else(|| Diagnostic::new(&display, "is not a page of the site (an ignored file name?)"))?;
+        .ok_or_else(|| {
+            Diagnostic::new(
+                &display,
+                "is not a page of the site (an ignored file name?)",
+            )
+        })?;
     let s = super::coverage::source_of(site, i).ok_or_else(|| {
         let key = site.groups[site.pages[i].group].key.clone();
-        Diagnostic::new(&display, format!("has no source page: content/{}/{key} does not exist", default.code))
-            .at_line(1)
-            .hint("write the source page first, or set `translation_key` to the path of its source")
+        Diagnostic::new(
+            &display,
+            format!(
+                "has no source page: content/{}/{key} does not exist",
+                default.code
+            ),
+        )
+        .at_line(1)
+        .hint("write the source page first, or set `translation_key` to the path of its source")
     })?;
     let src = &site.pages[s];
     let hash = src.body_hash.clone();
-    let bytes = std::fs::read(&path).map_err(|e| Diagnostic::new(&display, format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| Diagnostic::new(&display, "not valid UTF-8").hint("save the file as UTF-8"))?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| Diagnostic::new(&display, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Diagnostic::new(&display, "not valid UTF-8").hint("save the file as UTF-8"))?;
     let new = set_source_hash(&text, &hash).map_err(|m| Diagnostic::new(&display, m).at_line(1))?;
     let changed = new.is_some();
     if let Some(new) = new {
-        std::fs::write(&path, new).map_err(|e| Diagnostic::new(&display, format!("cannot write: {e}")))?;
+        std::fs::write(&path, new)
+            .map_err(|e| Diagnostic::new(&display, format!("cannot write: {e}")))?;
     }
     Ok(Stamped {
         file: display,
@@ -149,14 +188,21 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
 /// The text with its front matter's `source_hash:` line set to `hash`; None when it is
 /// already. Every other byte is kept; line endings follow the file's.
 pub fn set_source_hash(text: &str, hash: &str) -> std::result::Result<Option<String>, String> {
-    let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let body = &text[bom..];
     let first_end = body.find('\n').unwrap_or(body.len());
     let first = &body[..first_end];
     let line = format!("source_hash: {hash}");
     if first.trim_end() != "---" {
         let eol = if first.ends_with('\r') { "\r\n" } else { "\n" };
-        return Ok(Some(format!("{}---{eol}{line}{eol}---{eol}{body}", &text[..bom])));
+        return Ok(Some(format!(
+            "{}---{eol}{line}{eol}---{eol}{body}",
+            &text[..bom]
+        )));
     }
     let eol = if first.ends_with('\r') { "\r\n" } else { "\n" };
     let mut pos = first_end + 1;
@@ -169,8 +215,15 @@ pub fn set_source_hash(text: &str, hash: &str) -> std::result::Result<Option<Str
             let at = bom + pos;
             return Ok(Some(format!("{}{line}{eol}{}", &text[..at], &text[at..])));
         }
-        if content.strip_prefix("source_hash").is_some_and(|r| r.trim_start().starts_with(':')) {
-            let value = content.split_once(':').map_or("", |(_, v)| v).trim().trim_matches(['"', '\'']);
+        if content
+            .strip_prefix("source_hash")
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+        {
+            let value = content
+                .split_once(':')
+                .map_or("", |(_, v)| v)
+                .trim()
+                .trim_matches(['"', '\'']);
             if value == hash && content == line {
                 return Ok(None);
             }
@@ -182,7 +235,10 @@ pub fn set_source_hash(text: &str, hash: &str) -> std::result::Result<Option<Str
         }
         pos = end + 1;
     }
-    Err("the front matter opened on line 1 is never closed: add a line with only `---` after it".into())
+    Err(
+        "the front matter opened on line 1 is never closed: add a line with only `---` after it"
+            .into(),
+    )
 }
 
 #[cfg(test)]
@@ -207,7 +263,10 @@ mod tests {
             set_source_hash(text, H).unwrap().unwrap(),
             "\u{feff}---\r\ntitle: A\r\nsource_hash: 0123456789abcdef\r\n---\r\nBody\r\n"
         );
-        assert_eq!(set_source_hash("---\n---\nB", H).unwrap().unwrap(), "---\nsource_hash: 0123456789abcdef\n---\nB");
+        assert_eq!(
+            set_source_hash("---\n---\nB", H).unwrap().unwrap(),
+            "---\nsource_hash: 0123456789abcdef\n---\nB"
+        );
     }
 
     #[test]
@@ -216,7 +275,10 @@ mod tests {
             set_source_hash("# Title\n\nText", H).unwrap().unwrap(),
             "---\nsource_hash: 0123456789abcdef\n---\n# Title\n\nText"
         );
-        assert_eq!(set_source_hash("", H).unwrap().unwrap(), "---\nsource_hash: 0123456789abcdef\n---\n");
+        assert_eq!(
+            set_source_hash("", H).unwrap().unwrap(),
+            "---\nsource_hash: 0123456789abcdef\n---\n"
+        );
     }
 
     #[test]
@@ -224,7 +286,10 @@ mod tests {
         let text = "---\nsource_hash: 0123456789abcdef\n---\n";
         assert_eq!(set_source_hash(text, H).unwrap(), None);
         let crlf = "---\r\nsource_hash: x\r\n---\r\n";
-        assert_eq!(set_source_hash(crlf, H).unwrap().unwrap(), "---\r\nsource_hash: 0123456789abcdef\r\n---\r\n");
+        assert_eq!(
+            set_source_hash(crlf, H).unwrap().unwrap(),
+            "---\r\nsource_hash: 0123456789abcdef\r\n---\r\n"
+        );
     }
 
     #[test]

@@ -110,12 +110,17 @@ pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
 /// `/<lang>/status/`, translation coverage for translators, when `status_page: true`.
 /// Stamps and front-matter dates only (never git), so builds stay reproducible. A page of
 /// the site's own at that URL wins.
-fn status_pages(site: &Site, tera: &tera::Tera, ctx: &views::Shared<'_>) -> Result<Vec<OutputFile>> {
+fn status_pages(
+    site: &Site,
+    tera: &tera::Tera,
+    ctx: &views::Shared<'_>,
+) -> Result<Vec<OutputFile>> {
     if !site.config.status_page {
         return Ok(Vec::new());
     }
     let coverage = crate::check::coverage::Coverage::compute(site, today(), None);
-    let taken: std::collections::HashSet<&str> = site.pages.iter().map(|p| p.output.as_str()).collect();
+    let taken: std::collections::HashSet<&str> =
+        site.pages.iter().map(|p| p.output.as_str()).collect();
     let mut out = Vec::new();
     for lang in &site.config.languages {
         let path = format!("{}/status/index.html", lang.code);

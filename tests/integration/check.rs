@@ -28,7 +28,9 @@ fn site(name: &str) -> (TempDir, PathBuf) {
 
 /// `waypost --root ROOT check ARGS…`.
 fn check(root: &Path, args: &[&str]) -> Run {
-    let r = run(without_git_env(waypost().arg("--root").arg(root).arg("check").args(args)));
+    let r = run(without_git_env(
+        waypost().arg("--root").arg(root).arg("check").args(args),
+    ));
     assert_no_panic(&r.stderr);
     r
 }
@@ -38,13 +40,22 @@ fn check_json(root: &Path, args: &[&str]) -> (Run, Value) {
     let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
     let r = check(root, &all);
-    let v: Value = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("check --format json printed no JSON ({e}):\n{}\n{}", r.stdout, r.stderr));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --format json printed no JSON ({e}):\n{}\n{}",
+            r.stdout, r.stderr
+        )
+    });
     (r, v)
 }
 
 fn without_git_env(cmd: &mut std::process::Command) -> &mut std::process::Command {
-    for v in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES"] {
+    for v in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_CEILING_DIRECTORIES",
+    ] {
         cmd.env_remove(v);
     }
     cmd
@@ -52,12 +63,20 @@ fn without_git_env(cmd: &mut std::process::Command) -> &mut std::process::Comman
 
 #[track_caller]
 fn code(r: &Run) -> i32 {
-    r.status.code().unwrap_or_else(|| panic!("killed by a signal:\n{}", r.stderr))
+    r.status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal:\n{}", r.stderr))
 }
 
 #[track_caller]
 fn assert_code(r: &Run, want: i32) {
-    assert_eq!(code(r), want, "exit status\n--- stdout ---\n{}\n--- stderr ---\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        code(r),
+        want,
+        "exit status\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        r.stdout,
+        r.stderr
+    );
 }
 
 #[track_caller]
@@ -100,8 +119,16 @@ fn translation_findings(v: &Value) -> Vec<String> {
 /// The one finding of `kind` for `file`.
 #[track_caller]
 fn finding<'a>(v: &'a Value, kind: &str, file: &str) -> &'a Value {
-    let found: Vec<&Value> = findings(v).iter().filter(|f| f["kind"] == kind && f["file"] == file).collect();
-    assert_eq!(found.len(), 1, "one `{kind}` finding for {file} in {:#?}", kinds(v));
+    let found: Vec<&Value> = findings(v)
+        .iter()
+        .filter(|f| f["kind"] == kind && f["file"] == file)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one `{kind}` finding for {file} in {:#?}",
+        kinds(v)
+    );
     found[0]
 }
 
@@ -128,7 +155,10 @@ fn a_clean_site_passes_with_nothing_to_report() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["exit_code"], 0);
     assert_eq!(v["today"], "2026-11-20", "SOURCE_DATE_EPOCH is today");
-    assert_eq!(v["counts"], serde_json::json!({"errors": 0, "warnings": 0, "notes": 0}));
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({"errors": 0, "warnings": 0, "notes": 0})
+    );
     assert!(findings(&v).is_empty(), "{v:#}");
     assert_eq!(summary(&v, "zh")["translated_percent"], 100.0);
 }
@@ -154,7 +184,10 @@ fn a_stamped_translation_whose_source_changed_is_outdated_and_dates_decide_the_u
     stdout_has(&r, "    warning: content/zh/stamped.md:4: outdated: content/en/stamped.md changed since this translation was stamped\n      help: bring it up to date with content/en/stamped.md, then run `waypost stamp content/zh/stamped.md`\n");
     stdout_has(&r, "    note: content/zh/undated.md: cannot tell whether this translation of content/en/undated.md is up to date");
     stdout_lacks(&r, "content/zh/current.md");
-    stdout_has(&r, "  zh                5        100%        0         2      0\n");
+    stdout_has(
+        &r,
+        "  zh                5        100%        0         2      0\n",
+    );
     stdout_has(&r, "0 errors, 2 warnings, 1 note: passed");
 
     let (r, v) = check_json(&root, &[]);
@@ -169,14 +202,23 @@ fn a_stamped_translation_whose_source_changed_is_outdated_and_dates_decide_the_u
     assert_eq!(f["stamped_hash"], "00000000deadbeef");
     assert_eq!(f["source_hash"].as_str().map(str::len), Some(16));
     assert!(f.get("diff").is_none(), "no git, no diff: {f:#}");
-    assert_eq!(finding(&v, "outdated-translation", "content/zh/dated.md")["basis"], "updated");
-    assert_eq!(finding(&v, "freshness-unknown", "content/zh/undated.md")["severity"], "note");
+    assert_eq!(
+        finding(&v, "outdated-translation", "content/zh/dated.md")["basis"],
+        "updated"
+    );
+    assert_eq!(
+        finding(&v, "freshness-unknown", "content/zh/undated.md")["severity"],
+        "note"
+    );
     assert_eq!(summary(&v, "zh")["outdated"], 2);
     assert_eq!(summary(&v, "zh")["unknown"], 1);
 
     let strict = check(&root, &["--strict"]);
     assert_code(&strict, 1);
-    stdout_has(&strict, "0 errors, 2 warnings, 1 note: failed (--strict: warnings count)");
+    stdout_has(
+        &strict,
+        "0 errors, 2 warnings, 1 note: failed (--strict: warnings count)",
+    );
 }
 
 #[test]
@@ -185,13 +227,23 @@ fn a_missing_translation_is_a_note_with_its_coverage() {
     let r = check(&root, &["--strict"]);
     assert_code(&r, 0);
     stdout_has(&r, "Translations\n  zh 中文\n    note: content/zh/untranslated.md: not translated yet: content/en/untranslated.md is published here in English\n");
-    stdout_has(&r, "  zh                2       66.6%        1         0      0\n");
+    stdout_has(
+        &r,
+        "  zh                2       66.6%        1         0      0\n",
+    );
     let (_, v) = check_json(&root, &[]);
     let f = finding(&v, "missing-translation", "content/zh/untranslated.md");
     assert_eq!(f["severity"], "note");
     assert_eq!(f["source"], "content/en/untranslated.md");
     let zh = summary(&v, "zh");
-    assert_eq!((zh["sources"].as_u64(), zh["translated"].as_u64(), zh["missing"].as_u64()), (Some(3), Some(2), Some(1)));
+    assert_eq!(
+        (
+            zh["sources"].as_u64(),
+            zh["translated"].as_u64(),
+            zh["missing"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
     assert_eq!(zh["translated_percent"], 66.6);
 }
 
@@ -213,8 +265,14 @@ fn guides_reviewed_too_long_ago_or_never_are_warnings_that_fail_only_with_strict
     assert_code(&strict, 1);
     let (_, v) = check_json(&root, &[]);
     let f = finding(&v, "stale-review", "content/en/old.md");
-    assert_eq!((f["reviewed"].as_str(), f["category"].as_str()), (Some("2025-01-10"), Some("reviews")));
-    assert_eq!(finding(&v, "not-reviewed", "content/en/never.md")["severity"], "warning");
+    assert_eq!(
+        (f["reviewed"].as_str(), f["category"].as_str()),
+        (Some("2025-01-10"), Some("reviews"))
+    );
+    assert_eq!(
+        finding(&v, "not-reviewed", "content/en/never.md")["severity"],
+        "warning"
+    );
     assert_eq!(summary(&v, "en")["stale"], 2);
     assert_eq!(summary(&v, "zh")["stale"], 1);
 }
@@ -230,7 +288,10 @@ fn facets_that_differ_from_the_source_are_named() {
     );
     stdout_lacks(&r, "documents:");
     let (_, v) = check_json(&root, &[]);
-    assert_eq!(finding(&v, "facet-mismatch", "content/zh/guide.md")["category"], "facets");
+    assert_eq!(
+        finding(&v, "facet-mismatch", "content/zh/guide.md")["category"],
+        "facets"
+    );
 }
 
 #[test]
@@ -247,7 +308,10 @@ fn a_translation_linking_to_an_anchor_only_its_source_has_is_an_error() {
     stdout_lacks(&r, "what-you-need");
     let (_, v) = check_json(&root, &[]);
     let f = finding(&v, "translation-anchor", "content/zh/help.md");
-    assert_eq!((f["anchor"].as_str(), f["source"].as_str()), (Some("steps"), Some("content/en/steps.md")));
+    assert_eq!(
+        (f["anchor"].as_str(), f["source"].as_str()),
+        (Some("steps"), Some("content/en/steps.md"))
+    );
     assert_eq!(v["counts"]["errors"], 1);
 }
 
@@ -260,11 +324,27 @@ fn missing_ui_strings_are_listed_per_language() {
     stdout_has(&r, "missing in `fr` (shown in a fallback language): ");
     let (_, v) = check_json(&root, &[]);
     let f = finding(&v, "missing-ui-strings", "i18n/fr.yaml");
-    let keys: Vec<&str> = f["keys"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(keys.contains(&"skip_to_content") && keys.contains(&"alerts.tip"), "{keys:?}");
-    assert!(!keys.contains(&"home") && !keys.contains(&"alerts.note") && !keys.contains(&"search"), "{keys:?}");
+    let keys: Vec<&str> = f["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        keys.contains(&"skip_to_content") && keys.contains(&"alerts.tip"),
+        "{keys:?}"
+    );
+    assert!(
+        !keys.contains(&"home") && !keys.contains(&"alerts.note") && !keys.contains(&"search"),
+        "{keys:?}"
+    );
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted: {keys:?}");
-    assert_eq!(findings(&v).len(), 1, "only the French strings: {:#?}", kinds(&v));
+    assert_eq!(
+        findings(&v).len(),
+        1,
+        "only the French strings: {:#?}",
+        kinds(&v)
+    );
     assert_eq!(check(&root, &["--strict"]).status.code(), Some(1));
 }
 
@@ -273,16 +353,28 @@ fn broken_links_fail_the_check_and_the_rest_is_still_reported() {
     let (_tmp, root) = site("broken-link");
     let r = check(&root, &[]);
     assert_code(&r, 1);
-    stdout_has(&r, "Links and anchors\n  error: content/en/guide.md:9: link to a missing page `missing.md`");
-    stdout_has(&r, "  error: content/en/guide.md:9: link to a missing heading `#nowhere` in `other.md`\n");
+    stdout_has(
+        &r,
+        "Links and anchors\n  error: content/en/guide.md:9: link to a missing page `missing.md`",
+    );
+    stdout_has(
+        &r,
+        "  error: content/en/guide.md:9: link to a missing heading `#nowhere` in `other.md`\n",
+    );
     stdout_has(&r, "  error: content/en/guide.md:10: link to a missing heading `#stepz` on this page\n    help: did you mean `#steps`?\n");
-    stdout_has(&r, "warning: content/en/guide.md:4: steps last reviewed on 2025-01-10");
+    stdout_has(
+        &r,
+        "warning: content/en/guide.md:4: steps last reviewed on 2025-01-10",
+    );
     stdout_has(&r, "note: content/zh/guide.md: not translated yet");
     stdout_has(&r, "3 errors, 1 warning, 2 notes: failed\n");
     let (r, v) = check_json(&root, &[]);
     assert_code(&r, 1);
     assert_eq!(v["exit_code"], 1);
-    let links: Vec<(String, String)> = kinds(&v).into_iter().filter(|(k, _)| k == "broken-link" || k == "missing-anchor").collect();
+    let links: Vec<(String, String)> = kinds(&v)
+        .into_iter()
+        .filter(|(k, _)| k == "broken-link" || k == "missing-anchor")
+        .collect();
     assert_eq!(links.len(), 3, "{links:?}");
 }
 
@@ -304,14 +396,41 @@ fn json_output_is_stable_and_sorted() {
     let b = check(&root, &["--format", "json"]);
     assert_eq!(a.stdout, b.stdout, "two runs, the same bytes");
     let v: Value = serde_json::from_str(&a.stdout).unwrap();
-    let order = ["content", "links", "external-links", "translations", "facets", "reviews", "ui-strings"];
+    let order = [
+        "content",
+        "links",
+        "external-links",
+        "translations",
+        "facets",
+        "reviews",
+        "ui-strings",
+    ];
     let ranks: Vec<usize> = findings(&v)
         .iter()
-        .map(|f| order.iter().position(|c| f["category"] == *c).expect("a known category"))
+        .map(|f| {
+            order
+                .iter()
+                .position(|c| f["category"] == *c)
+                .expect("a known category")
+        })
         .collect();
-    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "grouped by category: {ranks:?}");
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "grouped by category: {ranks:?}"
+    );
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    for k in ["version", "site", "default_language", "today", "strict", "external", "exit_code", "counts", "languages", "findings"] {
+    for k in [
+        "version",
+        "site",
+        "default_language",
+        "today",
+        "strict",
+        "external",
+        "exit_code",
+        "counts",
+        "languages",
+        "findings",
+    ] {
         assert!(keys.iter().any(|x| *x == k), "top-level `{k}` in {keys:?}");
     }
 }
@@ -343,7 +462,10 @@ fn check_exits_2_when_it_cannot_run() {
 // ---- git ----------------------------------------------------------------------------
 
 fn git_available() -> bool {
-    std::process::Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success())
+    std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs git in `dir` with a fixed identity and commit date (`day` of 2026).
@@ -352,7 +474,16 @@ fn git(dir: &Path, args: &[&str], date: &str) {
     let r = run(without_git_env(
         std::process::Command::new("git")
             .current_dir(dir)
-            .args(["-c", "user.name=Waypost Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+            .args([
+                "-c",
+                "user.name=Waypost Test",
+                "-c",
+                "user.email=test@example.com",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
             .args(args)
             .env("GIT_AUTHOR_DATE", date)
             .env("GIT_COMMITTER_DATE", date)
@@ -371,17 +502,42 @@ fn in_a_git_repository_an_outdated_translation_shows_what_changed_in_its_source(
     let (_tmp, root) = site("git");
     git(&root, &["init", "-q"], "2026-01-01T00:00:00Z");
     git(&root, &["add", "-A"], "2026-01-01T00:00:00Z");
-    git(&root, &["commit", "-q", "-m", "Source v1"], "2026-01-01T00:00:00Z");
+    git(
+        &root,
+        &["commit", "-q", "-m", "Source v1"],
+        "2026-01-01T00:00:00Z",
+    );
 
     assert_code(&stamp(&root, &["content/zh/guide.md"]), 0);
-    git(&root, &["commit", "-q", "-am", "Stamp the Chinese guide"], "2026-02-01T00:00:00Z");
+    git(
+        &root,
+        &["commit", "-q", "-am", "Stamp the Chinese guide"],
+        "2026-02-01T00:00:00Z",
+    );
 
     let guide = root.join("content/en/guide.md");
     let text = std::fs::read_to_string(&guide).unwrap();
-    std::fs::write(&guide, text.replace("2. Scan your passport.", "2. Scan your passport or national ID card.")).unwrap();
+    std::fs::write(
+        &guide,
+        text.replace(
+            "2. Scan your passport.",
+            "2. Scan your passport or national ID card.",
+        ),
+    )
+    .unwrap();
     let notes = root.join("content/en/notes.md");
-    std::fs::write(&notes, std::fs::read_to_string(&notes).unwrap().replace("Version one", "Version two")).unwrap();
-    git(&root, &["commit", "-q", "-am", "Source v2"], "2026-03-01T00:00:00Z");
+    std::fs::write(
+        &notes,
+        std::fs::read_to_string(&notes)
+            .unwrap()
+            .replace("Version one", "Version two"),
+    )
+    .unwrap();
+    git(
+        &root,
+        &["commit", "-q", "-am", "Source v2"],
+        "2026-03-01T00:00:00Z",
+    );
 
     let r = check(&root, &[]);
     assert_code(&r, 0);
@@ -399,14 +555,30 @@ fn in_a_git_repository_an_outdated_translation_shows_what_changed_in_its_source(
     let f = finding(&v, "outdated-translation", "content/zh/guide.md");
     assert_eq!(f["stamped_commit"]["subject"], "Source v1");
     assert_eq!(f["stamped_commit"]["date"], "2026-01-01");
-    assert_eq!(f["stamped_commit"]["commit"].as_str().map(str::len), Some(40));
-    assert!(f["diff"].as_str().unwrap().contains("+2. Scan your passport or national ID card."), "{f:#}");
-    assert_eq!(finding(&v, "outdated-translation", "content/zh/notes.md")["basis"], "git");
+    assert_eq!(
+        f["stamped_commit"]["commit"].as_str().map(str::len),
+        Some(40)
+    );
+    assert!(
+        f["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+2. Scan your passport or national ID card."),
+        "{f:#}"
+    );
+    assert_eq!(
+        finding(&v, "outdated-translation", "content/zh/notes.md")["basis"],
+        "git"
+    );
 
     // Stamping again brings it up to date.
     assert_code(&stamp(&root, &["content/zh/guide.md"]), 0);
     let (_, v) = check_json(&root, &[]);
-    assert!(!translation_findings(&v).contains(&"content/zh/guide.md".to_string()), "{:#?}", kinds(&v));
+    assert!(
+        !translation_findings(&v).contains(&"content/zh/guide.md".to_string()),
+        "{:#?}",
+        kinds(&v)
+    );
 }
 
 #[test]
@@ -418,7 +590,11 @@ fn a_stamp_not_found_in_the_history_is_still_outdated() {
     let (_tmp, root) = site("outdated");
     git(&root, &["init", "-q"], "2026-01-01T00:00:00Z");
     git(&root, &["add", "-A"], "2026-01-01T00:00:00Z");
-    git(&root, &["commit", "-q", "-m", "All"], "2026-01-01T00:00:00Z");
+    git(
+        &root,
+        &["commit", "-q", "-m", "All"],
+        "2026-01-01T00:00:00Z",
+    );
     let r = check(&root, &[]);
     stdout_has(&r, "content/zh/stamped.md:4: outdated: content/en/stamped.md changed since this translation was stamped (the stamped version is not in the git history of content/en/stamped.md)");
     // The undated translation is now dated by its commit (the same as its source's).
@@ -431,7 +607,14 @@ fn a_stamp_not_found_in_the_history_is_still_outdated() {
 /// the site root when they do not exist from the current folder).
 fn stamp(root: &Path, files: &[&str]) -> Run {
     let cwd = root.parent().expect("the site is in a temporary folder");
-    let r = run(without_git_env(waypost().current_dir(cwd).arg("--root").arg(root).arg("stamp").args(files)));
+    let r = run(without_git_env(
+        waypost()
+            .current_dir(cwd)
+            .arg("--root")
+            .arg(root)
+            .arg("stamp")
+            .args(files),
+    ));
     assert_no_panic(&r.stderr);
     r
 }
@@ -445,16 +628,28 @@ fn stamp_changes_one_line_and_keeps_every_other_byte() {
     assert_code(&r, 0);
     r.stderr_has("stamped content/zh/guide.md with source_hash ");
     let after = std::fs::read(&path).unwrap();
-    let (b, a): (Vec<&[u8]>, Vec<&[u8]>) = (before.split(|&c| c == b'\n').collect(), after.split(|&c| c == b'\n').collect());
+    let (b, a): (Vec<&[u8]>, Vec<&[u8]>) = (
+        before.split(|&c| c == b'\n').collect(),
+        after.split(|&c| c == b'\n').collect(),
+    );
     assert_eq!(a.len(), b.len(), "the same number of lines");
     let changed: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
     assert_eq!(changed, vec![2], "only the source_hash line changes");
     let line = String::from_utf8(a[2].to_vec()).unwrap();
-    assert!(line.starts_with("source_hash: ") && line.ends_with('\r') && line.len() == "source_hash: ".len() + 16 + 1, "{line:?}");
+    assert!(
+        line.starts_with("source_hash: ")
+            && line.ends_with('\r')
+            && line.len() == "source_hash: ".len() + 16 + 1,
+        "{line:?}"
+    );
 
     // The check agrees that it is up to date now; stamping again changes nothing.
     let (_, v) = check_json(&root, &[]);
-    assert!(!translation_findings(&v).contains(&"content/zh/guide.md".to_string()), "{:#?}", kinds(&v));
+    assert!(
+        !translation_findings(&v).contains(&"content/zh/guide.md".to_string()),
+        "{:#?}",
+        kinds(&v)
+    );
     let again = stamp(&root, &["content/zh/guide.md"]);
     assert_code(&again, 0);
     again.stderr_has("content/zh/guide.md already matches content/en/guide.md");
@@ -467,32 +662,60 @@ fn stamp_adds_a_front_matter_block_where_there_is_none() {
     let path = root.join("content/zh/plain.md");
     let before = std::fs::read(&path).unwrap();
     // A path from the current folder works as well as one from the site root.
-    let r = run(waypost().current_dir(&root).args(["stamp", "content/zh/plain.md"]));
+    let r = run(waypost()
+        .current_dir(&root)
+        .args(["stamp", "content/zh/plain.md"]));
     assert_code(&r, 0);
     let after = std::fs::read(&path).unwrap();
     let head = b"---\nsource_hash: ";
-    assert!(after.starts_with(head), "{}", String::from_utf8_lossy(&after));
+    assert!(
+        after.starts_with(head),
+        "{}",
+        String::from_utf8_lossy(&after)
+    );
     let rest = &after[head.len() + 16..];
     assert_eq!(&rest[..5], b"\n---\n");
-    assert_eq!(&rest[5..], &before[..], "the original bytes follow the block");
+    assert_eq!(
+        &rest[5..],
+        &before[..],
+        "the original bytes follow the block"
+    );
     let (_, v) = check_json(&root, &[]);
-    assert!(!translation_findings(&v).contains(&"content/zh/plain.md".to_string()), "{:#?}", kinds(&v));
+    assert!(
+        !translation_findings(&v).contains(&"content/zh/plain.md".to_string()),
+        "{:#?}",
+        kinds(&v)
+    );
 }
 
 #[test]
 fn stamp_refuses_what_is_not_a_translation_and_names_the_file() {
     let (_tmp, root) = site("stamp");
     let before = list_files(&root);
-    let r = stamp(&root, &["content/en/guide.md", "content/zh/orphan.md", "site.yaml", "content/zh/nope.md", "content/zh/guide.md"]);
+    let r = stamp(
+        &root,
+        &[
+            "content/en/guide.md",
+            "content/zh/orphan.md",
+            "site.yaml",
+            "content/zh/nope.md",
+            "content/zh/guide.md",
+        ],
+    );
     assert_code(&r, 1);
     r.stderr_has("error: content/en/guide.md: is in the default language (en): only translations are stamped");
-    r.stderr_has("error: content/zh/orphan.md:1: has no source page: content/en/orphan.md does not exist");
+    r.stderr_has(
+        "error: content/zh/orphan.md:1: has no source page: content/en/orphan.md does not exist",
+    );
     r.stderr_has("error: site.yaml: is not a page of the site: it is not under ");
     r.stderr_has("error: content/zh/nope.md: no such file");
     // The good file in the same run is stamped; nothing else changed.
     r.stderr_has("stamped content/zh/guide.md");
     let after = list_files(&root);
-    let changed: Vec<&String> = after.keys().filter(|k| before.get(*k) != after.get(*k)).collect();
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
     assert_eq!(changed, vec!["content/zh/guide.md"]);
 
     let r = stamp(&fixture("errors/no-site-yaml"), &["content/en/_index.md"]);
@@ -506,31 +729,76 @@ fn the_built_site_shows_outdated_notices_and_a_status_page() {
     let (_tmp, root) = site("outdated");
     let b = build_ok(&root);
     let stamped = b.read("zh/stamped/index.html");
-    let notice = between(&stamped, "<div class=\"notice notice-outdated\" role=\"note\">", "</div>");
+    let notice = between(
+        &stamped,
+        "<div class=\"notice notice-outdated\" role=\"note\">",
+        "</div>",
+    );
     assert_contains(notice, "本页原文在翻译后已有更新", "the notice");
-    assert_contains(notice, "<a href=\"/en/stamped/\" hreflang=\"en\" lang=\"en\">阅读原文 (English)</a>", "the notice");
-    assert_contains(&b.read("zh/dated/index.html"), "notice-outdated", "zh/dated");
-    for page in ["zh/current/index.html", "zh/undated/index.html", "en/stamped/index.html"] {
+    assert_contains(
+        notice,
+        "<a href=\"/en/stamped/\" hreflang=\"en\" lang=\"en\">阅读原文 (English)</a>",
+        "the notice",
+    );
+    assert_contains(
+        &b.read("zh/dated/index.html"),
+        "notice-outdated",
+        "zh/dated",
+    );
+    for page in [
+        "zh/current/index.html",
+        "zh/undated/index.html",
+        "en/stamped/index.html",
+    ] {
         assert_not_contains(&b.read(page), "notice-outdated", page);
     }
 
     let status = b.read("zh/status/index.html");
     assert_contains(&status, "<h1>翻译状态</h1>", "zh/status");
-    assert_contains(&status, "<meta name=\"robots\" content=\"noindex\">", "zh/status");
+    assert_contains(
+        &status,
+        "<meta name=\"robots\" content=\"noindex\">",
+        "zh/status",
+    );
     let outdated = between(&status, "<section class=\"status-outdated\"", "</section>");
     assert_contains(outdated, "落后于原文的译文 (2)", "the outdated list");
-    assert_contains(outdated, "<a href=\"/zh/stamped/\">已盖章的指南</a>", "the outdated list");
-    assert_contains(outdated, "<a href=\"/zh/dated/\">有日期的指南</a>", "the outdated list");
-    let row = between(&status, "<tr aria-current=\"true\" data-language=\"zh\">", "</tr>");
-    assert_contains(row, "<td>5</td><td>100%</td><td>0</td><td>2</td><td>0</td>", "the zh row");
+    assert_contains(
+        outdated,
+        "<a href=\"/zh/stamped/\">已盖章的指南</a>",
+        "the outdated list",
+    );
+    assert_contains(
+        outdated,
+        "<a href=\"/zh/dated/\">有日期的指南</a>",
+        "the outdated list",
+    );
+    let row = between(
+        &status,
+        "<tr aria-current=\"true\" data-language=\"zh\">",
+        "</tr>",
+    );
+    assert_contains(
+        row,
+        "<td>5</td><td>100%</td><td>0</td><td>2</td><td>0</td>",
+        "the zh row",
+    );
     let en = b.read("en/status/index.html");
     assert_contains(&en, "<h1>Translation status</h1>", "en/status");
-    assert_contains(&en, "This is the original language of the site", "en/status");
-    assert!(!b.read("sitemap.xml").contains("/status/"), "the status page is not in the sitemap");
+    assert_contains(
+        &en,
+        "This is the original language of the site",
+        "en/status",
+    );
+    assert!(
+        !b.read("sitemap.xml").contains("/status/"),
+        "the status page is not in the sitemap"
+    );
 
     // Off by default.
     let (_tmp2, clean) = site("clean");
-    build_ok(&clean).assert_no_file("en/status/index.html").assert_no_file("zh/status/index.html");
+    build_ok(&clean)
+        .assert_no_file("en/status/index.html")
+        .assert_no_file("zh/status/index.html");
 }
 
 // ---- external links -----------------------------------------------------------------
@@ -569,8 +837,12 @@ impl Server {
                         }
                         let head = String::from_utf8_lossy(&buf);
                         let mut words = head.split_whitespace();
-                        let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-                        *h.lock().unwrap().entry(format!("{method} {path}")).or_default() += 1;
+                        let (method, path) =
+                            (words.next().unwrap_or(""), words.next().unwrap_or(""));
+                        *h.lock()
+                            .unwrap()
+                            .entry(format!("{method} {path}"))
+                            .or_default() += 1;
                         let status = match (method, path) {
                             (_, "/ok") => "200 OK",
                             (_, "/gone") => "404 Not Found",
@@ -586,7 +858,12 @@ impl Server {
                 }
             }
         });
-        Server { port, stop, hits, thread: Some(thread) }
+        Server {
+            port,
+            stop,
+            hits,
+            thread: Some(thread),
+        }
     }
 
     fn hits(&self) -> BTreeMap<String, usize> {
@@ -608,14 +885,20 @@ fn external_links_are_checked_only_when_asked_against_a_local_server() {
     let server = Server::start();
     let (_tmp, root) = site("external");
     let page = root.join("content/en/guide.md");
-    let text = std::fs::read_to_string(&page).unwrap().replace("PORT", &server.port.to_string());
+    let text = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("PORT", &server.port.to_string());
     std::fs::write(&page, text).unwrap();
     let base = format!("http://127.0.0.1:{}", server.port);
 
     let r = check(&root, &[]);
     assert_code(&r, 0);
     stdout_lacks(&r, "External links");
-    assert!(server.hits().is_empty(), "no request without --external: {:?}", server.hits());
+    assert!(
+        server.hits().is_empty(),
+        "no request without --external: {:?}",
+        server.hits()
+    );
 
     let r = check(&root, &["--external"]);
     assert_code(&r, 1);
@@ -625,13 +908,24 @@ fn external_links_are_checked_only_when_asked_against_a_local_server() {
     stdout_lacks(&r, "/ok");
     stdout_lacks(&r, "/no-head");
     let hits = server.hits();
-    assert_eq!(hits.get("HEAD /ok"), Some(&1), "each URL once, without its fragment: {hits:?}");
+    assert_eq!(
+        hits.get("HEAD /ok"),
+        Some(&1),
+        "each URL once, without its fragment: {hits:?}"
+    );
     assert_eq!(hits.get("GET /ok"), None, "{hits:?}");
-    assert_eq!((hits.get("HEAD /no-head"), hits.get("GET /no-head")), (Some(&1), Some(&1)), "GET after a refused HEAD: {hits:?}");
+    assert_eq!(
+        (hits.get("HEAD /no-head"), hits.get("GET /no-head")),
+        (Some(&1), Some(&1)),
+        "GET after a refused HEAD: {hits:?}"
+    );
 
     let (_, v) = check_json(&root, &["--external"]);
     assert_eq!(v["external"], true);
-    let gone: Vec<&Value> = findings(&v).iter().filter(|f| f["kind"] == "external-link" && f["status"] == 404).collect();
+    let gone: Vec<&Value> = findings(&v)
+        .iter()
+        .filter(|f| f["kind"] == "external-link" && f["status"] == 404)
+        .collect();
     assert_eq!(gone.len(), 1);
     assert_eq!(gone[0]["url"], format!("{base}/gone#top"));
     assert_eq!(gone[0]["category"], "external-links");
@@ -646,7 +940,11 @@ fn external_links_are_checked_only_when_asked_against_a_local_server() {
     let r = check(&root, &["--external"]);
     assert_code(&r, 0);
     stdout_has(&r, &format!("warning: content/en/guide.md:7: external link `http://127.0.0.1:{dead_port}/x` could not be reached: "));
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 // ---- the example site ---------------------------------------------------------------
@@ -657,7 +955,10 @@ fn the_example_site_checks_clean_except_for_its_deliberate_gaps() {
     assert_code(&r, 0);
     assert_eq!(v["counts"]["errors"], 0, "{:#?}", kinds(&v));
     for f in findings(&v) {
-        let (kind, file) = (f["kind"].as_str().unwrap(), f["file"].as_str().unwrap_or(""));
+        let (kind, file) = (
+            f["kind"].as_str().unwrap(),
+            f["file"].as_str().unwrap_or(""),
+        );
         match kind {
             // The partial Arabic translation.
             "missing-translation" => assert!(file.starts_with("content/ar/"), "{f:#}"),
@@ -666,10 +967,20 @@ fn the_example_site_checks_clean_except_for_its_deliberate_gaps() {
             _ => panic!("unexpected finding in the example site: {f:#}"),
         }
     }
-    let stale: Vec<&str> = findings(&v).iter().filter(|f| f["kind"] == "stale-review").filter_map(|f| f["file"].as_str()).collect();
-    assert!(stale.contains(&"content/en/number-transfer/by-post.md"), "{stale:?}");
+    let stale: Vec<&str> = findings(&v)
+        .iter()
+        .filter(|f| f["kind"] == "stale-review")
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert!(
+        stale.contains(&"content/en/number-transfer/by-post.md"),
+        "{stale:?}"
+    );
     let ar = summary(&v, "ar");
-    assert!(ar["missing"].as_u64().unwrap() > 0 && ar["translated_percent"].as_f64().unwrap() < 100.0, "{ar:#}");
+    assert!(
+        ar["missing"].as_u64().unwrap() > 0 && ar["translated_percent"].as_f64().unwrap() < 100.0,
+        "{ar:#}"
+    );
     for lang in ["zh", "es"] {
         assert_eq!(summary(&v, lang)["missing"], 0, "{lang}");
         assert_eq!(summary(&v, lang)["outdated"], 0, "{lang}");
