@@ -65,13 +65,23 @@ pub fn stamp(root: &Path, files: &[PathBuf]) -> Result<StampReport> {
     Ok(report)
 }
 
-/// Finds `file` on disk: from the current folder, else from the site root.
+/// Finds `file` on disk: from the current folder when it is there and inside the site,
+/// else from the site root, else from the current folder wherever it is (to say that it
+/// is not part of the site).
 fn locate(root: &Path, file: &Path) -> Option<PathBuf> {
-    if file.is_file() {
-        return Some(file.to_path_buf());
-    }
+    let inside = |p: &Path| match (p.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.starts_with(r),
+        _ => false,
+    };
     let from_root = root.join(file);
-    from_root.is_file().then_some(from_root)
+    [file.to_path_buf(), from_root.clone()]
+        .into_iter()
+        .find(|p| p.is_file() && inside(p))
+        .or_else(|| {
+            [file.to_path_buf(), from_root]
+                .into_iter()
+                .find(|p| p.exists())
+        })
 }
 
 fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnostic> {
@@ -79,6 +89,10 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
     let path = locate(&site.root, file).ok_or_else(|| {
         Diagnostic::new(file, "no such file").hint("name a translation such as content/zh/guide.md")
     })?;
+    if path.is_dir() {
+        return Err(Diagnostic::new(file, "is a folder, not a page")
+            .hint("name the translations' .md files, e.g. content/zh/guide.md"));
+    }
     let (abs, root) = match (path.canonicalize(), site.root.canonicalize()) {
         (Ok(a), Ok(r)) => (a, r),
         (Err(e), _) | (_, Err(e)) => {

@@ -689,6 +689,23 @@ fn stamp_adds_a_front_matter_block_where_there_is_none() {
 }
 
 #[test]
+fn stamp_takes_paths_from_the_site_root_when_the_current_folder_has_another_file() {
+    let (tmp, root) = site("stamp");
+    // A decoy with the same relative path outside the site, in the current folder.
+    let decoy = tmp.path().join("content/zh/guide.md");
+    std::fs::create_dir_all(decoy.parent().unwrap()).unwrap();
+    std::fs::write(&decoy, "not a page of the site\n").unwrap();
+    let r = stamp(&root, &["content/zh/guide.md", "content/zh"]);
+    assert_code(&r, 1);
+    r.stderr_has("stamped content/zh/guide.md");
+    r.stderr_has("error: content/zh: is a folder, not a page");
+    assert_eq!(
+        std::fs::read_to_string(&decoy).unwrap(),
+        "not a page of the site\n"
+    );
+}
+
+#[test]
 fn stamp_refuses_what_is_not_a_translation_and_names_the_file() {
     let (_tmp, root) = site("stamp");
     let before = list_files(&root);
