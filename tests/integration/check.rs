@@ -49,12 +49,20 @@ fn check_json(root: &Path, args: &[&str]) -> (Run, Value) {
     (r, v)
 }
 
+/// Leaves out the environment that would point git elsewhere, or send the requests to
+/// 127.0.0.1 through a proxy.
 fn without_git_env(cmd: &mut std::process::Command) -> &mut std::process::Command {
     for v in [
         "GIT_DIR",
         "GIT_WORK_TREE",
         "GIT_INDEX_FILE",
         "GIT_CEILING_DIRECTORIES",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
     ] {
         cmd.env_remove(v);
     }
