@@ -457,6 +457,23 @@ fn a_site_that_does_not_load_reports_its_errors_and_exits_1() {
 }
 
 #[test]
+fn a_template_that_does_not_render_is_an_error_and_the_rest_is_reported() {
+    let r = check(&fixture("errors/template-error"), &[]);
+    assert_code(&r, 1);
+    stdout_has(
+        &r,
+        "Content\n  error: templates/page.html: Failed to render 'page.html'",
+    );
+    stdout_has(&r, "    help: while rendering content/en/page.md\n");
+    stdout_has(&r, "Reviews\n");
+    let (_, v) = check_json(&fixture("errors/template-error"), &[]);
+    assert_eq!(
+        finding(&v, "template", "templates/page.html")["category"],
+        "content"
+    );
+}
+
+#[test]
 fn check_exits_2_when_it_cannot_run() {
     let r = check(&fixture("errors/no-site-yaml"), &[]);
     assert_code(&r, 2);
