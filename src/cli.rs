@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// waypost: build multilingual step-by-step guide sites.
 #[derive(Debug, Parser)]
@@ -55,9 +55,39 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Report broken links, missing or outdated translations and stale guides (writes
+    /// nothing). Exit status: 0 passed, 1 errors (or warnings with --strict), 2 could not
+    /// run.
+    Check {
+        /// Output format: text for people, json for CI (documented, versioned).
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Also check http(s) links over the network.
+        #[arg(long)]
+        external: bool,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Record in translations which version of their source they match
+    /// (`source_hash:` in the front matter; only that line is changed).
+    Stamp {
+        /// Translation files (content/<lang>/….md).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Write a small working starter site into DIR.
     Init {
         /// The folder to create (must be empty or absent).
         dir: PathBuf,
     },
+}
+
+/// Output format of `waypost check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Grouped, readable report.
+    Text,
+    /// Stable JSON (version 1) for CI.
+    Json,
 }

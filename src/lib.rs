@@ -8,7 +8,10 @@
 //! ```
 //!
 //! [`build`] runs it end to end; each stage is a module that takes data and returns data.
+//! [`check`] loads and renders the same way, writes nothing, and reports what is broken,
+//! missing, outdated or stale.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;

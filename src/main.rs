@@ -9,7 +9,7 @@ use clap::Parser;
 // allocator spent a quarter of the build in malloc/free (perf), mimalloc much less.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use waypost::cli::{Cli, Command};
+use waypost::cli::{CheckFormat, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         .target(env_logger::Target::Stderr)
         .init();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("{}", render_error(&e));
             ExitCode::FAILURE
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Build {
             output,
@@ -56,7 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = waypost::BuildOptions { drafts, base_url };
             let report = waypost::build(&cli.root, &out, &opts)?;
             log::info!("{report}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
             port,
@@ -71,8 +71,65 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 drafts,
             };
             waypost::serve::serve(&cli.root, &opts)?;
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Check {
+            format,
+            external,
+            strict,
+        } => {
+            let opts = waypost::check::CheckOptions {
+                external,
+                strict,
+                ..Default::default()
+            };
+            match waypost::check::check(&cli.root, &opts) {
+                Ok(report) => {
+                    let text = match format {
+                        CheckFormat::Text => report.to_text(),
+                        CheckFormat::Json => report.to_json(),
+                    };
+                    print!("{text}");
+                    Ok(ExitCode::from(report.exit_code))
+                }
+                // Could not run (no or bad site.yaml): 2, not 1, so CI can tell.
+                Err(e) => {
+                    eprintln!("{}", render_error(&e.into()));
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Stamp { files } => match waypost::check::stamp::stamp(&cli.root, &files) {
+            Ok(report) => {
+                for s in &report.stamped {
+                    if s.changed {
+                        log::info!(
+                            "stamped {} with source_hash {} of {}",
+                            s.file,
+                            s.hash,
+                            s.source
+                        );
+                    } else {
+                        log::info!(
+                            "{} already matches {} (source_hash {})",
+                            s.file,
+                            s.source,
+                            s.hash
+                        );
+                    }
+                }
+                if report.errors.is_empty() {
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    eprintln!("{}", waypost::Error::Site(report.errors));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+            Err(e) => {
+                eprintln!("{}", render_error(&e.into()));
+                Ok(ExitCode::from(2))
+            }
+        },
         Command::Init { dir } => {
             waypost::init::init(&dir)?;
             log::info!(
@@ -80,7 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dir.display(),
                 dir.display()
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -139,6 +139,7 @@ impl Renderer {
                 files.push(OutputFile::bytes(path, html));
             }
         }
+        files.extend(status_pages(site, tera, &ctx)?);
         files.extend(aliases(site)?);
         files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
         files.extend(feeds(site));
@@ -160,6 +161,36 @@ impl Renderer {
         dedup_keep_last(&mut files);
         Ok(files)
     }
+}
+
+/// `/<lang>/status/`, translation coverage for translators, when `status_page: true`.
+/// Stamps and front-matter dates only (never git), so builds stay reproducible. A page of
+/// the site's own at that URL wins.
+fn status_pages(
+    site: &Site,
+    tera: &tera::Tera,
+    ctx: &views::Shared<'_>,
+) -> Result<Vec<OutputFile>> {
+    if !site.config.status_page {
+        return Ok(Vec::new());
+    }
+    let coverage = crate::check::coverage::Coverage::compute(site, today(), None);
+    let taken: std::collections::HashSet<&str> =
+        site.pages.iter().map(|p| p.output.as_str()).collect();
+    let mut out = Vec::new();
+    for lang in &site.config.languages {
+        let path = format!("{}/status/index.html", lang.code);
+        if taken.contains(path.as_str()) {
+            continue;
+        }
+        let mut context = ctx.language_context(&lang.code, "status/");
+        context.insert("status", &coverage.status_view(site, &lang.code));
+        let html = tera
+            .render("status.html", &context)
+            .map_err(|e| Error::one(template_error("status.html", &e, None)))?;
+        out.push(OutputFile::bytes(path, html));
+    }
+    Ok(out)
 }
 
 fn dedup_keep_last(files: &mut Vec<OutputFile>) {

@@ -20,6 +20,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         "partials/macros.html",
         include_str!("../../templates/partials/macros.html"),
     ),
+    ("status.html", include_str!("../../templates/status.html")),
 ];
 
 /// Built-in static files: (output path, bytes). A site's `static/<path>` replaces one.

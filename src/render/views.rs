@@ -138,6 +138,9 @@ struct PageView<'a> {
     subsections: Vec<ChildView<'a>>,
     facet_columns: Vec<(&'a str, &'a str)>,
     fallback_from: Option<FallbackView<'a>>,
+    /// A translation behind its source (stamp or dates; see `check::coverage`): the
+    /// source page, for the "outdated" notice.
+    outdated: Option<FallbackView<'a>>,
     source: Option<String>,
 }
 
@@ -302,6 +305,14 @@ impl<'a> Shared<'a> {
                 url: &site.pages[src].url,
             }
         });
+        let outdated = crate::check::coverage::outdated_source(site, i).map(|s| {
+            let code = site.pages[s].lang.as_str();
+            FallbackView {
+                code,
+                name: site.config.language(code).map_or(code, |l| l.name.as_str()),
+                url: &site.pages[s].url,
+            }
+        });
         let content_dir = site
             .config
             .language(&p.content_lang)
@@ -336,6 +347,7 @@ impl<'a> Shared<'a> {
             subsections: p.subsections.iter().map(|&j| child(j)).collect(),
             facet_columns,
             fallback_from,
+            outdated,
             source: p.source.as_ref().map(|s| s.display().to_string()),
         };
         ctx.insert("page", &view);

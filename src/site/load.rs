@@ -35,6 +35,18 @@ struct Entry {
 
 /// Loads the site at `root`.
 pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
+    load_inner(root, opts, false).map(|(site, _)| site)
+}
+
+/// Loads the site at `root` like [`load`], except that broken links and anchors (and the
+/// other problems found while rendering Markdown) do not fail the load: the site is
+/// returned with them, sorted (for `waypost check`, which reports them with the rest).
+/// Any other problem still fails.
+pub fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Diagnostic>)> {
+    load_inner(root, opts, true)
+}
+
+fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, Vec<Diagnostic>)> {
     let config = load_config(root, opts)?;
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
@@ -297,6 +309,8 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         .collect();
 
     // Problems found while rendering and anchors, reported once, for the file itself.
+    // Kept apart from the other errors so that `load_lenient` can return them with the site.
+    let mut link_errors: Vec<Diagnostic> = Vec::new();
     let index_of: HashMap<(&str, &str), usize> = entries
         .iter()
         .enumerate()
@@ -308,13 +322,16 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         }
         let Some(s) = e.src else { continue };
         let display = &loaded[s].file.display;
-        errors.extend(render_problems(display, r));
-        errors.extend(check_anchors(display, r, |rel| {
+        link_errors.extend(render_problems(display, r));
+        link_errors.extend(check_anchors(display, r, |rel| {
             index_of.get(&(e.lang.as_str(), rel)).map(|&t| &rendered[t])
         }));
     }
 
-    if !errors.is_empty() {
+    link_errors.sort();
+    link_errors.dedup();
+    if !errors.is_empty() || (!lenient && !link_errors.is_empty()) {
+        errors.append(&mut link_errors);
         errors.sort();
         errors.dedup();
         return Err(Error::Site(errors));
@@ -387,7 +404,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
     }
 
     let homes = tree::link(&mut pages, &config);
-    Ok(Site {
+    let site = Site {
         root: root.to_path_buf(),
         links,
         opts: opts.clone(),
@@ -397,7 +414,8 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
         groups: group_list,
         assets,
         homes,
-    })
+    };
+    Ok((site, link_errors))
 }
 
 /// Reads site.yaml and applies `--base-url`.

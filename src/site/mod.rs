@@ -19,7 +19,7 @@ use crate::markdown::Rendered;
 
 pub use i18n::I18n;
 pub use links::LinkIndex;
-pub use load::{body_hash, load, load_config};
+pub use load::{body_hash, load, load_config, load_lenient};
 
 /// Options of one build.
 #[derive(Debug, Clone, Default)]

@@ -6,6 +6,7 @@ mod common;
 
 mod browser;
 mod build;
+mod check;
 mod cli;
 mod errors;
 mod example;
