@@ -53,6 +53,8 @@ pub struct StaticServer {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     stop: Arc<AtomicBool>,
+    /// (path, bytes sent) of every request served.
+    pub served: Arc<Mutex<Vec<(String, usize)>>>,
 }
 
 impl Drop for StaticServer {
@@ -68,6 +70,8 @@ pub fn serve_dir(dir: &Path) -> StaticServer {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
+    let served = Arc::new(Mutex::new(Vec::new()));
+    let served2 = served.clone();
     let dir = dir.to_path_buf();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
@@ -76,18 +80,23 @@ pub fn serve_dir(dir: &Path) -> StaticServer {
             }
             let Ok(conn) = conn else { continue };
             let dir = dir.clone();
-            std::thread::spawn(move || handle(conn, &dir));
+            let served = served2.clone();
+            std::thread::spawn(move || {
+                if let Some(entry) = handle(conn, &dir) {
+                    served.lock().unwrap().push(entry);
+                }
+            });
         }
     });
-    StaticServer { base, stop }
+    StaticServer { base, stop, served }
 }
 
-fn handle(mut conn: TcpStream, dir: &Path) {
+fn handle(mut conn: TcpStream, dir: &Path) -> Option<(String, usize)> {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
-        return;
+        return None;
     }
     loop {
         let mut h = String::new();
@@ -137,6 +146,7 @@ fn handle(mut conn: TcpStream, dir: &Path) {
     );
     let _ = conn.write_all(head.as_bytes());
     let _ = conn.write_all(&body);
+    Some((path.to_string(), body.len()))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -434,6 +444,45 @@ mod search {
             urls.first().map(String::as_str),
             Some("/en/esim/in-app/"),
             "{urls:?}"
+        );
+        page.assert_no_errors();
+    }
+
+    #[test]
+    fn a_first_query_downloads_a_small_part_of_the_site() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = search_page(&chrome, &server, "zh", "实名认证");
+        page.wait_for(
+            "document.querySelectorAll('.pagefind-ui__result-excerpt').length > 0",
+            10,
+        );
+        let served = server.served.lock().unwrap().clone();
+        let entries: Vec<&(String, usize)> = served
+            .iter()
+            .filter(|(p, _)| p.contains("/pagefind/"))
+            .collect();
+        let total: usize = entries.iter().map(|(_, b)| b).sum();
+        let index: usize = entries
+            .iter()
+            .filter(|(p, _)| p.contains(".pf_") || p.ends_with(".json") || p.contains("wasm."))
+            .map(|(_, b)| b)
+            .sum();
+        println!(
+            "first query (zh): {total} bytes in {} files, {index} of them index data and wasm",
+            entries.len()
+        );
+        let bundle: u64 = walkdir::WalkDir::new(example_site().join("zh/pagefind"))
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+            .sum();
+        assert!(index > 0, "the query loaded the index: {entries:?}");
+        assert!(
+            (total as u64) < bundle,
+            "a query loads part of the bundle, not all of it"
         );
         page.assert_no_errors();
     }

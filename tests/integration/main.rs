@@ -13,5 +13,6 @@ mod example;
 mod links;
 mod markdown_snapshots;
 mod output;
+mod search;
 mod serve;
 mod site_validity;
