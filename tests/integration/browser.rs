@@ -18,6 +18,8 @@ use headless_chrome::protocol::cdp::Log::LogEntryLevel;
 use headless_chrome::protocol::cdp::Runtime::ConsoleAPICalledEventTypeOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
+use crate::common::percent_decode;
+
 /// Browser tests run one at a time: two Chromiums on a 2-core machine slow each other
 /// into timeouts.
 pub fn serial() -> MutexGuard<'static, ()> {
@@ -147,24 +149,6 @@ fn handle(mut conn: TcpStream, dir: &Path) -> Option<(String, usize)> {
     let _ = conn.write_all(head.as_bytes());
     let _ = conn.write_all(&body);
     Some((path.to_string(), body.len()))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A headless Chromium with its own empty profile.

@@ -15,4 +15,3 @@ mod markdown_snapshots;
 mod output;
 mod search;
 mod serve;
-mod site_validity;
