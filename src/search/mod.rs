@@ -170,10 +170,20 @@ pub fn build(langs: Vec<LangDocs>) -> Result<Vec<OutputFile>> {
                 format!("cannot start the indexer: {e}"),
             ))
         })?;
+    // At most one language per core at a time: each index holds all of its language's
+    // words until it is written, so this bounds peak memory without idling a core.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(cores));
     let results = runtime.block_on(async {
         let tasks: Vec<_> = langs
             .into_iter()
-            .map(|l| tokio::spawn(index_language(l)))
+            .map(|l| {
+                let permits = permits.clone();
+                tokio::spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    index_language(l).await
+                })
+            })
             .collect();
         let mut out = Vec::new();
         for t in tasks {
