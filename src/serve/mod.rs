@@ -186,6 +186,14 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         drafts: opts.drafts,
         base_url: Some(base_url.clone()),
     };
+    // Watch before building: a change saved while the first build runs, or right after
+    // the URL is printed, is then seen and rebuilt rather than lost.
+    let watcher = watch::SiteWatcher::new(&root).map_err(|e| {
+        Error::one(Diagnostic::new(
+            &root,
+            format!("cannot watch for changes: {e}"),
+        ))
+    })?;
     let start = Instant::now();
     let (rebuilder, files) = Rebuilder::new(&root, &build_opts)?;
     let (events, _) = broadcast::channel(64);
@@ -225,12 +233,6 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let search_tx = spawn_search_worker(state.clone());
     request_search(&search_tx, rebuilder.site());
 
-    let watcher = watch::SiteWatcher::new(&root).map_err(|e| {
-        Error::one(Diagnostic::new(
-            &root,
-            format!("cannot watch for changes: {e}"),
-        ))
-    })?;
     let loop_state = state.clone();
     std::thread::spawn(move || rebuild_loop(watcher, rebuilder, loop_state, search_tx));
 

@@ -122,9 +122,17 @@ impl Site {
         }
 
         // Commit.
-        let old_title = self.pages[primary].title.clone();
-        let old_weight = self.pages[primary].fm.weight;
-        let old_hash = self.pages[primary].body_hash.clone();
+        let before = &self.pages[primary];
+        let (old_title, old_description, old_hash) = (
+            before.title.clone(),
+            before.description.clone(),
+            before.body_hash.clone(),
+        );
+        let (old_weight, old_facets, old_reviewed) = (
+            before.fm.weight,
+            before.fm.facets.clone(),
+            before.fm.reviewed,
+        );
         let hash = super::body_hash(split.body);
         for (&i, r) in own.iter().zip(rendered) {
             let p = &mut self.pages[i];
@@ -143,16 +151,29 @@ impl Site {
             p.body_hash = hash.clone();
         }
 
-        let mut set: BTreeSet<usize> = own.iter().copied().collect();
-        let structural = self.pages[primary].title != old_title || fm.weight != old_weight;
+        // What else shows this page: its section lists its title, description, facets and
+        // review date; its neighbours show its title; translations stamped with a source
+        // hash show whether they are outdated.
+        let now = &self.pages[primary];
+        let title_changed = now.title != old_title;
+        let structural = title_changed || fm.weight != old_weight;
+        let listing_changed = structural
+            || now.description != old_description
+            || fm.facets != old_facets
+            || fm.reviewed != old_reviewed;
         if structural {
             tree::relink(&mut self.pages, &self.config);
         }
+        let mut set: BTreeSet<usize> = own.iter().copied().collect();
         for &i in &own {
             let p = &self.pages[i];
-            set.extend(p.parent);
-            set.extend(p.prev);
-            set.extend(p.next);
+            if listing_changed {
+                set.extend(p.parent);
+            }
+            if title_changed {
+                set.extend(p.prev);
+                set.extend(p.next);
+            }
             if structural {
                 if let Some(parent) = p.parent {
                     set.extend(self.pages[parent].pages.iter().copied());
@@ -171,12 +192,13 @@ impl Site {
             }
         }
         if hash != old_hash {
-            set.extend(
-                self.groups[self.pages[primary].group]
-                    .members
-                    .iter()
-                    .map(|(_, j)| *j),
-            );
+            let members = &self.groups[self.pages[primary].group].members;
+            if members
+                .iter()
+                .any(|(_, j)| self.pages[*j].fm.source_hash.is_some())
+            {
+                set.extend(members.iter().map(|(_, j)| *j));
+            }
         }
         Ok(Update::Pages(set.into_iter().collect()))
     }

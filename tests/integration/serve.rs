@@ -171,7 +171,9 @@ impl Events {
 
 /// Rewrites a file as an editor would (write a temp file, rename over).
 pub fn save(path: &Path, text: &str) {
-    let tmp = path.with_extension("md.waypost-test~");
+    let mut name = path.file_name().unwrap().to_os_string();
+    name.push(".waypost-test~");
+    let tmp = path.with_file_name(name);
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(&tmp, path).unwrap();
 }
@@ -239,11 +241,10 @@ fn adding_and_deleting_a_page_updates_the_navigation() {
     let server = start(example_copy(), &[]);
     let events = Events::connect(&server.addr);
     let new = server.root.join("content/en/esim/by-courier.md");
-    std::fs::write(
+    save(
         &new,
         "---\ntitle: Brand new courier path\nweight: 9\n---\n\nText.\n",
-    )
-    .unwrap();
+    );
     events.wait("reload", 20);
     assert_eq!(get(&server.addr, "/en/esim/by-courier/").status, 200);
     assert!(get(&server.addr, "/en/esim/")
@@ -263,14 +264,13 @@ fn editing_a_template_re_renders_every_page() {
     let events = Events::connect(&server.addr);
     let base = server.root.join("templates/base.html");
     let text = std::fs::read_to_string(&base).unwrap();
-    std::fs::write(
+    save(
         &base,
-        text.replace(
+        &text.replace(
             "<footer class=\"site-footer\">",
             "<footer class=\"site-footer\"><p>TEMPLATE-MARK</p>",
         ),
-    )
-    .unwrap();
+    );
     events.wait("reload", 30);
     for path in [
         "/en/",
@@ -294,7 +294,7 @@ fn a_css_change_swaps_the_stylesheet_without_a_reload() {
     std::fs::write(dir.path().join("static/extra.css"), "body{}").unwrap();
     let server = start(dir, &[]);
     let events = Events::connect(&server.addr);
-    std::fs::write(server.root.join("static/extra.css"), "body{color:red}").unwrap();
+    save(&server.root.join("static/extra.css"), "body{color:red}");
     events.wait("css", 20);
     assert_eq!(get(&server.addr, "/extra.css").body, "body{color:red}");
 }
