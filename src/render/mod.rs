@@ -53,7 +53,7 @@ impl Renderer {
     /// Renders pages `indices` of `site` (in parallel).
     pub fn pages(&self, site: &Site, indices: &[usize]) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
-        let ctx = views::Shared::new(site, today());
+        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
         let tera = &self.tera;
         let rendered: Vec<Result<OutputFile, Diagnostic>> = indices
             .par_iter()
@@ -107,7 +107,7 @@ impl Renderer {
         let mut files = self.pages(site, &all)?;
         files.reserve(site.assets.len() + 16);
         let tera = &self.tera;
-        let ctx = views::Shared::new(site, today());
+        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
 
         // The language chooser and the 404 pages.
         let root = tera

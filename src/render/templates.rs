@@ -21,6 +21,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/partials/macros.html"),
     ),
     ("status.html", include_str!("../../templates/status.html")),
+    (
+        "partials/nav.html",
+        include_str!("../../templates/partials/nav.html"),
+    ),
 ];
 
 /// Built-in static files: (output path, bytes). A site's `static/<path>` replaces one.

@@ -150,12 +150,21 @@ pub struct Shared<'a> {
     today: NaiveDate,
     site_view: SiteView<'a>,
     langs: HashMap<&'a str, LangView<'a>>,
-    nav: HashMap<&'a str, Vec<NavItem<'a>>>,
+    /// The site navigation of each language, rendered once (`partials/nav.html`): a big
+    /// site has hundreds of sections, and rebuilding them for every page made the build
+    /// grow faster than the site.
+    nav_html: HashMap<&'a str, String>,
+    /// URLs of the navigation's items per language, to mark the current one.
+    nav_urls: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Shared<'a> {
     /// Builds the per-language parts once.
-    pub fn new(site: &'a Site, today: NaiveDate) -> Self {
+    pub fn new(
+        site: &'a Site,
+        today: NaiveDate,
+        tera: &tera::Tera,
+    ) -> Result<Self, crate::error::Diagnostic> {
         let cfg = &site.config;
         let lang_views: Vec<LangView<'a>> = cfg
             .languages
@@ -178,7 +187,8 @@ impl<'a> Shared<'a> {
                 }
             })
             .collect();
-        let langs = lang_views.iter().map(|l| (l.code, l.clone())).collect();
+        let langs: HashMap<&'a str, LangView<'a>> =
+            lang_views.iter().map(|l| (l.code, l.clone())).collect();
         let mut nav = HashMap::new();
         for (code, home) in &site.homes {
             let h = &site.pages[*home];
@@ -194,36 +204,78 @@ impl<'a> Shared<'a> {
                 .collect();
             nav.insert(code.as_str(), items);
         }
-        Shared {
+        let site_view = SiteView {
+            title: &cfg.title,
+            description: cfg.description.as_deref(),
+            base_url: &cfg.base_url,
+            base_path: &cfg.base_path,
+            default_language: &cfg.default_language().code,
+            languages: lang_views,
+            extra: &cfg.extra,
+            search: cfg.search.enabled,
+            review_after_days: cfg.review_after_days,
+        };
+        let mut nav_html = HashMap::new();
+        let mut nav_urls = HashMap::new();
+        for (code, items) in &nav {
+            let mut ctx = Context::new();
+            ctx.insert("site", &site_view);
+            if let Some(l) = langs.get(code) {
+                ctx.insert("lang", l);
+            }
+            ctx.insert("t", site.i18n.strings(code));
+            ctx.insert("nav", items);
+            let html = tera
+                .render("partials/nav.html", &ctx)
+                .map_err(|e| super::template_error("partials/nav.html", &e, None))?;
+            nav_html.insert(*code, html);
+            nav_urls.insert(*code, items.iter().map(|i| i.url).collect());
+        }
+        Ok(Shared {
             site,
             today,
-            site_view: SiteView {
-                title: &cfg.title,
-                description: cfg.description.as_deref(),
-                base_url: &cfg.base_url,
-                base_path: &cfg.base_path,
-                default_language: &cfg.default_language().code,
-                languages: lang_views,
-                extra: &cfg.extra,
-                search: cfg.search.enabled,
-                review_after_days: cfg.review_after_days,
-            },
+            site_view,
             langs,
-            nav,
+            nav_html,
+            nav_urls,
+        })
+    }
+
+    /// The navigation of `lang` with the item that holds `url` marked current.
+    fn nav_for(&self, lang: &str, url: Option<&str>) -> String {
+        let Some(html) = self.nav_html.get(lang) else {
+            return String::new();
+        };
+        let current = url.and_then(|u| {
+            self.nav_urls
+                .get(lang)?
+                .iter()
+                .filter(|n| u.starts_with(**n))
+                .max_by_key(|n| n.len())
+                .map(|n| (*n, *n == u))
+        });
+        match current {
+            Some((n, exact)) => {
+                let href = format!("href=\"{}\"", crate::markdown::escape(n));
+                let mark = if exact { "page" } else { "true" };
+                html.replacen(
+                    &format!("{href}>"),
+                    &format!("{href} aria-current=\"{mark}\">"),
+                    1,
+                )
+            }
+            None => html.clone(),
         }
     }
 
-    fn base(&self, lang: &str) -> Context {
+    fn base(&self, lang: &str, url: Option<&str>) -> Context {
         let mut ctx = Context::new();
         ctx.insert("site", &self.site_view);
         if let Some(l) = self.langs.get(lang) {
             ctx.insert("lang", l);
         }
         ctx.insert("t", self.site.i18n.strings(lang));
-        ctx.insert(
-            "nav",
-            self.nav.get(lang).map(|v| v.as_slice()).unwrap_or(&[]),
-        );
+        ctx.insert("nav_html", &self.nav_for(lang, url));
         ctx
     }
 
@@ -269,7 +321,7 @@ impl<'a> Shared<'a> {
     pub fn page_context(&self, i: usize) -> Context {
         let site = self.site;
         let p = &site.pages[i];
-        let mut ctx = self.base(&p.lang);
+        let mut ctx = self.base(&p.lang, Some(&p.url));
         let link = |j: usize| Link {
             title: &site.pages[j].title,
             url: &site.pages[j].url,
@@ -422,7 +474,7 @@ impl<'a> Shared<'a> {
     /// The context of the language chooser at `/`.
     pub fn root_context(&self) -> Context {
         let default = &self.site.config.default_language().code;
-        let mut ctx = self.base(default);
+        let mut ctx = self.base(default, None);
         ctx.insert("languages", &self.site_view.languages);
         ctx.insert("canonical", &format!("{}/", self.site.config.base_url));
         ctx.insert("alternates", &Vec::<Alternate>::new());
@@ -433,7 +485,7 @@ impl<'a> Shared<'a> {
     /// The context of a page that exists once per language and is not made from content
     /// (404, search): the switcher links to `suffix` under each language's home.
     pub fn language_context(&self, lang: &str, suffix: &str) -> Context {
-        let mut ctx = self.base(lang);
+        let mut ctx = self.base(lang, None);
         let switcher: Vec<SwitchItem> = self
             .site
             .config
