@@ -157,9 +157,13 @@ mod tests {
 
     #[test]
     fn control_characters_in_messages_are_shown_as_escapes() {
-        let d = Diagnostic::new("content/en/a\u{1b}.md", "slug `a\0b\u{1b}[2J` is bad").hint("x\u{7}");
+        let d =
+            Diagnostic::new("content/en/a\u{1b}.md", "slug `a\0b\u{1b}[2J` is bad").hint("x\u{7}");
         let shown = d.to_string();
-        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
         assert!(shown.contains("a\\0b\\u{1b}[2J"), "{shown}");
         assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
     }

@@ -226,10 +226,7 @@ fn clean_leftovers(parent: &Path, name: &str) {
     for e in entries.flatten() {
         let n = e.file_name();
         let n = n.to_string_lossy();
-        if n.starts_with(&old_prefix)
-            && !dir.exists()
-            && std::fs::rename(e.path(), &dir).is_ok()
-        {
+        if n.starts_with(&old_prefix) && !dir.exists() && std::fs::rename(e.path(), &dir).is_ok() {
             continue;
         }
         if n.starts_with(&new_prefix) || n.starts_with(&old_prefix) {

@@ -306,7 +306,8 @@ fn assert_inert(what: &str, html: &str) {
                     .attr("src")
                     .is_some_and(|s| s.starts_with('/') && !s.contains("xss"));
                 let inline_ok = t.attr("src").is_none()
-                    && t.text.starts_with("try{var t=localStorage.getItem(\"waypost-theme\")");
+                    && t.text
+                        .starts_with("try{var t=localStorage.getItem(\"waypost-theme\")");
                 assert!(
                     src_ok || inline_ok,
                     "{what}: a <script> that is not the theme's: {t:?}"
@@ -314,15 +315,17 @@ fn assert_inert(what: &str, html: &str) {
             }
             // The theme's search form submits to the site's own search page.
             "form" => assert!(
-                t.attr("action").is_some_and(|a| (a.is_empty() || a.starts_with('/')) && !a.contains("xss")),
+                t.attr("action")
+                    .is_some_and(|a| (a.is_empty() || a.starts_with('/')) && !a.contains("xss")),
                 "{what}: a <form> that is not the theme's: {t:?}"
             ),
-            "iframe" | "frame" | "frameset" | "object" | "embed" | "base" | "applet"
-            | "style" | "textarea" | "noscript" => {
+            "iframe" | "frame" | "frameset" | "object" | "embed" | "base" | "applet" | "style"
+            | "textarea" | "noscript" => {
                 panic!("{what}: <{}> survived: {t:?}", t.name)
             }
             "meta" => assert!(
-                t.attr("http-equiv").is_none() || t.attr("content").is_some_and(|c| !c.contains("evil")),
+                t.attr("http-equiv").is_none()
+                    || t.attr("content").is_some_and(|c| !c.contains("evil")),
                 "{what}: <meta http-equiv> from content: {t:?}"
             ),
             "link" => assert!(
@@ -367,7 +370,12 @@ fn no_output_file_of_a_hostile_site_can_run_a_payload() {
             checked += 1;
         }
         // However it is escaped, no payload may appear as markup.
-        for raw in ["<script>alert", "<img src=x onerror", "<b onmouseover", "<iframe"] {
+        for raw in [
+            "<script>alert",
+            "<img src=x onerror",
+            "<b onmouseover",
+            "<iframe",
+        ] {
             assert_not_contains(&text, raw, rel);
         }
     }
@@ -433,8 +441,17 @@ fn javascript_and_data_urls_are_dropped_from_markdown_and_raw_html_links() {
         "{content}"
     );
     for text in [
-        "md-js,", "md-js-case,", "md-js-angle,", "md-data,", "md-vb,", "md-ref,", "raw-js",
-        "raw-js-case", "raw-js-entity", "raw-js-space", "raw-data",
+        "md-js,",
+        "md-js-case,",
+        "md-js-angle,",
+        "md-data,",
+        "md-vb,",
+        "md-ref,",
+        "raw-js",
+        "raw-js-case",
+        "raw-js-entity",
+        "raw-js-space",
+        "raw-data",
     ] {
         assert_contains(content, text, "link text kept as text");
     }
@@ -472,14 +489,26 @@ fn style_elements_and_attributes_cannot_break_out_of_the_content() {
     assert_not_contains(content, "position: fixed", "the content");
     assert_not_contains(content, "style=\"background", "the content");
     // pulldown-cmark's own table alignment survives.
-    assert_contains(content, "<th style=\"text-align: left\">Left</th>", "the content");
-    assert_contains(content, "<td style=\"text-align: right\">b</td>", "the content");
+    assert_contains(
+        content,
+        "<th style=\"text-align: left\">Left</th>",
+        "the content",
+    );
+    assert_contains(
+        content,
+        "<td style=\"text-align: right\">b</td>",
+        "the content",
+    );
     assert_contains(content, "<div>Styled div.</div>", "the content");
     // Stray end tags and unclosed elements stay inside the content: the page goes on
     // with the theme's markup after it.
     let after = &page[position(&page, content) + content.len()..];
     assert_contains(after, "</article>", "the page after the content");
-    assert_contains(after, "<footer class=\"site-footer\">", "the page after the content");
+    assert_contains(
+        after,
+        "<footer class=\"site-footer\">",
+        "the page after the content",
+    );
     assert_eq!(
         content.matches("<div").count(),
         content.matches("</div>").count(),
@@ -609,10 +638,14 @@ fn search_documents_carry_front_matter_as_escaped_text() {
         .filter_map(|t| t.attr("data-pagefind-filter").map(str::to_string))
         .collect();
     assert!(
-        filters.contains(&"Channel:<b onmouseover=\"alert('xss-fm-facet')\">online</b>".to_string()),
+        filters
+            .contains(&"Channel:<b onmouseover=\"alert('xss-fm-facet')\">online</b>".to_string()),
         "the facet value reaches Pagefind as text: {filters:?}"
     );
-    assert!(filters.contains(&"Documents:pass\"port".to_string()), "{filters:?}");
+    assert!(
+        filters.contains(&"Documents:pass\"port".to_string()),
+        "{filters:?}"
+    );
     let script_doc = site
         .pages
         .iter()
@@ -651,7 +684,11 @@ fn slugs_that_leave_their_folder_are_errors_naming_file_and_line() {
         ("encoded", "%2e%2e", "contains `.` or `..`"),
         ("encoded-upper", "%2E%2E", "contains `.` or `..`"),
         ("backslash", "..\\..\\evil", "contains a slash"),
-        ("encoded-slash", "%2e%2e%2f%2e%2e%2fevil", "contains `.` or `..`"),
+        (
+            "encoded-slash",
+            "%2e%2e%2f%2e%2e%2fevil",
+            "contains `.` or `..`",
+        ),
         ("newline", "a\\u{a}b", ""),
         ("empty", "", "is empty"),
     ] {
@@ -771,7 +808,12 @@ fn ten_thousand_levels_of_nesting_build_within_bounds() {
     // A correct page, or a clear error — never a crash.
     if r.status.success() {
         let page = std::fs::read_to_string(out.join("en/deep/index.html")).unwrap();
-        for text in ["innermost item", "innermost quote", "innermost div", "The end."] {
+        for text in [
+            "innermost item",
+            "innermost quote",
+            "innermost div",
+            "The end.",
+        ] {
             assert_contains(&page, text, "the deep page");
         }
         assert_no_panic(&r.stderr);
@@ -820,7 +862,9 @@ fn many_equal_headings_footnotes_and_anchor_links_build_within_bounds() {
     let n = 60_000;
     let mut text = String::from("---\ntitle: Repetitive\n---\n\n");
     for i in 0..n {
-        text.push_str(&format!("## Steps\n\n[up](#steps) x[^f{i}]\n\n[^f{i}]: F.\n\n"));
+        text.push_str(&format!(
+            "## Steps\n\n[up](#steps) x[^f{i}]\n\n[^f{i}]: F.\n\n"
+        ));
     }
     let tmp = generated_site(&[("rep.md", text.as_bytes())]);
     let out = tmp.path().join("public");
@@ -847,7 +891,11 @@ fn large_site(dir: &Path, pages: usize) {
     for lang in ["en", "zh"] {
         let d = dir.join("content").join(lang).join("guides");
         std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("_index.md"), "---\ntitle: Guides\n---\n\nAll guides.\n").unwrap();
+        std::fs::write(
+            d.join("_index.md"),
+            "---\ntitle: Guides\n---\n\nAll guides.\n",
+        )
+        .unwrap();
         for i in 0..pages {
             let mut text = format!(
                 "---\ntitle: Guide {i} {lang}\nweight: {i}\nfacets:\n  channel: [online, store]\n---\n\n"
@@ -992,5 +1040,8 @@ fn a_symlink_to_a_file_outside_the_site_is_an_error_not_published() {
     std::fs::write(site.join("shared.txt"), "shared").unwrap();
     std::os::unix::fs::symlink(site.join("shared.txt"), site.join("static/shared.txt")).unwrap();
     guarded_build(&site, &out).assert_success();
-    assert_eq!(std::fs::read_to_string(out.join("shared.txt")).unwrap(), "shared");
+    assert_eq!(
+        std::fs::read_to_string(out.join("shared.txt")).unwrap(),
+        "shared"
+    );
 }

@@ -91,8 +91,8 @@ fn two_hundred_live_reload_clients_all_get_every_reload_while_pages_keep_loading
     }
     drop(tx);
 
-    let mut ready = vec![false; CLIENTS];
-    let mut reloads = vec![0usize; CLIENTS];
+    let mut ready = [false; CLIENTS];
+    let mut reloads = [0usize; CLIENTS];
     let deadline = Instant::now() + Duration::from_secs(60);
     while ready.iter().any(|r| !r) {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -112,7 +112,10 @@ fn two_hundred_live_reload_clients_all_get_every_reload_while_pages_keep_loading
         let marker = format!("Load test edit number {edit}.");
         save(
             &page,
-            &original.replace("## Steps {#steps}", &format!("{marker}\n\n## Steps {{#steps}}")),
+            &original.replace(
+                "## Steps {#steps}",
+                &format!("{marker}\n\n## Steps {{#steps}}"),
+            ),
         );
         // Plain requests while the rebuild and the broadcast happen.
         let getter = {
