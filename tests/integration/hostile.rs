@@ -23,7 +23,7 @@ const KILL_AFTER: Duration = Duration::from_secs(120);
 
 /// Address space a run on generated big input may use (`ulimit -v`, KiB): a runaway
 /// allocation ends the run instead of exhausting the machine, and fails the test.
-const MEMORY_CAP_KIB: u64 = 6 * 1024 * 1024;
+const MEMORY_CAP_KIB: u64 = 4 * 1024 * 1024;
 
 /// Runs `waypost --root ROOT build --output OUT` under the hang guard and memory cap.
 fn guarded_build(root: &Path, out: &Path) -> Run {
@@ -751,13 +751,13 @@ fn a_symlink_loop_in_content_is_reported_not_followed_forever() {
     assert!(!out.exists(), "nothing is written");
 }
 
-/// About 50 MB of ordinary guide text: sections with the same heading names, steps,
+/// About `bytes` of ordinary guide text: sections with the same heading names, steps,
 /// footnotes, tables, links to headings on the page and raw HTML.
-fn fifty_megabytes() -> Vec<u8> {
-    let mut s = String::with_capacity(51 << 20);
+fn guide_text(bytes: usize) -> Vec<u8> {
+    let mut s = String::with_capacity(bytes + 4096);
     s.push_str("---\ntitle: Huge\n---\n\nThe first paragraph.\n\n");
     let mut n = 0usize;
-    while s.len() < 50 << 20 {
+    while s.len() < bytes {
         n += 1;
         s.push_str(&format!(
             "## Steps\n\n1. Open the app{n}[^n{n}] and read *this* with `code` and **bold**.\n2. See [the steps](#steps) and [the first ones](#steps-{}).\n\n| Channel | Time |\n|:--|--:|\n| online {n} | 5 min |\n\n> [!NOTE]\n> A note <kbd>Ctrl</kbd> <span onclick=\"alert('xss-big')\">{n}</span>.\n\n[^n{n}]: Footnote {n}.\n\n",
@@ -769,8 +769,23 @@ fn fifty_megabytes() -> Vec<u8> {
 }
 
 #[test]
-fn a_fifty_megabyte_page_builds_within_bounds() {
-    let big = fifty_megabytes();
+fn a_fifty_megabyte_page_is_refused_before_it_is_read() {
+    let big = guide_text(50 << 20);
+    let tmp = generated_site(&[("big.md", &big), ("fine.md", b"# Fine\n")]);
+    drop(big);
+    let out = tmp.path().join("public");
+    let r = guarded_build(&tmp.path().join("site"), &out);
+    r.assert_failure()
+        .stderr_has(
+            "error: content/en/big.md: the file is 50.0 MB; text files are limited to 10 MB",
+        )
+        .stderr_has("help: split it into several pages");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_large_page_under_the_size_limit_builds_within_bounds() {
+    let big = guide_text(4 << 20);
     let tmp = generated_site(&[("big.md", &big)]);
     drop(big);
     let out = tmp.path().join("public");
