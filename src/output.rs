@@ -1,8 +1,8 @@
 //! Output: the only stage that writes.
 //!
 //! Takes the rendered [`OutputFile`]s and an output folder; builds the new site in a
-//! temporary folder beside it, then swaps it in, so a failed or interrupted build leaves
-//! the previous site as it was. Also validates every path a page can influence (slugs,
+//! temporary folder beside it, then swaps it in (in one atomic step on Linux), so a
+//! failed or interrupted build leaves the previous site as it was. Also validates every path a page can influence (slugs,
 //! aliases, file names) so that nothing is written outside the output folder.
 
 use std::path::{Path, PathBuf};
@@ -48,8 +48,8 @@ impl OutputFile {
 }
 
 /// Checks a relative output path a page or file name asked for: no `..`, no absolute
-/// path (leading `/`) or drive letter, no NUL or control characters, no backslash, also after
-/// percent-decoding.
+/// path (leading `/`) or drive letter, no NUL or control characters, no backslash, also
+/// after percent-decoding.
 pub fn check_relative_path(p: &str) -> std::result::Result<(), String> {
     let decoded = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
     for s in [p, decoded.as_ref()] {
@@ -295,5 +295,33 @@ mod tests {
         for ok in ["a", "a/b", "c++", "%", "中文", "a.b"] {
             assert!(check_relative_path(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn nothing_is_written_outside_the_folder_whatever_the_path() {
+        let tmp = std::env::temp_dir().join(format!("waypost-write-tree-{}", std::process::id()));
+        for bad in ["/tmp/waypost-outside", "../outside", "a/../../outside", ""] {
+            let r = write_tree(&tmp, &[OutputFile::bytes(bad, "x")]);
+            assert!(r.is_err(), "{bad}");
+        }
+        assert!(!Path::new("/tmp/waypost-outside").exists());
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn a_site_left_aside_by_a_killed_build_is_put_back() {
+        let parent = std::env::temp_dir().join(format!("waypost-leftovers-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&parent);
+        std::fs::create_dir_all(parent.join(".public.waypost-old-1")).unwrap();
+        std::fs::write(parent.join(".public.waypost-old-1/index.html"), "old").unwrap();
+        std::fs::create_dir_all(parent.join(".public.waypost-new-1")).unwrap();
+        clean_leftovers(&parent, "public");
+        assert_eq!(
+            std::fs::read_to_string(parent.join("public/index.html")).unwrap(),
+            "old"
+        );
+        let left: Vec<_> = std::fs::read_dir(&parent).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        let _ = std::fs::remove_dir_all(&parent);
     }
 }
