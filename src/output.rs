@@ -1,8 +1,8 @@
 //! Output: the only stage that writes.
 //!
 //! Takes the rendered [`OutputFile`]s and an output folder; builds the new site in a
-//! temporary folder beside it, then swaps it in, so a failed or interrupted build leaves
-//! the previous site as it was. Also validates every path a page can influence (slugs,
+//! temporary folder beside it, then swaps it in (in one atomic step on Linux), so a
+//! failed or interrupted build leaves the previous site as it was. Also validates every path a page can influence (slugs,
 //! aliases, file names) so that nothing is written outside the output folder.
 
 use std::path::{Path, PathBuf};
@@ -48,8 +48,8 @@ impl OutputFile {
 }
 
 /// Checks a relative output path a page or file name asked for: no `..`, no absolute
-/// path or drive letter, no NUL or control characters, no backslash, also after
-/// percent-decoding.
+/// path (leading `/`) or drive letter, no NUL or control characters, no backslash, also
+/// after percent-decoding.
 pub fn check_relative_path(p: &str) -> std::result::Result<(), String> {
     let decoded = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
     for s in [p, decoded.as_ref()] {
@@ -58,6 +58,10 @@ pub fn check_relative_path(p: &str) -> std::result::Result<(), String> {
         }
         if s.contains('\\') {
             return Err("contains a backslash".into());
+        }
+        // Joined onto the output folder, an absolute path would replace it.
+        if s.starts_with('/') {
+            return Err("is an absolute path".into());
         }
         if s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic() {
             return Err("looks like a drive letter".into());
@@ -132,6 +136,24 @@ impl Writer {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(e);
         }
+        if self.dir.exists() {
+            // One atomic step where the OS has it: there is no moment, even if the build
+            // is killed, when the output folder is missing or half-written. `tmp` then
+            // holds the previous site, which is removed.
+            match exchange(&tmp, &self.dir) {
+                Ok(()) => {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                    return Ok(());
+                }
+                Err(e) => log::debug!(
+                    "{}: atomic exchange unavailable ({e}); renaming in two steps",
+                    self.dir.display()
+                ),
+            }
+        }
+        // Two renames: if the build is killed between them, the previous site is left in
+        // `.NAME.waypost-old-PID` and the next build puts it back (see
+        // [`clean_leftovers`]) before doing anything else.
         let old = parent.join(format!(".{name}.waypost-old-{}", std::process::id()));
         if self.dir.exists() {
             std::fs::rename(&self.dir, &old).map_err(|e| {
@@ -154,20 +176,60 @@ impl Writer {
     }
 }
 
-/// Removes temporary folders of earlier builds that were interrupted.
+/// Swaps two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let to_c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (to_c(a)?, to_c(b)?);
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call;
+    // renameat2 only reads them.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere there is no atomic exchange: the caller renames in two steps.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "no atomic folder exchange on this system",
+    ))
+}
+
+/// Cleans up after earlier builds that were interrupted: a previous site left aside by a
+/// build killed between its two renames is put back when the output folder is missing;
+/// every other temporary folder is removed.
 fn clean_leftovers(parent: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
     let new_prefix = format!(".{name}.waypost-new-");
     let old_prefix = format!(".{name}.waypost-old-");
+    let dir = parent.join(name);
     for e in entries.flatten() {
         let n = e.file_name();
         let n = n.to_string_lossy();
-        if n.starts_with(&new_prefix) {
-            let _ = std::fs::remove_dir_all(e.path());
+        if n.starts_with(&old_prefix) && !dir.exists() && std::fs::rename(e.path(), &dir).is_ok() {
+            continue;
         }
-        if n.starts_with(&old_prefix) {
+        if n.starts_with(&new_prefix) || n.starts_with(&old_prefix) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
@@ -175,6 +237,19 @@ fn clean_leftovers(parent: &Path, name: &str) {
 
 /// Writes every file under `dir` in parallel.
 pub fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
+    // The last line of defence: whatever a page asked for and whatever an earlier check
+    // missed, nothing is written outside `dir` (`dir.join("/x")` would be `/x`).
+    for f in files {
+        let inside = Path::new(&f.path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside || f.path.is_empty() {
+            return Err(Error::one(
+                Diagnostic::new(&f.path, "output path leaves the output folder")
+                    .hint("this is a bug in waypost's path checks; please report it"),
+            ));
+        }
+    }
     // Folders first (once each), then files in parallel.
     let mut dirs: Vec<PathBuf> = files
         .iter()
@@ -212,11 +287,41 @@ mod tests {
             "a\\b",
             "a\0b",
             "./x",
+            "/etc/passwd",
+            "%2Fetc",
         ] {
             assert!(check_relative_path(bad).is_err(), "{bad}");
         }
         for ok in ["a", "a/b", "c++", "%", "中文", "a.b"] {
             assert!(check_relative_path(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn nothing_is_written_outside_the_folder_whatever_the_path() {
+        let tmp = std::env::temp_dir().join(format!("waypost-write-tree-{}", std::process::id()));
+        for bad in ["/tmp/waypost-outside", "../outside", "a/../../outside", ""] {
+            let r = write_tree(&tmp, &[OutputFile::bytes(bad, "x")]);
+            assert!(r.is_err(), "{bad}");
+        }
+        assert!(!Path::new("/tmp/waypost-outside").exists());
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn a_site_left_aside_by_a_killed_build_is_put_back() {
+        let parent = std::env::temp_dir().join(format!("waypost-leftovers-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&parent);
+        std::fs::create_dir_all(parent.join(".public.waypost-old-1")).unwrap();
+        std::fs::write(parent.join(".public.waypost-old-1/index.html"), "old").unwrap();
+        std::fs::create_dir_all(parent.join(".public.waypost-new-1")).unwrap();
+        clean_leftovers(&parent, "public");
+        assert_eq!(
+            std::fs::read_to_string(parent.join("public/index.html")).unwrap(),
+            "old"
+        );
+        let left: Vec<_> = std::fs::read_dir(&parent).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        let _ = std::fs::remove_dir_all(&parent);
     }
 }

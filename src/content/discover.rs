@@ -2,8 +2,8 @@
 //!
 //! Takes the site root and the configured languages; gives [`Discovered`]: Markdown
 //! sources and assets per language, in a stable order. Hidden files and editor temp files
-//! are skipped; a folder under `content/` that is no configured language, a symlink loop
-//! or a file name that is not UTF-8 is a diagnostic.
+//! are skipped; a folder under `content/` that is no configured language, a symlink loop,
+//! a symlink that leads outside the site or a file name that is not UTF-8 is a diagnostic.
 
 use std::path::Path;
 
@@ -54,6 +54,9 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
     let mut errors = Vec::new();
     let codes: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
 
+    // Links are followed, but only to places inside the site: content from an
+    // unreviewed contribution must not publish `~/.ssh/id_rsa` through a symlink.
+    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let walker = WalkDir::new(&content)
         .follow_links(true)
         .sort_by_file_name()
@@ -83,6 +86,15 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
         };
         if entry.depth() == 0 {
             continue;
+        }
+        if entry.path_is_symlink() {
+            if let Some(msg) = link_leaves(entry.path(), &root_real) {
+                errors.push(
+                    Diagnostic::new(display_path(root, entry.path()), msg)
+                        .hint("copy the file into the site, or remove the link"),
+                );
+                continue;
+            }
         }
         let rel_to_content = entry.path().strip_prefix(&content).unwrap_or(entry.path());
         let display = display_path(root, entry.path());
@@ -151,6 +163,19 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
     out.assets
         .sort_by(|a, b| (order(&a.lang), &a.rel).cmp(&(order(&b.lang), &b.rel)));
     Ok(out)
+}
+
+/// Why the symbolic link at `path` may not be followed, if it points outside `root_real`
+/// (the site's canonical folder).
+pub fn link_leaves(path: &Path, root_real: &Path) -> Option<String> {
+    match path.canonicalize() {
+        Ok(target) if target.starts_with(root_real) => None,
+        Ok(target) => Some(format!(
+            "symbolic link to {} points outside the site",
+            target.display()
+        )),
+        Err(e) => Some(format!("cannot follow the symbolic link: {e}")),
+    }
 }
 
 /// `content/en/x.md` relative to the root, for messages.

@@ -58,12 +58,33 @@ pub struct Asset {
     pub rel: String,
 }
 
+/// The largest text file read (a page, site.yaml, a template, UI strings): 10 MiB, a
+/// hundred times the longest real guide. Rendering and sanitizing take about 90 bytes of
+/// memory per byte of Markdown, so this bounds what one hostile file can cost (≈1 GB)
+/// instead of letting a 200 MB page exhaust the machine.
+pub const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Reads a file as UTF-8 text (a leading BOM is dropped). A file that is not UTF-8 gets a
-/// diagnostic naming the line of the first bad byte.
+/// diagnostic naming the line of the first bad byte; one larger than [`MAX_TEXT_BYTES`]
+/// is refused before it is read.
 pub fn read_text(
     path: &std::path::Path,
     display: &std::path::Path,
 ) -> Result<String, crate::Diagnostic> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| crate::Diagnostic::new(display, format!("cannot read: {e}")))?
+        .len();
+    if size > MAX_TEXT_BYTES {
+        return Err(crate::Diagnostic::new(
+            display,
+            format!(
+                "the file is {:.1} MB; text files are limited to {} MB",
+                size as f64 / (1024.0 * 1024.0),
+                MAX_TEXT_BYTES / (1024 * 1024)
+            ),
+        )
+        .hint("split it into several pages"));
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| crate::Diagnostic::new(display, format!("cannot read: {e}")))?;
     match String::from_utf8(bytes) {

@@ -4,7 +4,7 @@
 //! every script (a Chinese heading keeps its characters), lowercase, with runs of other
 //! characters turned into one `-`, made unique within the page with `-1`, `-2`…
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Turns heading text into an id: `Steps & tips` → `steps-tips`, `准备材料` → `准备材料`.
 pub fn slugify(text: &str) -> String {
@@ -44,12 +44,16 @@ pub const THEME_IDS: &[&str] = &[
 #[derive(Debug)]
 pub struct IdAllocator {
     used: HashSet<String>,
+    /// Per base id, the next number to try: without it, a page of n equal headings
+    /// would cost n² tries (a hostile page with 100,000 `## Steps` never finishes).
+    next: HashMap<String, usize>,
 }
 
 impl Default for IdAllocator {
     fn default() -> Self {
         IdAllocator {
             used: THEME_IDS.iter().map(|s| s.to_string()).collect(),
+            next: HashMap::new(),
         }
     }
 }
@@ -65,13 +69,13 @@ impl IdAllocator {
         if self.used.insert(base.to_string()) {
             return base.to_string();
         }
-        let mut n = 1;
+        let n = self.next.entry(base.to_string()).or_insert(1);
         loop {
             let candidate = format!("{base}-{n}");
+            *n += 1;
             if self.used.insert(candidate.clone()) {
                 return candidate;
             }
-            n += 1;
         }
     }
 }
@@ -97,6 +101,18 @@ mod tests {
         assert_eq!(ids.unique("steps"), "steps");
         assert_eq!(ids.unique("steps"), "steps-2");
         assert_eq!(ids.unique("steps"), "steps-3");
+    }
+
+    #[test]
+    fn many_equal_headings_get_ids_in_linear_time() {
+        let mut ids = IdAllocator::default();
+        // Quadratic numbering would take minutes here; linear takes milliseconds.
+        for _ in 0..200_000 {
+            ids.unique("steps");
+        }
+        assert_eq!(ids.unique("steps"), "steps-200000");
+        assert_eq!(ids.unique("steps-200001"), "steps-200001");
+        assert_eq!(ids.unique("steps"), "steps-200002");
     }
 
     #[test]

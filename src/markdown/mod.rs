@@ -14,6 +14,7 @@
 pub mod headings;
 pub mod links;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -199,7 +200,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
     let mut paragraph_start: Option<usize> = None;
     let mut summary_done = false;
     let mut has_raw_html = false;
-    let mut footnotes: Vec<String> = Vec::new();
+    let mut footnotes: HashMap<String, usize> = HashMap::new();
     let mut link_stack: Vec<bool> = Vec::new();
     let mut flat_headings: Vec<(u8, String, String)> = Vec::new();
 
@@ -379,7 +380,7 @@ fn push_inline<'a>(
     html_events: &mut Vec<Event<'a>>,
     link_stack: &mut Vec<bool>,
     has_raw_html: &mut bool,
-    footnotes: &mut Vec<String>,
+    footnotes: &mut HashMap<String, usize>,
 ) {
     match ev {
         Event::Text(t) | Event::Code(t) => {
@@ -547,14 +548,15 @@ fn encode_fragment(s: &str) -> String {
     out
 }
 
-fn footnote_number(footnotes: &mut Vec<String>, label: &str) -> usize {
-    match footnotes.iter().position(|l| l == label) {
-        Some(i) => i + 1,
-        None => {
-            footnotes.push(label.to_string());
-            footnotes.len()
-        }
+/// Footnotes are numbered in order of first use. A map, not a list search: a hostile
+/// page with a million footnotes must not cost a million squared.
+fn footnote_number(footnotes: &mut HashMap<String, usize>, label: &str) -> usize {
+    if let Some(&n) = footnotes.get(label) {
+        return n;
     }
+    let n = footnotes.len() + 1;
+    footnotes.insert(label.to_string(), n);
+    n
 }
 
 fn alert(kind: BlockQuoteKind, labels: &AlertLabels) -> (&'static str, &str) {

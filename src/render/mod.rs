@@ -455,12 +455,28 @@ pub fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
         .collect();
     let dir = site.root.join("static");
     if dir.is_dir() {
+        let root_real = site
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| site.root.clone());
         for entry in walkdir::WalkDir::new(&dir)
             .follow_links(true)
             .sort_by_file_name()
         {
             let entry = entry
                 .map_err(|e| Error::one(Diagnostic::new("static", format!("cannot read: {e}"))))?;
+            if entry.path_is_symlink() {
+                if let Some(msg) = crate::content::discover::link_leaves(entry.path(), &root_real) {
+                    let shown = entry
+                        .path()
+                        .strip_prefix(&site.root)
+                        .unwrap_or(entry.path());
+                    return Err(Error::one(
+                        Diagnostic::new(shown, msg)
+                            .hint("copy the file into the site, or remove the link"),
+                    ));
+                }
+            }
             if !entry.file_type().is_file() {
                 continue;
             }

@@ -77,6 +77,20 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         }
     }
 
+    // Aliases become output paths: one that would leave the output folder is an error
+    // here, where the line of the entry is known (render checks again before writing).
+    for l in &loaded {
+        for (k, alias) in l.fm.aliases.iter().enumerate() {
+            if let Err(msg) = check_alias(alias) {
+                errors.push(
+                    Diagnostic::new(&l.file.display, format!("alias `{alias}` {msg}"))
+                        .at_line(entry_line(&l.yaml, "aliases", k).map_or(1, |n| n + 1))
+                        .hint("an alias is a path inside the site, like `/en/old-name/`"),
+                );
+            }
+        }
+    }
+
     let lang_order: HashMap<&str, usize> = config
         .languages
         .iter()
@@ -471,6 +485,30 @@ fn entry_display(e: &Entry, loaded: &[Loaded]) -> String {
         ),
         None => format!("the folder content/{}/{}", e.lang, dir_of(&e.rel)),
     }
+}
+
+/// An alias is a site-absolute path (the leading `/` is optional) that stays inside the
+/// output folder.
+pub fn check_alias(alias: &str) -> Result<(), String> {
+    check_relative_path(alias.trim_start_matches('/'))
+}
+
+/// The line (1-based, within `yaml`) of the `index`-th entry of the block list under
+/// `key`, else the line of `key` itself (a flow list `[a, b]` is on that line).
+fn entry_line(yaml: &str, key: &str, index: usize) -> Option<usize> {
+    let key_line = find_key_line(yaml, key)?;
+    let entry = yaml
+        .lines()
+        .enumerate()
+        .skip(key_line)
+        .take_while(|(_, l)| l.starts_with([' ', '-', '\t']) || l.trim().is_empty())
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t == "-" || t.starts_with("- ")
+        })
+        .nth(index)
+        .map(|(i, _)| i + 1);
+    Some(entry.unwrap_or(key_line))
 }
 
 /// A slug is one safe URL segment.

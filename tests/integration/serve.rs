@@ -19,7 +19,19 @@ pub struct Server {
     pub root: PathBuf,
     _dir: tempfile::TempDir,
     /// Lines the server logged after startup (kept so the pipe keeps draining).
-    _log: Receiver<String>,
+    log: Receiver<String>,
+}
+
+impl Server {
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The lines the server logged since the last call.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.try_iter().collect()
+    }
 }
 
 impl Drop for Server {
@@ -77,7 +89,7 @@ pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         addr,
         root,
         _dir: dir,
-        _log: rx,
+        log: rx,
     }
 }
 
