@@ -859,6 +859,39 @@ fn a_yaml_alias_bomb_in_front_matter_is_a_clear_error() {
 }
 
 #[test]
+fn deeply_nested_yaml_in_front_matter_is_a_clear_error() {
+    let depth = 10_000;
+    let yaml = format!(
+        "---\ntitle: Deep\nextra:\n  x: {}{}\n---\n\nText.\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let tmp = generated_site(&[("deep-yaml.md", yaml.as_bytes())]);
+    let out = tmp.path().join("public");
+    let r = guarded_build(&tmp.path().join("site"), &out);
+    r.assert_failure()
+        .stderr_has("error: content/en/deep-yaml.md:")
+        .stderr_has("recursion limit");
+    assert!(!out.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_a_clear_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = generated_site(&[]);
+    let site = tmp.path().join("site");
+    let name = std::ffi::OsStr::from_bytes(b"bad-\xff-name.md");
+    std::fs::write(site.join("content/en").join(name), "# Bad name\n").unwrap();
+    let out = tmp.path().join("public");
+    let r = guarded_build(&site, &out);
+    r.assert_failure()
+        .stderr_has("error: content/en/bad-")
+        .stderr_has("file name is not valid UTF-8");
+    assert!(!out.exists());
+}
+
+#[test]
 fn invalid_utf8_is_a_clear_error_naming_the_line() {
     let mut bytes = b"---\ntitle: Bytes\n---\n\nFine line.\nBad \xff\xfe line.\n".to_vec();
     bytes.extend_from_slice(&[0xC3, 0x28, b'\n']);
