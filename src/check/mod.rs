@@ -283,6 +283,20 @@ fn page_index(site: &Site) -> HashMap<(&str, &str), usize> {
         .collect()
 }
 
+/// The page an anchor link of page `i` (in `lang`) points at: itself, or the page at the
+/// link's path in the same language; None when that page does not exist.
+fn link_target(
+    index: &HashMap<(&str, &str), usize>,
+    i: usize,
+    lang: &str,
+    link: &crate::markdown::AnchorLink,
+) -> Option<usize> {
+    match &link.page {
+        None => Some(i),
+        Some(rel) => index.get(&(lang, rel.as_str())).copied(),
+    }
+}
+
 /// Links in a translation to an anchor its target lacks but the target's source has.
 fn translation_anchors(site: &Site) -> Vec<Finding> {
     let default = &site.config.default_language().code;
@@ -293,12 +307,8 @@ fn translation_anchors(site: &Site) -> Vec<Finding> {
             continue;
         }
         for link in &p.rendered.anchor_links {
-            let t = match &link.page {
-                None => i,
-                Some(rel) => match index.get(&(p.lang.as_str(), rel.as_str())) {
-                    Some(&t) => t,
-                    None => continue,
-                },
+            let Some(t) = link_target(&index, i, &p.lang, link) else {
+                continue;
             };
             if site.pages[t].rendered.has_id(&link.anchor) {
                 continue;
@@ -354,12 +364,8 @@ fn ambiguous_anchors(site: &Site) -> Vec<Finding> {
             continue;
         }
         for link in &p.rendered.anchor_links {
-            let t = match &link.page {
-                None => i,
-                Some(rel) => match index.get(&(p.lang.as_str(), rel.as_str())) {
-                    Some(&t) => t,
-                    None => continue,
-                },
+            let Some(t) = link_target(&index, i, &p.lang, link) else {
+                continue;
             };
             let headings = &site.pages[t].rendered.headings;
             let Some(h) = headings.iter().find(|h| h.id == link.anchor) else {
