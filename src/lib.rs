@@ -96,17 +96,48 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
 
 /// Builds the site at `root` into `out`. The previous contents of `out` are replaced only
 /// when the whole build succeeded.
+///
+/// Unlike [`build_in_memory`], the output is written as it is made: the rendered pages
+/// first, then each language's search bundle, so the rendered HTML and one language's
+/// index are never in memory together.
 pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let writer = output::Writer::new(out.to_path_buf(), root)?;
-    let (site, files) = build_in_memory(root, opts)?;
     let t = Instant::now();
-    writer.write_all(&files)?;
+    let site = site::load(root, opts)?;
+    log::debug!(
+        "loaded {} pages in {:.3} s",
+        site.pages.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let files = render::render_site(&site)?;
+    log::debug!(
+        "rendered {} files in {:.3} s",
+        files.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let mut staging = writer.stage()?;
+    let t = Instant::now();
+    staging.write_counted(&files)?;
     log::debug!(
         "wrote {} files in {:.3} s",
         files.len(),
         t.elapsed().as_secs_f64()
     );
+    drop(files);
+    let t = Instant::now();
+    let before = staging.written();
+    search::index_each(&site, |bundle| staging.write_counted(&bundle))?;
+    if site.config.search.enabled {
+        log::debug!(
+            "indexed for search and wrote {} files in {:.3} s",
+            staging.written() - before,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let files = staging.written();
+    staging.commit()?;
     Ok(BuildReport {
         pages: site.page_count(),
         fallbacks: site
@@ -115,7 +146,7 @@ pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport
             .filter(|p| p.fallback_from.is_some())
             .count(),
         languages: site.config.languages.len(),
-        files: files.len(),
+        files,
         elapsed: start.elapsed(),
     })
 }

@@ -116,6 +116,16 @@ impl Writer {
 
     /// Writes `files` into a temporary folder beside the output folder, then swaps it in.
     pub fn write_all(&self, files: &[OutputFile]) -> Result<()> {
+        let staging = self.stage()?;
+        staging.write(files)?;
+        staging.commit()
+    }
+
+    /// Starts a build's output: a temporary folder beside the output folder, which the
+    /// build fills in parts ([`Staging::write`]) and swaps in at the end
+    /// ([`Staging::commit`]). Dropped without a commit, it is removed and the previous
+    /// site is left as it was.
+    pub fn stage(&self) -> Result<Staging> {
         let parent = match self.dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -131,23 +141,62 @@ impl Writer {
         let tmp = parent.join(format!(".{name}.waypost-new-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, "cannot create folder", e))?;
-        let result = write_tree(&tmp, files);
-        if let Err(e) = result {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-        if self.dir.exists() {
+        Ok(Staging {
+            dir: self.dir.clone(),
+            parent,
+            name,
+            tmp,
+            written: 0,
+            committed: false,
+        })
+    }
+}
+
+/// A build's output being written: see [`Writer::stage`].
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    parent: PathBuf,
+    name: String,
+    tmp: PathBuf,
+    written: usize,
+    committed: bool,
+}
+
+impl Staging {
+    /// Writes one part of the site (files in parallel). Parts must not overlap.
+    pub fn write(&self, files: &[OutputFile]) -> Result<()> {
+        write_tree(&self.tmp, files)
+    }
+
+    /// Writes one part of the site and counts its files (see [`Staging::written`]).
+    pub fn write_counted(&mut self, files: &[OutputFile]) -> Result<()> {
+        self.write(files)?;
+        self.written += files.len();
+        Ok(())
+    }
+
+    /// Files written through [`Staging::write_counted`].
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Swaps the written site in place of the output folder.
+    pub fn commit(mut self) -> Result<()> {
+        self.committed = true;
+        let (tmp, dir, parent, name) = (&self.tmp, &self.dir, &self.parent, &self.name);
+        if dir.exists() {
             // One atomic step where the OS has it: there is no moment, even if the build
             // is killed, when the output folder is missing or half-written. `tmp` then
             // holds the previous site, which is removed.
-            match exchange(&tmp, &self.dir) {
+            match exchange(tmp, dir) {
                 Ok(()) => {
-                    let _ = std::fs::remove_dir_all(&tmp);
+                    let _ = std::fs::remove_dir_all(tmp);
                     return Ok(());
                 }
                 Err(e) => log::debug!(
                     "{}: atomic exchange unavailable ({e}); renaming in two steps",
-                    self.dir.display()
+                    dir.display()
                 ),
             }
         }
@@ -155,24 +204,28 @@ impl Writer {
         // `.NAME.waypost-old-PID` and the next build puts it back (see
         // [`clean_leftovers`]) before doing anything else.
         let old = parent.join(format!(".{name}.waypost-old-{}", std::process::id()));
-        if self.dir.exists() {
-            std::fs::rename(&self.dir, &old).map_err(|e| {
-                let _ = std::fs::remove_dir_all(&tmp);
-                Error::io(&self.dir, "cannot move the previous output aside", e)
+        if dir.exists() {
+            std::fs::rename(dir, &old).map_err(|e| {
+                let _ = std::fs::remove_dir_all(tmp);
+                Error::io(dir, "cannot move the previous output aside", e)
             })?;
         }
-        if let Err(e) = std::fs::rename(&tmp, &self.dir) {
+        if let Err(e) = std::fs::rename(tmp, dir) {
             // Put the previous site back.
-            let _ = std::fs::rename(&old, &self.dir);
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(Error::io(
-                &self.dir,
-                "cannot move the new output in place",
-                e,
-            ));
+            let _ = std::fs::rename(&old, dir);
+            let _ = std::fs::remove_dir_all(tmp);
+            return Err(Error::io(dir, "cannot move the new output in place", e));
         }
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
     }
 }
 

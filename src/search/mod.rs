@@ -4,18 +4,17 @@
 //! language, at `/<lang>/pagefind/`. Each page is handed to Pagefind as a small HTML
 //! document made from the page itself (title, facets as filters, body with heading ids
 //! for sub-results) — no second pass over files on disk, and no site chrome to exclude.
-//! Languages are indexed concurrently, each by its own index; a bundle's files are
-//! collected as soon as its language is done, and the index is dropped.
+//! Languages are indexed one after another, each on all cores and a batch of pages at
+//! a time; a bundle's files are handed on as soon as its language is done, and the
+//! index is dropped.
 //!
 //! Left out: fallback copies (a language's index holds only its own text), pages with
 //! `search: false`, pages matching `search.exclude` globs, and the whole thing when
 //! `search.enabled` is false. Languages Pagefind has no stemmer for are still indexed
 //! (without stemming).
 
-use std::collections::BTreeMap;
-
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use pagefind::api::PagefindIndex;
+use pagefind::api::LanguageIndex;
 use pagefind::options::PagefindServiceConfig;
 
 use crate::error::{Diagnostic, Error, Result};
@@ -25,15 +24,6 @@ use crate::site::Site;
 
 /// The folder of each language's bundle, under the language's folder.
 pub const BUNDLE_DIR: &str = "pagefind";
-
-/// Pages of one language to index: (URL relative to the language folder, document).
-#[derive(Debug, Clone)]
-pub struct LangDocs {
-    /// Language code.
-    pub lang: String,
-    /// (URL relative to the language folder, HTML document) per page.
-    pub docs: Vec<(String, String)>,
-}
 
 /// Which pages go into the index.
 pub struct Selection {
@@ -116,52 +106,65 @@ pub fn document(site: &Site, i: usize) -> String {
 
 /// Builds every language's bundle.
 pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
-    build(collect(site)?)
+    let mut files = Vec::new();
+    index_each(site, |bundle| {
+        files.extend(bundle);
+        Ok(())
+    })?;
+    Ok(files)
 }
 
-/// The documents to index, per language (empty when search is off).
-pub fn collect(site: &Site) -> Result<Vec<LangDocs>> {
+/// Builds the bundles one language at a time, handing each language's files to `each`
+/// as soon as they are made: one language's index is in memory at a time.
+///
+/// Within a language, documents are made and indexed [`BATCH`] pages at a time, each
+/// batch on all cores (the vendored Pagefind's `LanguageIndex`, see
+/// `vendor/README.md`), and folded into the index before the next batch is made.
+pub fn index_each(site: &Site, mut each: impl FnMut(Vec<OutputFile>) -> Result<()>) -> Result<()> {
     if !site.config.search.enabled {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let selection = Selection::new(site)?;
-    let mut by_lang: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
-    for (i, p) in site.pages.iter().enumerate() {
-        if !selection.includes(site, i) {
-            continue;
-        }
-        // URL relative to the language folder: Pagefind's script prefixes the bundle's
-        // parent folder, so the index works under any base path or host.
-        let prefix = format!(
-            "{}/{}/",
-            site.config.base_path,
-            crate::markdown::links::encode_segment(&p.lang)
+    let runtime = runtime()?;
+    for l in &site.config.languages {
+        let started = std::time::Instant::now();
+        let pages: Vec<usize> = (0..site.pages.len())
+            .filter(|&i| site.pages[i].lang == l.code && selection.includes(site, i))
+            .collect();
+        let files = index_language(site, &l.code, &pages, &runtime).map_err(Error::one)?;
+        log::debug!(
+            "search {}: {} pages indexed in {:.2} s",
+            l.code,
+            pages.len(),
+            started.elapsed().as_secs_f64()
         );
-        let rel = p.url.strip_prefix(&prefix).unwrap_or(&p.url);
-        by_lang
-            .entry(p.lang.as_str())
-            .or_default()
-            .push((format!("/{rel}"), document(site, i)));
+        each(files)?;
     }
-    let langs: Vec<LangDocs> = site
-        .config
-        .languages
-        .iter()
-        .map(|l| LangDocs {
-            lang: l.code.clone(),
-            docs: by_lang.remove(l.code.as_str()).unwrap_or_default(),
-        })
-        .collect();
-    Ok(langs)
+    Ok(())
 }
 
-/// Indexes the documents: one Pagefind bundle per language, languages concurrently.
-pub fn build(langs: Vec<LangDocs>) -> Result<Vec<OutputFile>> {
-    if langs.is_empty() {
-        return Ok(Vec::new());
+/// Bundles with no pages, one per language: the search box loads without errors until
+/// the first index is ready (`serve`).
+pub fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
+    let runtime = runtime()?;
+    let mut files = Vec::new();
+    for l in &site.config.languages {
+        files.extend(index_language(site, &l.code, &[], &runtime).map_err(Error::one)?);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    Ok(files)
+}
+
+/// Pages per batch: enough to keep every core busy, few enough that a batch's documents
+/// and parsed words stay small next to the index.
+const BATCH: usize = 256;
+
+/// gzip level of the index files. Pagefind's own writer uses 9; on this data 6 makes
+/// the files about 1 % larger and compresses several times faster.
+const GZIP_LEVEL: u32 = 6;
+
+/// The indexer's runtime: Pagefind's API is async, its work is not (it runs on rayon).
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| {
@@ -169,82 +172,55 @@ pub fn build(langs: Vec<LangDocs>) -> Result<Vec<OutputFile>> {
                 "search",
                 format!("cannot start the indexer: {e}"),
             ))
-        })?;
-    // At most one language per core at a time: each index holds all of its language's
-    // words until it is written, so this bounds peak memory without idling a core.
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(cores));
-    let results = runtime.block_on(async {
-        let tasks: Vec<_> = langs
-            .into_iter()
-            .map(|l| {
-                let permits = permits.clone();
-                tokio::spawn(async move {
-                    let _permit = permits.acquire_owned().await;
-                    index_language(l).await
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await);
-        }
-        out
-    });
-    let mut files = Vec::new();
-    for r in results {
-        match r {
-            Ok(Ok(f)) => files.extend(f),
-            Ok(Err(d)) => return Err(Error::one(d)),
-            Err(e) => {
-                return Err(Error::one(Diagnostic::new(
-                    "search",
-                    format!("indexer failed: {e}"),
-                )))
-            }
-        }
-    }
-    Ok(files)
+        })
 }
 
-async fn index_language(l: LangDocs) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
+/// Indexes `pages` (all of language `lang`) into that language's bundle.
+fn index_language(
+    site: &Site,
+    lang: &str,
+    pages: &[usize],
+    runtime: &tokio::runtime::Runtime,
+) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
+    use rayon::prelude::*;
     let fail = |what: &str, e: anyhow::Error| {
         Diagnostic::new(
-            format!("content/{}", l.lang),
+            format!("content/{lang}"),
             format!("search index: {what}: {e:#}"),
         )
     };
     let config = PagefindServiceConfig::builder().build();
-    let mut index = PagefindIndex::new(Some(config)).map_err(|e| fail("setup", e))?;
-    let count = l.docs.len();
-    let started = std::time::Instant::now();
-    for (url, doc) in l.docs {
-        index
-            .add_html_file(None, Some(url), doc)
-            .await
-            .map_err(|e| fail("adding a page", e))?;
-    }
-    if count == 0 {
-        // An empty bundle still gets the scripts, so the search box loads without errors.
-        index
-            .add_custom_record("/".into(), String::new(), l.lang.clone(), None, None, None)
-            .await
-            .map_err(|e| fail("adding a page", e))?;
-    }
-    let added = started.elapsed();
-    let files = index.get_files().await.map_err(|e| fail("building", e))?;
-    log::debug!(
-        "search {}: {count} pages added in {:.2} s, index built in {:.2} s",
-        l.lang,
-        added.as_secs_f64(),
-        (started.elapsed() - added).as_secs_f64()
+    let mut index =
+        LanguageIndex::new(Some(config), lang.to_string()).map_err(|e| fail("setup", e))?;
+    // URL relative to the language folder: Pagefind's script prefixes the bundle's
+    // parent folder, so the index works under any base path or host.
+    let prefix = format!(
+        "{}/{}/",
+        site.config.base_path,
+        crate::markdown::links::encode_segment(lang)
     );
+    for batch in pages.chunks(BATCH) {
+        let docs: Vec<(String, String)> = batch
+            .par_iter()
+            .map(|&i| {
+                let url = &site.pages[i].url;
+                let rel = url.strip_prefix(&prefix).unwrap_or(url);
+                (format!("/{rel}"), document(site, i))
+            })
+            .collect();
+        index
+            .add_html_files(docs)
+            .map_err(|e| fail("adding pages", e))?;
+    }
+    let files = runtime
+        .block_on(index.into_files(GZIP_LEVEL))
+        .map_err(|e| fail("building", e))?;
     Ok(files
         .into_iter()
         .map(|f| {
             let rel = crate::content::discover::path_to_slash(&f.filename)
                 .unwrap_or_else(|| f.filename.to_string_lossy().into_owned());
-            OutputFile::bytes(format!("{}/{BUNDLE_DIR}/{rel}", l.lang), f.contents)
+            OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{rel}"), f.contents)
         })
         .collect())
 }

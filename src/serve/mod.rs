@@ -218,17 +218,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     // Search runs on its own thread; the newest request wins. Until the first index is
     // ready, empty bundles make the search box load without errors.
     if rebuilder.site().config.search.enabled {
-        let empty = rebuilder
-            .site()
-            .config
-            .languages
-            .iter()
-            .map(|l| crate::search::LangDocs {
-                lang: l.code.clone(),
-                docs: Vec::new(),
-            })
-            .collect();
-        state.put_search(crate::search::build(empty)?);
+        state.put_search(crate::search::empty_bundles(rebuilder.site())?);
     }
     let search_tx = spawn_search_worker(state.clone());
     request_search(&search_tx, rebuilder.site());
