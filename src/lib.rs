@@ -97,43 +97,38 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
 /// Builds the site at `root` into `out`. The previous contents of `out` are replaced only
 /// when the whole build succeeded.
 ///
-/// Unlike [`build_in_memory`], the output is written as it is made: the rendered pages
-/// first, then each language's search bundle, so the rendered HTML and one language's
-/// index are never in memory together.
+/// Unlike [`build_in_memory`], the output is written as it is made: rendered pages a
+/// part at a time, then each language's search bundle, so memory holds the site model
+/// and one part of the output, not the whole built site.
 pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let writer = output::Writer::new(out.to_path_buf(), root)?;
     let t = Instant::now();
     let site = site::load(root, opts)?;
     log::debug!(
-        "loaded {} pages in {:.3} s",
+        "loaded {} pages in {:.3} s{}",
         site.pages.len(),
-        t.elapsed().as_secs_f64()
-    );
-    let t = Instant::now();
-    let files = render::render_site(&site)?;
-    log::debug!(
-        "rendered {} files in {:.3} s",
-        files.len(),
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        peak_memory()
     );
     let mut staging = writer.stage()?;
     let t = Instant::now();
-    staging.write_counted(&files)?;
+    render::Renderer::new(&site.root)?.site_each(&site, |part| staging.write_counted(&part))?;
     log::debug!(
-        "wrote {} files in {:.3} s",
-        files.len(),
-        t.elapsed().as_secs_f64()
+        "rendered and wrote {} files in {:.3} s{}",
+        staging.written(),
+        t.elapsed().as_secs_f64(),
+        peak_memory()
     );
-    drop(files);
     let t = Instant::now();
     let before = staging.written();
     search::index_each(&site, |bundle| staging.write_counted(&bundle))?;
     if site.config.search.enabled {
         log::debug!(
-            "indexed for search and wrote {} files in {:.3} s",
+            "indexed for search and wrote {} files in {:.3} s{}",
             staging.written() - before,
-            t.elapsed().as_secs_f64()
+            t.elapsed().as_secs_f64(),
+            peak_memory()
         );
     }
     let files = staging.written();
@@ -149,4 +144,17 @@ pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport
         files,
         elapsed: start.elapsed(),
     })
+}
+
+/// `"; peak memory N MB"` where the OS tells (Linux), for `-v` build logs.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map(|kb| format!("; peak memory {} MB", kb / 1024))
+        .unwrap_or_default()
 }

@@ -54,6 +54,19 @@ impl Renderer {
     pub fn pages(&self, site: &Site, indices: &[usize]) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
         let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
+        let (files, errors) = self.render_pages(site, &ctx, indices);
+        if !errors.is_empty() {
+            return Err(summarize_errors(errors));
+        }
+        Ok(files)
+    }
+
+    fn render_pages(
+        &self,
+        site: &Site,
+        ctx: &views::Shared<'_>,
+        indices: &[usize],
+    ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
         let tera = &self.tera;
         let rendered: Vec<Result<OutputFile, Diagnostic>> = indices
             .par_iter()
@@ -68,47 +81,66 @@ impl Renderer {
             })
             .collect();
         let mut files = Vec::with_capacity(rendered.len());
-        let mut errors: Vec<Diagnostic> = Vec::new();
-        let mut repeats: std::collections::BTreeMap<(std::path::PathBuf, String), usize> =
-            Default::default();
+        let mut errors = Vec::new();
         for r in rendered {
             match r {
                 Ok(f) => files.push(f),
-                Err(d) => {
-                    // One template error breaks many pages: report it once.
-                    let key = (d.path.clone(), d.message.clone());
-                    let n = repeats.entry(key).or_insert(0);
-                    if *n == 0 {
-                        errors.push(d);
-                    }
-                    *n += 1;
-                }
+                Err(d) => errors.push(d),
             }
         }
-        if !errors.is_empty() {
-            for d in &mut errors {
-                let n = repeats[&(d.path.clone(), d.message.clone())];
-                if n > 1 {
-                    if let Some(h) = &mut d.hint {
-                        h.push_str(&format!(" (and {} other pages)", n - 1));
-                    }
-                }
-            }
-            errors.sort();
-            return Err(Error::Site(errors));
-        }
-        Ok(files)
+        (files, errors)
     }
 
     /// Renders everything: pages, chooser, 404s, search pages, aliases, sitemap, robots,
     /// static files and content files.
     pub fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
-        let all: Vec<usize> = (0..site.pages.len()).collect();
-        let mut files = self.pages(site, &all)?;
-        files.reserve(site.assets.len() + 16);
-        let tera = &self.tera;
-        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
+        let mut files = Vec::new();
+        self.site_each(site, |part| {
+            files.extend(part);
+            Ok(())
+        })?;
+        Ok(files)
+    }
 
+    /// Renders everything like [`Renderer::site`], handing the files to `each` in parts
+    /// as they are made ([`PAGES_PER_PART`] pages at a time, then the rest), so a caller
+    /// that writes them holds one part in memory, not the whole site. Parts never share
+    /// a path; nothing is handed on once a page has failed, and every page's error is
+    /// reported.
+    pub fn site_each(
+        &self,
+        site: &Site,
+        mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
+    ) -> Result<()> {
+        check_template_names(site, &self.tera)?;
+        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
+        let mut extras = self.extras(site, &ctx)?;
+        // The site's own files (static, content files) replace generated ones of the
+        // same path, pages included.
+        dedup_keep_last(&mut extras);
+        let taken: std::collections::HashSet<&str> =
+            extras.iter().map(|f| f.path.as_str()).collect();
+        let all: Vec<usize> = (0..site.pages.len()).collect();
+        let mut errors = Vec::new();
+        for part in all.chunks(PAGES_PER_PART) {
+            let (mut files, part_errors) = self.render_pages(site, &ctx, part);
+            errors.extend(part_errors);
+            if errors.is_empty() {
+                files.retain(|f| !taken.contains(f.path.as_str()));
+                each(files)?;
+            }
+        }
+        if !errors.is_empty() {
+            return Err(summarize_errors(errors));
+        }
+        drop(taken);
+        each(extras)
+    }
+
+    /// Every file but the pages, in order (later entries of a path win).
+    fn extras(&self, site: &Site, ctx: &views::Shared<'_>) -> Result<Vec<OutputFile>> {
+        let mut files = Vec::with_capacity(site.assets.len() + 16);
+        let tera = &self.tera;
         // The language chooser and the 404 pages.
         let root = tera
             .render("root.html", &ctx.root_context())
@@ -139,7 +171,7 @@ impl Renderer {
                 files.push(OutputFile::bytes(path, html));
             }
         }
-        files.extend(status_pages(site, tera, &ctx)?);
+        files.extend(status_pages(site, tera, ctx)?);
         files.extend(aliases(site)?);
         files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
         files.extend(feeds(site));
@@ -157,8 +189,6 @@ impl Renderer {
                 contents: Contents::Copy(a.path.clone()),
             });
         }
-        // Later entries (the site's own files) replace earlier ones of the same path.
-        dedup_keep_last(&mut files);
         Ok(files)
     }
 }
@@ -191,6 +221,35 @@ fn status_pages(
         out.push(OutputFile::bytes(path, html));
     }
     Ok(out)
+}
+
+/// Pages rendered and handed on at a time by [`Renderer::site_each`].
+pub const PAGES_PER_PART: usize = 2048;
+
+/// One report for the pages that failed: a template error that breaks many pages is
+/// reported once, with how many other pages it broke.
+fn summarize_errors(all: Vec<Diagnostic>) -> Error {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut repeats: std::collections::BTreeMap<(std::path::PathBuf, String), usize> =
+        Default::default();
+    for d in all {
+        let key = (d.path.clone(), d.message.clone());
+        let n = repeats.entry(key).or_insert(0);
+        if *n == 0 {
+            errors.push(d);
+        }
+        *n += 1;
+    }
+    for d in &mut errors {
+        let n = repeats[&(d.path.clone(), d.message.clone())];
+        if n > 1 {
+            if let Some(h) = &mut d.hint {
+                h.push_str(&format!(" (and {} other pages)", n - 1));
+            }
+        }
+    }
+    errors.sort();
+    Error::Site(errors)
 }
 
 fn dedup_keep_last(files: &mut Vec<OutputFile>) {

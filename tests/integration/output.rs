@@ -107,3 +107,84 @@ fn output_folder_that_holds_the_sources_is_refused() {
     r.stderr_has("output folder");
     assert_same_tree(&before, &list_files(&site));
 }
+
+/// A site of `pages` English pages (one section), search on, and a static file that
+/// takes the output path of page 7.
+fn large_site(pages: usize) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("site.yaml"),
+        "title: Large\nbase_url: https://large.example.org/\nlanguages:\n  - code: en\n    name: English\n",
+    )
+    .unwrap();
+    let dir = root.join("content/en/guides");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..pages {
+        std::fs::write(
+            dir.join(format!("p{i:04}.md")),
+            format!(
+                "---\ntitle: Guide {i}\n---\n\nActivate line {i} online or in a store.\n\n## Step {i}\n\nBring your ID.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let own = root.join("static/en/guides/p0007");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(own.join("index.html"), "the site's own file").unwrap();
+    tmp
+}
+
+#[test]
+fn a_site_written_in_parts_equals_the_site_built_in_memory() {
+    let pages = waypost::render::PAGES_PER_PART + 60;
+    let site = large_site(pages);
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    waypost::build(site.path(), &public, &Default::default()).expect("builds");
+
+    let (_, files) = waypost::build_in_memory(site.path(), &Default::default()).unwrap();
+    let in_memory: std::collections::BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .map(|f| (f.path.clone(), f.read().unwrap().into_owned()))
+        .collect();
+    let written = list_files(&public);
+    assert!(written.contains_key(&format!("en/guides/p{:04}/index.html", pages - 1)));
+    assert_eq!(
+        written["en/guides/p0007/index.html"], b"the site's own file",
+        "the site's own file replaces the page, whichever part the page is in"
+    );
+    assert_same_tree(&written, &in_memory);
+}
+
+#[test]
+fn a_template_error_in_every_part_is_reported_once_with_the_count_of_pages() {
+    let pages = waypost::render::PAGES_PER_PART + 60;
+    let site = large_site(pages);
+    let templates = site.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("page.html"),
+        "{% extends \"base.html\" %}{% block content %}{{ page.no_such_field.deeper }}{% endblock %}",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = run(waypost()
+        .arg("--root")
+        .arg(site.path())
+        .arg("build")
+        .arg("--output")
+        .arg(out.path().join("public")));
+    run.assert_failure()
+        .stderr_has("page.html")
+        .stderr_has(&format!("(and {} other pages)", pages - 1));
+    assert!(
+        !out.path().join("public").exists(),
+        "nothing is left behind"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "no staging folder is left behind"
+    );
+}
