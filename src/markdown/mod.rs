@@ -123,8 +123,6 @@ pub struct Rendered {
     pub headings: Vec<Heading>,
     /// Ids of footnotes and other targets on the page besides headings.
     pub other_ids: Vec<String>,
-    /// The text without markup.
-    pub plain: String,
     /// Plain text of the first paragraph.
     pub summary: String,
     /// The first `# Heading`'s text when `title_from_heading` was asked and there is one.
@@ -193,15 +191,21 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
     }
 
     // Pass 2: transform the event stream.
-    let mut html_events: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut em = Emitter {
+        input,
+        line_of: &line_of,
+        out,
+        plain: String::new(),
+        html: Vec::with_capacity(events.len()),
+        link_stack: Vec::new(),
+        has_raw_html: false,
+        footnotes: HashMap::new(),
+    };
     let mut i = 0;
     let mut title_taken = !input.title_from_heading;
     let mut depth = 0usize;
     let mut paragraph_start: Option<usize> = None;
     let mut summary_done = false;
-    let mut has_raw_html = false;
-    let mut footnotes: HashMap<String, usize> = HashMap::new();
-    let mut link_stack: Vec<bool> = Vec::new();
     let mut flat_headings: Vec<(u8, String, String)> = Vec::new();
 
     while i < events.len() {
@@ -222,7 +226,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                 let lvl = heading_level(*level);
                 if !title_taken && lvl == 1 {
                     title_taken = true;
-                    out.title = Some(text.trim().to_string());
+                    em.out.title = Some(text.trim().to_string());
                     i = end + 1;
                     continue;
                 }
@@ -244,30 +248,20 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                         )
                     )
                 };
-                html_events.push(Event::Html(CowStr::from(format!(
+                em.html.push(Event::Html(CowStr::from(format!(
                     "<h{lvl} id=\"{}\"{class_attr}>",
                     escape(&hid)
                 ))));
                 for (e, r) in inner {
-                    push_inline(
-                        e,
-                        r,
-                        input,
-                        &line_of,
-                        &mut out,
-                        &mut html_events,
-                        &mut link_stack,
-                        &mut has_raw_html,
-                        &mut footnotes,
-                    );
+                    em.inline(e, r);
                 }
-                html_events.push(Event::Html(CowStr::from(format!(
+                em.html.push(Event::Html(CowStr::from(format!(
                     " <a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\" data-pagefind-ignore>#</a></h{lvl}>\n",
                     escape(&hid)
                 ))));
-                out.plain.push_str(text.trim());
-                out.plain.push('\n');
-                out.headings.push(Heading {
+                em.plain.push_str(text.trim());
+                em.plain.push('\n');
+                em.out.headings.push(Heading {
                     level: lvl,
                     id: hid.clone(),
                     text: text.trim().to_string(),
@@ -287,12 +281,12 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                 }
                 if let Tag::BlockQuote(Some(kind)) = tag {
                     let (class, label) = alert(*kind, input.alerts);
-                    html_events.push(Event::Html(CowStr::from(format!(
+                    em.html.push(Event::Html(CowStr::from(format!(
                         "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{}</p>\n",
                         escape(label)
                     ))));
                 } else {
-                    html_events.push(ev.clone());
+                    em.html.push(ev.clone());
                 }
             }
             Event::End(tag @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
@@ -302,63 +296,60 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                     continue;
                 }
                 if let TagEnd::BlockQuote(Some(_)) = tag {
-                    html_events.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                    em.html.push(Event::Html(CowStr::Borrowed("</div>\n")));
                 } else {
-                    html_events.push(ev.clone());
+                    em.html.push(ev.clone());
                 }
                 if matches!(tag, TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item) {
-                    out.plain.push('\n');
+                    em.plain.push('\n');
                 }
             }
             Event::Start(Tag::Paragraph) => {
                 if depth == 0 && !summary_done {
-                    paragraph_start = Some(out.plain.len());
+                    paragraph_start = Some(em.plain.len());
                 }
-                html_events.push(ev.clone());
+                em.html.push(ev.clone());
             }
             Event::End(TagEnd::Paragraph) => {
                 if let Some(start) = paragraph_start.take() {
                     summary_done = true;
-                    out.summary = out.plain[start..].trim().to_string();
+                    em.out.summary = em.plain[start..].trim().to_string();
                 }
-                out.plain.push('\n');
-                html_events.push(ev.clone());
+                em.plain.push('\n');
+                em.html.push(ev.clone());
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
-                let n = footnote_number(&mut footnotes, label);
+                let n = footnote_number(&mut em.footnotes, label);
                 let id = format!("fn-{}", slugify(label));
-                out.other_ids.push(id.clone());
-                html_events.push(Event::Html(CowStr::from(format!(
+                em.out.other_ids.push(id.clone());
+                em.html.push(Event::Html(CowStr::from(format!(
                     "<div class=\"footnote\" id=\"{}\"><span class=\"footnote-label\">{n}</span>",
                     escape(&id)
                 ))));
             }
             Event::End(TagEnd::FootnoteDefinition) => {
-                html_events.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                em.html.push(Event::Html(CowStr::Borrowed("</div>\n")));
             }
             Event::End(TagEnd::CodeBlock)
             | Event::End(TagEnd::TableRow)
             | Event::End(TagEnd::TableHead) => {
-                out.plain.push('\n');
-                html_events.push(ev.clone());
+                em.plain.push('\n');
+                em.html.push(ev.clone());
             }
             _ => {
-                push_inline(
-                    ev,
-                    range,
-                    input,
-                    &line_of,
-                    &mut out,
-                    &mut html_events,
-                    &mut link_stack,
-                    &mut has_raw_html,
-                    &mut footnotes,
-                );
+                em.inline(ev, range);
             }
         }
         i += 1;
     }
 
+    let Emitter {
+        mut out,
+        plain,
+        html: html_events,
+        has_raw_html,
+        ..
+    } = em;
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
     if has_raw_html && !input.unsafe_html {
@@ -366,84 +357,92 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
     }
     out.html = html;
     out.toc = nest_toc(&flat_headings);
-    out.words = count_words(&out.plain);
+    out.words = count_words(&plain);
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn push_inline<'a>(
-    ev: &Event<'a>,
-    range: &Range<usize>,
-    input: &RenderInput<'_>,
-    line_of: &dyn Fn(usize) -> usize,
-    out: &mut Rendered,
-    html_events: &mut Vec<Event<'a>>,
-    link_stack: &mut Vec<bool>,
-    has_raw_html: &mut bool,
-    footnotes: &mut HashMap<String, usize>,
-) {
-    match ev {
-        Event::Text(t) | Event::Code(t) => {
-            out.plain.push_str(t);
-            html_events.push(ev.clone());
-        }
-        Event::SoftBreak | Event::HardBreak => {
-            out.plain.push(' ');
-            html_events.push(ev.clone());
-        }
-        Event::Html(_) | Event::InlineHtml(_) => {
-            *has_raw_html = true;
-            html_events.push(ev.clone());
-        }
-        Event::FootnoteReference(label) => {
-            let n = footnote_number(footnotes, label);
-            let id = slugify(label);
-            html_events.push(Event::Html(CowStr::from(format!(
-                "<sup class=\"footnote-ref\"><a href=\"#fn-{}\">{n}</a></sup>",
-                escape(&id)
-            ))));
-        }
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let line = line_of(range.start);
-            match resolve(dest_url, line, input, out) {
-                Some(url) => {
-                    link_stack.push(true);
-                    html_events.push(Event::Start(Tag::Link {
-                        link_type: *link_type,
-                        dest_url: CowStr::from(url),
-                        title: title.clone(),
-                        id: id.clone(),
-                    }));
+/// Pass 2's state: the page's results so far and the HTML events being made.
+struct Emitter<'a, 'i> {
+    input: &'i RenderInput<'i>,
+    line_of: &'i dyn Fn(usize) -> usize,
+    out: Rendered,
+    /// The text without markup, for the summary and the word count.
+    plain: String,
+    html: Vec<Event<'a>>,
+    /// Whether each open link was kept (a dangerous one is dropped with its end).
+    link_stack: Vec<bool>,
+    has_raw_html: bool,
+    footnotes: HashMap<String, usize>,
+}
+
+impl<'a> Emitter<'a, '_> {
+    /// Emits an inline event (text, breaks, raw HTML, footnote references, links and
+    /// images with their URLs resolved).
+    fn inline(&mut self, ev: &Event<'a>, range: &Range<usize>) {
+        let input = self.input;
+        match ev {
+            Event::Text(t) | Event::Code(t) => {
+                self.plain.push_str(t);
+                self.html.push(ev.clone());
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                self.plain.push(' ');
+                self.html.push(ev.clone());
+            }
+            Event::Html(_) | Event::InlineHtml(_) => {
+                self.has_raw_html = true;
+                self.html.push(ev.clone());
+            }
+            Event::FootnoteReference(label) => {
+                let n = footnote_number(&mut self.footnotes, label);
+                let id = slugify(label);
+                self.html.push(Event::Html(CowStr::from(format!(
+                    "<sup class=\"footnote-ref\"><a href=\"#fn-{}\">{n}</a></sup>",
+                    escape(&id)
+                ))));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let line = (self.line_of)(range.start);
+                match resolve(dest_url, line, input, &mut self.out) {
+                    Some(url) => {
+                        self.link_stack.push(true);
+                        self.html.push(Event::Start(Tag::Link {
+                            link_type: *link_type,
+                            dest_url: CowStr::from(url),
+                            title: title.clone(),
+                            id: id.clone(),
+                        }));
+                    }
+                    None => self.link_stack.push(false),
                 }
-                None => link_stack.push(false),
             }
-        }
-        Event::End(TagEnd::Link) => {
-            if link_stack.pop().unwrap_or(false) {
-                html_events.push(ev.clone());
+            Event::End(TagEnd::Link) => {
+                if self.link_stack.pop().unwrap_or(false) {
+                    self.html.push(ev.clone());
+                }
             }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let line = (self.line_of)(range.start);
+                let url = resolve(dest_url, line, input, &mut self.out).unwrap_or_default();
+                self.html.push(Event::Start(Tag::Image {
+                    link_type: *link_type,
+                    dest_url: CowStr::from(url),
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            _ => self.html.push(ev.clone()),
         }
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let line = line_of(range.start);
-            let url = resolve(dest_url, line, input, out).unwrap_or_default();
-            html_events.push(Event::Start(Tag::Image {
-                link_type: *link_type,
-                dest_url: CowStr::from(url),
-                title: title.clone(),
-                id: id.clone(),
-            }));
-        }
-        _ => html_events.push(ev.clone()),
     }
 }
 
