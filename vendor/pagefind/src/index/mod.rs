@@ -47,7 +47,9 @@ enum SortType {
 /// Results from processing a single page in parallel.
 /// Contains the word map, filter entries, and encoded page data for one page.
 struct PageProcessingResult {
-    word_map: HashMap<String, PackedWord>,
+    /// The page's words, split by [`shard_of`] (waypost patch: merged shard by shard,
+    /// in parallel).
+    word_shards: Vec<Vec<(String, PackedWord)>>,
     filter_entries: Vec<(String, String, usize)>, // (filter, value, page_number)
     encoded_page: IntermediaryPageData,
     /// The page's meta field names, in the order of the field ids its `meta_locs` use.
@@ -77,7 +79,8 @@ pub async fn build_indexes(
 pub struct IndexBuilder {
     language: String,
     next_page: usize,
-    word_map: HashMap<String, PackedWord>,
+    /// The index's words, split by [`shard_of`] so batches merge on all cores.
+    word_shards: Vec<HashMap<String, PackedWord>>,
     filter_map: HashMap<String, HashMap<String, Vec<usize>>>,
     fragment_hashes: HashMap<String, IntermediaryPageData>,
     fragments: Vec<(usize, (String, IntermediaryPageData))>,
@@ -92,7 +95,7 @@ impl IndexBuilder {
         Self {
             language,
             next_page: 0,
-            word_map: HashMap::new(),
+            word_shards: (0..SHARDS).map(|_| HashMap::new()).collect(),
             filter_map: HashMap::new(),
             fragment_hashes: HashMap::new(),
             fragments: Vec::new(),
@@ -121,39 +124,42 @@ impl IndexBuilder {
             .map(|page| process_page(page, language_ref))
             .collect();
 
-        // Merge results sequentially, in page order
-        for result in page_results {
+        // Words: each shard of the index takes its part of every page, in page order,
+        // shards in parallel.
+        let mut by_shard: Vec<Vec<Vec<(String, PackedWord)>>> = (0..SHARDS)
+            .map(|_| Vec::with_capacity(page_results.len()))
+            .collect();
+        let rest: Vec<PageRest> = page_results
+            .into_iter()
+            .map(|result| {
+                for (shard, words) in by_shard.iter_mut().zip(result.word_shards) {
+                    shard.push(words);
+                }
+                PageRest {
+                    filter_entries: result.filter_entries,
+                    encoded_page: result.encoded_page,
+                    meta_keys: result.meta_keys,
+                    sort: result.sort,
+                }
+            })
+            .collect();
+        self.word_shards
+            .par_iter_mut()
+            .zip(by_shard.into_par_iter())
+            .for_each(|(map, pages)| {
+                for words in pages {
+                    merge_words(map, words);
+                }
+            });
+
+        // The rest sequentially, in page order
+        for result in rest {
             self.merge(result);
         }
     }
 
-    fn merge(&mut self, result: PageProcessingResult) {
+    fn merge(&mut self, result: PageRest) {
         let language = &self.language;
-        // Merge word maps using Entry API to avoid unnecessary clones
-        for (word, packed) in result.word_map {
-            match self.word_map.entry(word) {
-                hashbrown::hash_map::Entry::Occupied(mut entry) => {
-                    let existing = entry.get_mut();
-                    existing.pages.extend(packed.pages); // Move, not clone
-                                                         // Merge additional_variants
-                    for variant in packed.additional_variants {
-                        if let Some(existing_variant) = existing
-                            .additional_variants
-                            .iter_mut()
-                            .find(|v| v.form == variant.form)
-                        {
-                            existing_variant.pages.extend(variant.pages);
-                        } else {
-                            existing.additional_variants.push(variant);
-                        }
-                    }
-                }
-                hashbrown::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(packed);
-                }
-            }
-        }
-
         // Merge filter entries using or_default for cleaner code
         for (filter, value, page_number) in result.filter_entries {
             self.filter_map
@@ -200,7 +206,7 @@ impl IndexBuilder {
         let IndexBuilder {
             language,
             next_page: _,
-            mut word_map,
+            word_shards,
             filter_map,
             fragment_hashes,
             mut fragments,
@@ -267,14 +273,18 @@ impl IndexBuilder {
             });
         }
 
-        meta.meta_fields = renumber_meta_fields(&mut word_map, page_meta_keys);
+        let mut words: Vec<PackedWord> = word_shards
+            .into_iter()
+            .flat_map(|shard| shard.into_values())
+            .collect();
+        meta.meta_fields = renumber_meta_fields(&mut words, page_meta_keys);
         // Sort pages within each word by page_number to maintain correct order after parallel processing
-        for packed_word in word_map.values_mut() {
+        words.par_iter_mut().for_each(|packed_word| {
             packed_word.pages.sort_by_key(|p| p.page_number);
             for variant in &mut packed_word.additional_variants {
                 variant.pages.sort_by_key(|p| p.page_number);
             }
-        }
+        });
 
         fragments.extend(
             fragment_hashes
@@ -399,8 +409,8 @@ impl IndexBuilder {
         }
 
         // TODO: Parameterize these chunk sizes via byte size rather than word count
-        let word_count = word_map.len();
-        let chunks = chunk_index(word_map, options.index_chunk_size);
+        let word_count = words.len();
+        let chunks = chunk_words(words, options.index_chunk_size);
         meta.index_chunks = chunk_meta(&chunks);
 
         // Encode word index chunks in parallel (delta encoding + CBOR serialization)
@@ -482,14 +492,61 @@ impl IndexBuilder {
     }
 }
 
+/// waypost patch: how many parts the word map is split into, so batches merge in
+/// parallel; a few per core keeps the parts even.
+const SHARDS: usize = 16;
+
+/// The part of the word map a word belongs to (FNV-1a of its bytes).
+fn shard_of(word: &str) -> usize {
+    let mut h: u32 = 0x811c9dc5;
+    for b in word.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x01000193);
+    }
+    h as usize % SHARDS
+}
+
+/// A page's results other than its words, merged in page order.
+struct PageRest {
+    filter_entries: Vec<(String, String, usize)>,
+    encoded_page: IntermediaryPageData,
+    meta_keys: Vec<String>,
+    sort: BTreeMap<String, String>,
+}
+
+/// Merges one page's words into (a shard of) the word map.
+fn merge_words(word_map: &mut HashMap<String, PackedWord>, words: Vec<(String, PackedWord)>) {
+    // Merge word maps using Entry API to avoid unnecessary clones
+    for (word, packed) in words {
+        match word_map.entry(word) {
+            hashbrown::hash_map::Entry::Occupied(mut entry) => {
+                let existing = entry.get_mut();
+                existing.pages.extend(packed.pages); // Move, not clone
+                                                     // Merge additional_variants
+                for variant in packed.additional_variants {
+                    if let Some(existing_variant) = existing
+                        .additional_variants
+                        .iter_mut()
+                        .find(|v| v.form == variant.form)
+                    {
+                        existing_variant.pages.extend(variant.pages);
+                    } else {
+                        existing.additional_variants.push(variant);
+                    }
+                }
+            }
+            hashbrown::hash_map::Entry::Vacant(entry) => {
+                entry.insert(packed);
+            }
+        }
+    }
+}
+
 /// waypost patch: the index's meta fields (every page's, sorted), with each page's
 /// `meta_locs` renumbered from the page's own field ids (`page_meta_keys[page]`, its
 /// sorted meta keys) to the index's. Both lists are sorted, so the renumbering keeps
 /// the order the locations are encoded in.
-fn renumber_meta_fields(
-    word_map: &mut HashMap<String, PackedWord>,
-    page_meta_keys: Vec<Vec<String>>,
-) -> Vec<String> {
+fn renumber_meta_fields(words: &mut [PackedWord], page_meta_keys: Vec<Vec<String>>) -> Vec<String> {
     let mut meta_fields_set: BTreeSet<&String> = BTreeSet::new();
     for keys in page_meta_keys.iter() {
         meta_fields_set.extend(keys.iter());
@@ -514,7 +571,7 @@ fn renumber_meta_fields(
                 *loc = -(map[(-*loc - 1) as usize] + 1);
             }
         };
-        for word in word_map.values_mut() {
+        for word in words.iter_mut() {
             word.pages.iter_mut().for_each(remap);
             for variant in word.additional_variants.iter_mut() {
                 variant.pages.iter_mut().for_each(remap);
@@ -681,8 +738,13 @@ fn process_page(page: FossickedData, language: &str) -> PageProcessingResult {
         encoded_data,
     };
 
+    let mut word_shards: Vec<Vec<(String, PackedWord)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    for (word, packed) in local_word_map {
+        word_shards[shard_of(&word)].push((word, packed));
+    }
+
     PageProcessingResult {
-        word_map: local_word_map,
+        word_shards,
         filter_entries,
         encoded_page,
         meta_keys,
@@ -731,15 +793,17 @@ fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usiz
     }
 }
 
+#[cfg(test)]
 fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
+    chunk_words(word_map.into_values().collect(), chunk_size)
+}
+
+fn chunk_words(mut words: Vec<PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
     // Accumulate into HashMap for O(1) inserts, then sort once before encoding
     // to produce a stable hash without paying BTreeMap's per-insert overhead.
-    let mut words = word_map
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect::<Vec<PackedWord>>();
-    // waypost patch: compare in place (sort_by_key cloned a String per comparison).
-    words.sort_unstable_by(|a, b| a.word.cmp(&b.word));
+    // waypost patch: compare in place (sort_by_key cloned a String per comparison),
+    // on all cores.
+    words.par_sort_unstable_by(|a, b| a.word.cmp(&b.word));
 
     let mut index_chunks = Vec::new();
 
@@ -1051,8 +1115,13 @@ mod tests {
         let options = service_options();
         let mut builder = IndexBuilder::new("en".into());
         builder.add_pages(pages(&options));
-        let mut word_map = std::mem::take(&mut builder.word_map);
-        let fields = renumber_meta_fields(&mut word_map, builder.page_meta_keys);
+        let mut words: Vec<PackedWord> = std::mem::take(&mut builder.word_shards)
+            .into_iter()
+            .flat_map(|shard| shard.into_values())
+            .collect();
+        let fields = renumber_meta_fields(&mut words, builder.page_meta_keys);
+        let word_map: HashMap<String, PackedWord> =
+            words.into_iter().map(|w| (w.word.clone(), w)).collect();
         assert_eq!(fields, ["image", "image_alt", "title"]);
 
         // "kestrel" is in every page's title: field 2 of the index, whatever the page's
