@@ -115,41 +115,72 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
 }
 
 /// Builds the bundles one language at a time, handing each language's files to `each`
-/// as soon as they are made: one language's index is in memory at a time.
+/// as soon as they are made.
 ///
 /// Within a language, documents are made and indexed [`BATCH`] pages at a time, each
 /// batch on all cores (the vendored Pagefind's `LanguageIndex`, see
-/// `vendor/README.md`), and folded into the index before the next batch is made.
+/// `vendor/README.md`), and folded into the index before the next batch is made. A
+/// language's index is finished (sorted, encoded, compressed) on its own thread while
+/// the next language's pages are added, so the parts of finishing that run on one core
+/// do not leave the others idle; at most two languages' indexes are in memory.
 pub fn index_each(site: &Site, mut each: impl FnMut(Vec<OutputFile>) -> Result<()>) -> Result<()> {
     if !site.config.search.enabled {
         return Ok(());
     }
     let selection = Selection::new(site)?;
-    let runtime = runtime()?;
-    for l in &site.config.languages {
-        let started = std::time::Instant::now();
-        let pages: Vec<usize> = (0..site.pages.len())
-            .filter(|&i| site.pages[i].lang == l.code && selection.includes(site, i))
-            .collect();
-        let files = index_language(site, &l.code, &pages, &runtime).map_err(Error::one)?;
+    type Finishing<'s> = (
+        &'s str,
+        std::time::Instant,
+        usize,
+        std::thread::ScopedJoinHandle<'s, std::result::Result<Vec<OutputFile>, Diagnostic>>,
+    );
+    let hand_on = |(lang, started, pages, handle): Finishing<'_>,
+                   each: &mut dyn FnMut(Vec<OutputFile>) -> Result<()>|
+     -> Result<()> {
+        let files = handle
+            .join()
+            .map_err(|_| {
+                Error::one(Diagnostic::new(
+                    format!("content/{lang}"),
+                    "search index: the indexer failed",
+                ))
+            })?
+            .map_err(Error::one)?;
         log::debug!(
-            "search {}: {} pages indexed in {:.2} s",
-            l.code,
-            pages.len(),
+            "search {lang}: {pages} pages indexed in {:.2} s",
             started.elapsed().as_secs_f64()
         );
-        each(files)?;
-    }
-    Ok(())
+        each(files)
+    };
+    std::thread::scope(|scope| {
+        let mut finishing: Option<Finishing<'_>> = None;
+        for l in &site.config.languages {
+            let started = std::time::Instant::now();
+            let pages: Vec<usize> = (0..site.pages.len())
+                .filter(|&i| site.pages[i].lang == l.code && selection.includes(site, i))
+                .collect();
+            let index = add_language(site, &l.code, &pages).map_err(Error::one)?;
+            if let Some(f) = finishing.take() {
+                hand_on(f, &mut each)?;
+            }
+            let lang = l.code.as_str();
+            let handle = scope.spawn(move || finish_language(lang, index));
+            finishing = Some((lang, started, pages.len(), handle));
+        }
+        match finishing.take() {
+            Some(f) => hand_on(f, &mut each),
+            None => Ok(()),
+        }
+    })
 }
 
 /// Bundles with no pages, one per language: the search box loads without errors until
 /// the first index is ready (`serve`).
 pub fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
-    let runtime = runtime()?;
     let mut files = Vec::new();
     for l in &site.config.languages {
-        files.extend(index_language(site, &l.code, &[], &runtime).map_err(Error::one)?);
+        let index = add_language(site, &l.code, &[]).map_err(Error::one)?;
+        files.extend(finish_language(&l.code, index).map_err(Error::one)?);
     }
     Ok(files)
 }
@@ -162,36 +193,23 @@ const BATCH: usize = 256;
 /// the files about 1 % larger and compresses several times faster.
 const GZIP_LEVEL: u32 = 6;
 
-/// The indexer's runtime: Pagefind's API is async, its work is not (it runs on rayon).
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::one(Diagnostic::new(
-                "search",
-                format!("cannot start the indexer: {e}"),
-            ))
-        })
+fn search_error(lang: &str, what: &str, e: anyhow::Error) -> Diagnostic {
+    Diagnostic::new(
+        format!("content/{lang}"),
+        format!("search index: {what}: {e:#}"),
+    )
 }
 
-/// Indexes `pages` (all of language `lang`) into that language's bundle.
-fn index_language(
+/// Adds `pages` (all of language `lang`) to a new index of that language.
+fn add_language(
     site: &Site,
     lang: &str,
     pages: &[usize],
-    runtime: &tokio::runtime::Runtime,
-) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
+) -> std::result::Result<LanguageIndex, Diagnostic> {
     use rayon::prelude::*;
-    let fail = |what: &str, e: anyhow::Error| {
-        Diagnostic::new(
-            format!("content/{lang}"),
-            format!("search index: {what}: {e:#}"),
-        )
-    };
     let config = PagefindServiceConfig::builder().build();
-    let mut index =
-        LanguageIndex::new(Some(config), lang.to_string()).map_err(|e| fail("setup", e))?;
+    let mut index = LanguageIndex::new(Some(config), lang.to_string())
+        .map_err(|e| search_error(lang, "setup", e))?;
     // URL relative to the language folder: Pagefind's script prefixes the bundle's
     // parent folder, so the index works under any base path or host.
     let prefix = format!(
@@ -210,11 +228,23 @@ fn index_language(
             .collect();
         index
             .add_html_files(docs)
-            .map_err(|e| fail("adding pages", e))?;
+            .map_err(|e| search_error(lang, "adding pages", e))?;
     }
+    Ok(index)
+}
+
+/// Builds the index into the files of the language's bundle. Pagefind's API is async,
+/// its work is not (it runs on rayon): a small runtime drives it.
+fn finish_language(
+    lang: &str,
+    index: LanguageIndex,
+) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| search_error(lang, "cannot start the indexer", e.into()))?;
     let files = runtime
         .block_on(index.into_files(GZIP_LEVEL))
-        .map_err(|e| fail("building", e))?;
+        .map_err(|e| search_error(lang, "building", e))?;
     Ok(files
         .into_iter()
         .map(|f| {
