@@ -381,3 +381,39 @@ fn a_busy_port_is_reported_with_a_free_one_suggested() {
     assert!(err.contains("port already in use"), "{err}");
     assert!(err.contains("--port"), "{err}");
 }
+
+/// Pages in the English search index the server serves now (0 while it has none).
+fn served_search_pages(addr: &str) -> u64 {
+    let r = get(addr, "/en/pagefind/pagefind-entry.json");
+    assert_eq!(r.status, 200, "the bundle is served from the start");
+    let entry: serde_json::Value = serde_json::from_str(&r.body).expect("entry is JSON");
+    entry["languages"]["en"]["page_count"].as_u64().unwrap_or(0)
+}
+
+/// Polls until `f` holds; the limit is a hang guard, not a timing test.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !f() {
+        assert!(Instant::now() < deadline, "{what} did not happen");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn the_search_index_is_built_in_the_background_and_follows_edits() {
+    let server = start(example_copy(), &[]);
+    let events = Events::connect(&server.addr);
+    let mut before = 0;
+    eventually("the first search index", || {
+        before = served_search_pages(&server.addr);
+        before > 0
+    });
+    save(
+        &server.root.join("content/en/esim/by-courier.md"),
+        "---\ntitle: Brand new courier path\n---\n\nA courier brings the SIM card.\n",
+    );
+    events.wait("reload", 20);
+    eventually("the index refresh after the edit", || {
+        served_search_pages(&server.addr) == before + 1
+    });
+}
