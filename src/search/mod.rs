@@ -122,7 +122,7 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
 /// Builds the bundles one language at a time, handing each language's files to `each`
 /// as soon as they are made.
 ///
-/// Within a language, documents are made and indexed [`BATCH`] pages at a time, each
+/// Within a language, documents are made and indexed `BATCH` (256) pages at a time, each
 /// batch on all cores (the vendored Pagefind's `LanguageIndex`, see
 /// `vendor/README.md`), and folded into the index before the next batch is made. A
 /// language's index is finished (sorted, encoded, compressed) on its own thread while
