@@ -64,16 +64,22 @@ fn decode(s: &str) -> String {
 }
 
 /// The scheme of an absolute URL (`https` in `https://x`), if any.
-fn scheme(dest: &str) -> Option<&str> {
+fn scheme(dest: &str) -> Option<String> {
+    // Browsers drop tabs and line breaks anywhere in a URL (`java\nscript:` is
+    // `javascript:`), so they are dropped before looking for the scheme.
+    let dest: String = dest
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
     if dest.starts_with("//") {
-        return Some("");
+        return Some(String::new());
     }
     let i = dest.find(':')?;
     let s = &dest[..i];
     let mut chars = s.chars();
     let first = chars.next()?;
     (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
-        .then_some(s)
+        .then(|| s.to_string())
 }
 
 /// Resolves `.` and `..` in a `/`-separated relative path; None if it climbs above the top.
@@ -130,6 +136,21 @@ pub fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scheme_split_by_tabs_or_line_breaks_is_still_recognised() {
+        for dest in [
+            "java\nscript:alert(1)",
+            "java\tscript:alert(1)",
+            "JAVA\r\nSCRIPT:x",
+        ] {
+            assert_eq!(classify(dest, "").unwrap(), Target::Dangerous, "{dest:?}");
+        }
+        assert_eq!(
+            classify("ht\ntps://example.org/", "").unwrap(),
+            Target::External
+        );
+    }
 
     #[test]
     fn relative_md_links_resolve_against_the_page_folder() {

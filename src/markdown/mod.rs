@@ -200,6 +200,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         link_stack: Vec::new(),
         has_raw_html: false,
         footnotes: HashMap::new(),
+        html_block: None,
     };
     let mut i = 0;
     let mut title_taken = !input.title_from_heading;
@@ -373,6 +374,9 @@ struct Emitter<'a, 'i> {
     link_stack: Vec<bool>,
     has_raw_html: bool,
     footnotes: HashMap<String, usize>,
+    /// The HTML block being read (its text, and the line it starts on): its URLs are
+    /// rewritten once it is whole, as a tag may span lines.
+    html_block: Option<(String, usize)>,
 }
 
 impl<'a> Emitter<'a, '_> {
@@ -389,9 +393,30 @@ impl<'a> Emitter<'a, '_> {
                 self.plain.push(' ');
                 self.html.push(ev.clone());
             }
-            Event::Html(_) | Event::InlineHtml(_) => {
-                self.has_raw_html = true;
+            Event::Start(Tag::HtmlBlock) => {
+                self.html_block = Some((String::new(), (self.line_of)(range.start)));
                 self.html.push(ev.clone());
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some((block, line)) = self.html_block.take() {
+                    let html = self.raw_html_urls(&block, line);
+                    self.html.push(Event::Html(CowStr::from(html)));
+                }
+                self.html.push(ev.clone());
+            }
+            Event::Html(t) => {
+                self.has_raw_html = true;
+                if let Some((block, _)) = &mut self.html_block {
+                    block.push_str(t);
+                } else {
+                    let html = self.raw_html_urls(t, (self.line_of)(range.start));
+                    self.html.push(Event::Html(CowStr::from(html)));
+                }
+            }
+            Event::InlineHtml(t) => {
+                self.has_raw_html = true;
+                let html = self.raw_html_urls(t, (self.line_of)(range.start));
+                self.html.push(Event::InlineHtml(CowStr::from(html)));
             }
             Event::FootnoteReference(label) => {
                 let n = footnote_number(&mut self.footnotes, label);
@@ -443,6 +468,41 @@ impl<'a> Emitter<'a, '_> {
             }
             _ => self.html.push(ev.clone()),
         }
+    }
+}
+
+impl Emitter<'_, '_> {
+    /// Raw HTML with the URLs of links, images and media resolved like Markdown's
+    /// (`other.md#step` → the page's URL, `diagram.svg` → the copied file's URL), and
+    /// checked the same way: a broken one is a problem at `line`, the line the HTML
+    /// starts on. A dangerous URL loses its attribute (sanitizing removes it anyway).
+    fn raw_html_urls(&mut self, html: &str, line: usize) -> String {
+        if !html.contains("href") && !html.contains("src") {
+            return html.to_string();
+        }
+        let input = self.input;
+        let out = std::cell::RefCell::new(&mut self.out);
+        let handler =
+            |el: &mut lol_html::html_content::Element<'_, '_>| -> lol_html::HandlerResult {
+                let attr = if el.tag_name() == "a" { "href" } else { "src" };
+                if let Some(raw) = el.get_attribute(attr) {
+                    // The attribute as written; the browser reads it with entities decoded.
+                    let dest = html_escape::decode_html_entities(&raw);
+                    match resolve(&dest, line, input, &mut out.borrow_mut()) {
+                        Some(url) if url != dest => el.set_attribute(attr, &url)?,
+                        Some(_) => {}
+                        None => el.remove_attribute(attr),
+                    }
+                }
+                Ok(())
+            };
+        let settings =
+            lol_html::RewriteStrSettings::new().append_element_content_handler(lol_html::element!(
+                "a[href], img[src], source[src], video[src], audio[src], track[src]",
+                handler
+            ));
+        // A fragment lol_html cannot take is left as written (sanitizing still applies).
+        lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
     }
 }
 

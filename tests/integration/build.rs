@@ -721,3 +721,72 @@ fn windows_line_endings_are_read() {
     assert_contains(&page, "<title>With CRLF</title>", "the page");
     assert_contains(&page, "<h2 id=\"a-heading\">", "the page");
 }
+
+/// A one-language site with a page of raw HTML next to `diagram.svg` and `other.md`.
+fn raw_html_site(page: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("site.yaml"),
+        "title: Raw\nbase_url: https://raw.example.org/\nlanguages:\n  - code: en\n    name: English\n",
+    )
+    .unwrap();
+    let dir = root.join("content/en/guides");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("page.md"), page).unwrap();
+    std::fs::write(
+        dir.join("other.md"),
+        "---\ntitle: Other\n---\n\n## Step two\n\nText.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("diagram.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    tmp
+}
+
+#[test]
+fn urls_in_raw_html_are_resolved_like_markdown_links_and_images() {
+    let site = raw_html_site(
+        "---\ntitle: Raw\n---\n\n<figure>\n<img\n  src=\"diagram.svg\" alt=\"The paths\">\n<figcaption><a href=\"other.md#step-two\">Step two</a></figcaption>\n</figure>\n\nInline <img src=\"diagram.svg\" alt=\"small\"> and <a href=\"other.md\">the other page</a>, <a href=\"https://example.org/x\">outside</a>.\n",
+    );
+    let b = build_ok(site.path());
+    let page = b.read("en/guides/page/index.html");
+    let body = content_of(&page);
+    // A tag spread over two lines of an HTML block is still found.
+    assert_contains(
+        body,
+        "src=\"/en/guides/diagram.svg\" alt=\"The paths\"",
+        "block image",
+    );
+    assert_contains(
+        body,
+        "<a href=\"/en/guides/other/#step-two\">Step two</a>",
+        "block link",
+    );
+    assert_contains(
+        body,
+        "<img src=\"/en/guides/diagram.svg\" alt=\"small\">",
+        "inline image",
+    );
+    assert_contains(
+        body,
+        "<a href=\"/en/guides/other/\">the other page</a>",
+        "inline link",
+    );
+    assert_contains(body, "<a href=\"https://example.org/x\"", "external link");
+    assert_not_contains(body, ".md", "raw HTML");
+    b.assert_file("en/guides/diagram.svg");
+}
+
+#[test]
+fn a_broken_link_in_raw_html_is_an_error_at_its_line() {
+    let site = raw_html_site(
+        "---\ntitle: Raw\n---\n\nText.\n\n<p>See <a href=\"missing.md\">the missing page</a>.</p>\n",
+    );
+    build_fails(site.path())
+        .stderr_has("page.md:7")
+        .stderr_has("missing.md");
+}
