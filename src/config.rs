@@ -169,8 +169,11 @@ pub struct Config {
 impl Config {
     /// Parses and validates `site.yaml` text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, Diagnostic> {
-        let raw: RawConfig =
-            serde_yaml::from_str(text).map_err(|e| yaml_diagnostic(path, &e, 0, CONFIG_KEYS))?;
+        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| {
+            let mut d = yaml_diagnostic(path, &e, 0, CONFIG_KEYS);
+            point_at_duplicate_key(&mut d, text, 0);
+            d
+        })?;
         let line_of = |key: &str| find_key_line(text, key);
         if raw.languages.is_empty() {
             return Err(Diagnostic::new(path, "`languages` is empty")
@@ -281,6 +284,38 @@ pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
                 .is_some_and(|rest| rest.trim_start().starts_with(':'))
         })
         .map(|i| i + 1)
+}
+
+/// serde reports a key given twice at the start of the mapping ("duplicate field `k`");
+/// this points the diagnostic at the second top-level `k:` in `text` instead, and names
+/// the line of the first. `line_offset` is added as in [`yaml_diagnostic`].
+pub fn point_at_duplicate_key(d: &mut Diagnostic, text: &str, line_offset: usize) {
+    let Some(key) = d
+        .message
+        .strip_prefix("duplicate field `")
+        .and_then(|r| r.strip_suffix('`'))
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.strip_prefix(key.as_str())
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|(i, _)| i + 1)
+        .collect();
+    if let [first, second, ..] = lines[..] {
+        d.line = Some(second + line_offset);
+        d.column = Some(1);
+        d.message = format!("`{key}` is given twice");
+        d.hint = Some(format!(
+            "keep one of the two; the other is on line {}",
+            first + line_offset
+        ));
+    }
 }
 
 /// Turns a serde_yaml error into a diagnostic; `line_offset` is added to YAML's line (for

@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::config::{find_key_line, yaml_diagnostic};
+use crate::config::{find_key_line, point_at_duplicate_key, yaml_diagnostic};
 use crate::error::Diagnostic;
 
 /// A calendar date (`2026-03-02`; a full timestamp is accepted and its date kept).
@@ -217,6 +217,7 @@ fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {
     // The YAML starts on line 2 of the file.
     serde_yaml::from_str::<FrontMatter>(yaml).map_err(|e| {
         let mut d = yaml_diagnostic(path, &e, 1, FRONT_MATTER_KEYS);
+        point_at_duplicate_key(&mut d, yaml, 1);
         // serde points at the mapping for unknown keys; point at the key itself.
         if let Some(key) = d
             .message

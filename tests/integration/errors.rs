@@ -201,3 +201,25 @@ fn file_name_that_is_not_utf8_is_reported_without_panic() {
     let r = build_fails(&site);
     r.stderr_has("content/en/bad").stderr_has("not valid UTF-8");
 }
+
+#[test]
+fn a_front_matter_key_given_twice_is_reported_at_the_second_with_the_first_named() {
+    let r = fails("duplicate-key");
+    r.stderr_has("error: content/en/page.md:5:1: `title` is given twice");
+    assert!(
+        hint_after(&r.stderr, "content/en/page.md:5:1").contains("line 2"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_site_yaml_key_given_twice_is_reported_at_the_second_with_the_first_named() {
+    let r = fails("duplicate-site-key");
+    r.stderr_has("error: site.yaml:7:1: `title` is given twice");
+    assert!(
+        hint_after(&r.stderr, "site.yaml:7:1").contains("line 2"),
+        "{}",
+        r.stderr
+    );
+}
