@@ -724,27 +724,17 @@ fn windows_line_endings_are_read() {
 
 /// A one-language site with a page of raw HTML next to `diagram.svg` and `other.md`.
 fn raw_html_site(page: &str) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    std::fs::write(
-        root.join("site.yaml"),
-        "title: Raw\nbase_url: https://raw.example.org/\nlanguages:\n  - code: en\n    name: English\n",
-    )
-    .unwrap();
-    let dir = root.join("content/en/guides");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("page.md"), page).unwrap();
-    std::fs::write(
-        dir.join("other.md"),
-        "---\ntitle: Other\n---\n\n## Step two\n\nText.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("diagram.svg"),
-        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
-    )
-    .unwrap();
-    tmp
+    english_site([
+        ("content/en/guides/page.md", page),
+        (
+            "content/en/guides/other.md",
+            "---\ntitle: Other\n---\n\n## Step two\n\nText.\n",
+        ),
+        (
+            "content/en/guides/diagram.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        ),
+    ])
 }
 
 #[test]

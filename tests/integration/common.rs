@@ -450,3 +450,23 @@ pub fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// An English-only site in a temporary folder: a `site.yaml` and `files` (path under
+/// the site root, contents), folders made as needed.
+pub fn english_site<P: AsRef<Path>, C: AsRef<[u8]>>(
+    files: impl IntoIterator<Item = (P, C)>,
+) -> TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("site.yaml"),
+        "title: Test site\nbase_url: https://test.example.org/\nlanguages:\n  - code: en\n    name: English\n",
+    )
+    .unwrap();
+    for (path, contents) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    tmp
+}

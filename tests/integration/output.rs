@@ -111,28 +111,21 @@ fn output_folder_that_holds_the_sources_is_refused() {
 /// A site of `pages` English pages (one section), search on, and a static file that
 /// takes the output path of page 7.
 fn large_site(pages: usize) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    std::fs::write(
-        root.join("site.yaml"),
-        "title: Large\nbase_url: https://large.example.org/\nlanguages:\n  - code: en\n    name: English\n",
+    english_site(
+        (0..pages)
+            .map(|i| {
+                (
+                    format!("content/en/guides/p{i:04}.md"),
+                    format!(
+                        "---\ntitle: Guide {i}\n---\n\nActivate line {i} online or in a store.\n\n## Step {i}\n\nBring your ID.\n"
+                    ),
+                )
+            })
+            .chain([(
+                "static/en/guides/p0007/index.html".to_string(),
+                "the site's own file".to_string(),
+            )]),
     )
-    .unwrap();
-    let dir = root.join("content/en/guides");
-    std::fs::create_dir_all(&dir).unwrap();
-    for i in 0..pages {
-        std::fs::write(
-            dir.join(format!("p{i:04}.md")),
-            format!(
-                "---\ntitle: Guide {i}\n---\n\nActivate line {i} online or in a store.\n\n## Step {i}\n\nBring your ID.\n"
-            ),
-        )
-        .unwrap();
-    }
-    let own = root.join("static/en/guides/p0007");
-    std::fs::create_dir_all(&own).unwrap();
-    std::fs::write(own.join("index.html"), "the site's own file").unwrap();
-    tmp
 }
 
 #[test]
