@@ -278,12 +278,18 @@ pub fn is_bcp47(code: &str) -> bool {
 
 /// Line (1-based) of a top-level `key:` in YAML text.
 pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    key_lines(text, key).next()
+}
+
+/// Lines (1-based) of every top-level `key:` in YAML text.
+fn key_lines<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = usize> + 't {
     text.lines()
-        .position(|l| {
+        .enumerate()
+        .filter(move |(_, l)| {
             l.strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with(':'))
         })
-        .map(|i| i + 1)
+        .map(|(i, _)| i + 1)
 }
 
 /// serde reports a key given twice at the start of the mapping ("duplicate field `k`");
@@ -298,16 +304,8 @@ pub fn point_at_duplicate_key(d: &mut Diagnostic, text: &str, line_offset: usize
     else {
         return;
     };
-    let lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            l.strip_prefix(key.as_str())
-                .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        })
-        .map(|(i, _)| i + 1)
-        .collect();
-    if let [first, second, ..] = lines[..] {
+    let mut lines = key_lines(text, &key);
+    if let (Some(first), Some(second)) = (lines.next(), lines.next()) {
         d.line = Some(second + line_offset);
         d.column = Some(1);
         d.message = format!("`{key}` is given twice");

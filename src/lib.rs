@@ -69,13 +69,7 @@ impl std::fmt::Display for BuildReport {
 
 /// Loads and renders the site in memory: every output file, nothing written.
 pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>)> {
-    let t = Instant::now();
-    let site = site::load(root, opts)?;
-    log::debug!(
-        "loaded {} pages in {:.3} s",
-        site.pages.len(),
-        t.elapsed().as_secs_f64()
-    );
+    let site = load_logged(root, opts)?;
     let t = Instant::now();
     let mut files = render::render_site(&site)?;
     log::debug!(
@@ -103,17 +97,10 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
 pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let writer = output::Writer::new(out.to_path_buf(), root)?;
-    let t = Instant::now();
-    let site = site::load(root, opts)?;
-    log::debug!(
-        "loaded {} pages in {:.3} s{}",
-        site.pages.len(),
-        t.elapsed().as_secs_f64(),
-        peak_memory()
-    );
+    let site = load_logged(root, opts)?;
     let mut staging = writer.stage()?;
     let t = Instant::now();
-    render::Renderer::new(&site.root)?.site_each(&site, |part| staging.write_counted(&part))?;
+    render::Renderer::new(&site.root)?.site_each(&site, |part| staging.write(&part))?;
     log::debug!(
         "rendered and wrote {} files in {:.3} s{}",
         staging.written(),
@@ -122,7 +109,7 @@ pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport
     );
     let t = Instant::now();
     let before = staging.written();
-    search::index_each(&site, |bundle| staging.write_counted(&bundle))?;
+    search::index_each(&site, |bundle| staging.write(&bundle))?;
     if site.config.search.enabled {
         log::debug!(
             "indexed for search and wrote {} files in {:.3} s{}",
@@ -144,6 +131,19 @@ pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport
         files,
         elapsed: start.elapsed(),
     })
+}
+
+/// Loads the site, logging how long it took and the peak memory so far (`-v`).
+fn load_logged(root: &Path, opts: &BuildOptions) -> Result<Site> {
+    let t = Instant::now();
+    let site = site::load(root, opts)?;
+    log::debug!(
+        "loaded {} pages in {:.3} s{}",
+        site.pages.len(),
+        t.elapsed().as_secs_f64(),
+        peak_memory()
+    );
+    Ok(site)
 }
 
 /// `"; peak memory N MB"` where the OS tells (Linux), for `-v` build logs.

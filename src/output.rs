@@ -116,7 +116,7 @@ impl Writer {
 
     /// Writes `files` into a temporary folder beside the output folder, then swaps it in.
     pub fn write_all(&self, files: &[OutputFile]) -> Result<()> {
-        let staging = self.stage()?;
+        let mut staging = self.stage()?;
         staging.write(files)?;
         staging.commit()
     }
@@ -165,18 +165,13 @@ pub struct Staging {
 
 impl Staging {
     /// Writes one part of the site (files in parallel). Parts must not overlap.
-    pub fn write(&self, files: &[OutputFile]) -> Result<()> {
-        write_tree(&self.tmp, files)
-    }
-
-    /// Writes one part of the site and counts its files (see [`Staging::written`]).
-    pub fn write_counted(&mut self, files: &[OutputFile]) -> Result<()> {
-        self.write(files)?;
+    pub fn write(&mut self, files: &[OutputFile]) -> Result<()> {
+        write_tree(&self.tmp, files)?;
         self.written += files.len();
         Ok(())
     }
 
-    /// Files written through [`Staging::write_counted`].
+    /// Files written so far.
     pub fn written(&self) -> usize {
         self.written
     }

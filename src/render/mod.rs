@@ -133,7 +133,6 @@ impl Renderer {
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
-        drop(taken);
         each(extras)
     }
 
