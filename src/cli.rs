@@ -39,6 +39,10 @@ pub enum Command {
         /// Include pages with `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Replace the output folder even if it is not empty and was not written by
+        /// waypost (the site's own sources are never replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Preview the site: build into memory, serve on 127.0.0.1, rebuild and reload on change.
     Serve {

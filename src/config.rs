@@ -192,6 +192,27 @@ impl Config {
                 .at_line(line_of("languages").unwrap_or(1))
                 .hint("use a BCP 47 tag such as `en`, `zh-Hans` or `pt-BR`"));
             }
+            if lang.name.trim().is_empty() {
+                // The name is the language switcher's link text: empty, the link is
+                // invisible and unnamed for screen readers.
+                let line = text
+                    .lines()
+                    .position(|l| {
+                        l.contains("code:")
+                            && l.split("code:").nth(1).is_some_and(|c| {
+                                c.trim()
+                                    .trim_matches(|ch| "\"',} ".contains(ch))
+                                    .starts_with(lang.code.as_str())
+                            })
+                    })
+                    .map(|i| i + 1);
+                return Err(Diagnostic::new(
+                    path,
+                    format!("language `{}` has an empty `name`", lang.code),
+                )
+                .at_line(line.or_else(|| line_of("languages")).unwrap_or(1))
+                .hint("give the language's name in itself, e.g. `name: Español`; readers choose their language by it"));
+            }
             if !seen.insert(lang.code.to_ascii_lowercase()) {
                 return Err(Diagnostic::new(
                     path,
@@ -396,6 +417,17 @@ mod tests {
         ] {
             assert!(!is_bcp47(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_empty_language_name_is_refused_at_its_line() {
+        let d = Config::parse(
+            "title: T\nbase_url: https://e.org/\nlanguages:\n  - code: en\n    name: English\n  - code: es\n    name: \"  \"\n",
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert!(d.message.contains("`es` has an empty `name`"), "{d}");
+        assert_eq!(d.line, Some(6), "{d}");
     }
 
     #[test]

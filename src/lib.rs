@@ -88,15 +88,14 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
     Ok((site, files))
 }
 
-/// Builds the site at `root` into `out`. The previous contents of `out` are replaced only
-/// when the whole build succeeded.
+/// Builds the site at `root` into the writer's folder (checked by [`output::Writer::new`]).
+/// The previous contents of the folder are replaced only when the whole build succeeded.
 ///
 /// Unlike [`build_in_memory`], the output is written as it is made: rendered pages a
 /// part at a time, then each language's search bundle, so memory holds the site model
 /// and one part of the output, not the whole built site.
-pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport> {
+pub fn build(root: &Path, writer: &output::Writer, opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
-    let writer = output::Writer::new(out.to_path_buf(), root)?;
     let site = load_logged(root, opts)?;
     let mut staging = writer.stage()?;
     let t = Instant::now();

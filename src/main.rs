@@ -73,11 +73,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             base_url,
             drafts,
+            force,
         } => {
             let out = output.unwrap_or_else(|| cli.root.join("public"));
+            // Checked before anything is read: a folder that must not be replaced is
+            // refused at once, and nothing is changed.
+            let writer = waypost::output::Writer::new(out, &cli.root, force)?;
             keep_freed_memory();
             let opts = waypost::BuildOptions { drafts, base_url };
-            let report = waypost::build(&cli.root, &out, &opts)?;
+            let report = waypost::build(&cli.root, &writer, &opts)?;
             log::info!("{report}");
             Ok(ExitCode::SUCCESS)
         }
