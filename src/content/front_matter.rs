@@ -31,7 +31,7 @@ impl<'de> Deserialize<'de> for Date {
                 })
             });
             serde::de::Error::custom(if shaped {
-                format!("invalid date `{s}`: there is no such day in the calendar")
+                format!("invalid date `{s}`: there is no such day (dates are YYYY-MM-DD)")
             } else {
                 format!("invalid date `{s}`: write it as YYYY-MM-DD")
             })

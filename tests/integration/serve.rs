@@ -239,6 +239,12 @@ fn broken_front_matter_shows_the_error_and_keeps_the_last_good_page() {
         "names file and line: {data}"
     );
     assert!(data.contains("titel"), "{data}");
+    let mut logged = String::new();
+    eventually("the error is logged", || {
+        logged.push_str(&server.log_lines().join("\n"));
+        logged.contains("in-app.md:2")
+    });
+    assert!(!logged.contains("error: error:"), "said once: {logged}");
     let resp = get(&server.addr, "/en/esim/in-app/");
     assert_eq!(resp.status, 200, "the last good page is still served");
     assert!(resp.body.contains("<h1>"));
