@@ -50,14 +50,29 @@ impl Renderer {
         })
     }
 
-    /// Renders pages `indices` of `site` (in parallel).
+    /// Renders pages `indices` of `site` (in parallel), and every generated file that
+    /// is not a page (feeds, sitemap, status and search pages, 404s, aliases, robots):
+    /// they list pages' titles, dates and URLs, are few, and are cheap next to a page.
+    /// Files copied from the site (static, content files) are left out: they did not
+    /// change with a page. A page whose path a site's own file takes is left out too,
+    /// as in [`Renderer::site`].
     pub fn pages(&self, site: &Site, indices: &[usize]) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
         let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
-        let (files, errors) = self.render_pages(site, &ctx, indices);
+        let (mut files, errors) = self.render_pages(site, &ctx, indices);
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
+        let mut extras = self.extras(site, &ctx)?;
+        dedup_keep_last(&mut extras);
+        let taken: std::collections::HashSet<&str> =
+            extras.iter().map(|f| f.path.as_str()).collect();
+        files.retain(|f| !taken.contains(f.path.as_str()));
+        files.extend(
+            extras
+                .into_iter()
+                .filter(|f| matches!(f.contents, Contents::Bytes(_))),
+        );
         Ok(files)
     }
 

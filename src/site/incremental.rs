@@ -136,15 +136,8 @@ impl Site {
         let hash = super::body_hash(split.body);
         for (&i, r) in own.iter().zip(rendered) {
             let p = &mut self.pages[i];
-            p.title = fm
-                .title
-                .clone()
-                .or_else(|| r.title.clone())
-                .unwrap_or_else(|| p.title.clone());
-            p.description = fm
-                .description
-                .clone()
-                .unwrap_or_else(|| super::load::truncate(&r.summary, 200));
+            (p.title, p.description) =
+                super::load::title_and_description(&fm, &r, &p.rel, p.kind, &self.config, &p.lang);
             p.fm = fm.clone();
             p.rendered = r;
             p.body_line = split.body_line;
@@ -179,12 +172,17 @@ impl Site {
                     set.extend(self.pages[parent].pages.iter().copied());
                     set.extend(self.pages[parent].subsections.iter().copied());
                 }
-                if p.is_section() {
-                    let top =
-                        p.parent.is_none() || self.pages[p.parent.unwrap_or(i)].parent.is_none();
+                // The language's navigation (on every page of it) lists the home's
+                // sections and pages; a section's title is also in the breadcrumbs of
+                // everything under it.
+                let top = p.parent.is_none() || self.pages[p.parent.unwrap_or(i)].parent.is_none();
+                if top {
+                    let lang = p.lang.clone();
+                    set.extend((0..self.pages.len()).filter(|&j| self.pages[j].lang == lang));
+                } else if p.is_section() {
                     let lang = p.lang.clone();
                     for (j, q) in self.pages.iter().enumerate() {
-                        if q.lang == lang && (top || self.ancestors(j).contains(&i)) {
+                        if q.lang == lang && self.ancestors(j).contains(&i) {
                             set.insert(j);
                         }
                     }

@@ -366,15 +366,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
             }
             None => (FrontMatter::default(), None, 1, String::new()),
         };
-        let title = fm
-            .title
-            .clone()
-            .or_else(|| r.title.clone())
-            .unwrap_or_else(|| name_title(&e.rel, e.kind, &config, &e.lang));
-        let description = fm
-            .description
-            .clone()
-            .unwrap_or_else(|| truncate(&r.summary, 200));
+        let (title, description) = title_and_description(&fm, &r, &e.rel, e.kind, &config, &e.lang);
         pages.push(Page {
             lang: e.lang,
             content_lang: e.content_lang,
@@ -520,6 +512,30 @@ fn check_slug(slug: &str) -> Result<(), String> {
         return Err("contains a slash".into());
     }
     check_relative_path(slug)
+}
+
+/// A page's title and description: the front matter's, else the Markdown's first
+/// heading and first paragraph, else (for the title) the file or folder name. The one
+/// place both are decided: a full load and `serve`'s update of one page call it, so the
+/// preview cannot disagree with the build.
+pub(super) fn title_and_description(
+    fm: &FrontMatter,
+    r: &markdown::Rendered,
+    rel: &str,
+    kind: Kind,
+    config: &Config,
+    lang: &str,
+) -> (String, String) {
+    let title = fm
+        .title
+        .clone()
+        .or_else(|| r.title.clone())
+        .unwrap_or_else(|| name_title(rel, kind, config, lang));
+    let description = fm
+        .description
+        .clone()
+        .unwrap_or_else(|| truncate(&r.summary, 200));
+    (title, description)
 }
 
 /// Title from a file or folder name: `number-transfer` → `Number transfer`.

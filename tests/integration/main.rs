@@ -8,6 +8,7 @@ mod browser;
 mod build;
 mod check;
 mod cli;
+mod differential;
 mod errors;
 mod example;
 mod hostile;
