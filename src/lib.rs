@@ -8,6 +8,8 @@
 //! ```
 //!
 //! [`build`] runs it end to end; each stage is a module that takes data and returns data.
+//! `ARCHITECTURE.md` at the top of the repository maps the modules and the invariants
+//! (only `output` writes, deterministic output, serve == build).
 //! [`check`] loads and renders the same way, writes nothing, and reports what is broken,
 //! missing, outdated or stale.
 

@@ -8,7 +8,8 @@
 //! a time; a bundle's files are handed on as soon as its language is done, and the
 //! index is dropped.
 //!
-//! Departure from DESIGN.md: the `pagefind` crate is a patched copy in `vendor/pagefind`
+//! Departure from the original design, which used the registry's `pagefind` crate: it
+//! is a patched copy in `vendor/pagefind`
 //! (`[patch.crates-io]`), whose `LanguageIndex` takes pages in batches on all cores;
 //! the registry crate's API indexed one page at a time and held every page's words until
 //! the end (`vendor/README.md` says what changed and what it measured).
