@@ -37,16 +37,6 @@ pub struct SourceFile {
     pub kind: Kind,
 }
 
-impl SourceFile {
-    /// The folder part of `rel` (`esim` for `esim/in-app.md`, empty at the top).
-    pub fn dir(&self) -> &str {
-        match self.rel.rfind('/') {
-            Some(i) => &self.rel[..i],
-            None => "",
-        }
-    }
-}
-
 /// A non-Markdown file under `content/<lang>/`, copied to the same place in the output.
 #[derive(Debug, Clone)]
 pub struct Asset {

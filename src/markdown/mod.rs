@@ -779,6 +779,3 @@ pub fn sanitize(html: &str) -> String {
     });
     b.clean(html).to_string()
 }
-
-#[cfg(test)]
-mod tests;
