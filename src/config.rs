@@ -94,6 +94,33 @@ pub struct MarkdownConfig {
     pub unsafe_html: bool,
 }
 
+/// What a build does about one kind of broken link.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// The build fails (the default).
+    #[default]
+    Error,
+    /// The build succeeds and reports it; the link is rendered as plain text.
+    Warn,
+    /// The build succeeds silently; the link is rendered as plain text. `waypost check`
+    /// still reports it.
+    Ignore,
+}
+
+/// `links:` options: what a broken link does to a build, by kind (like Docusaurus'
+/// `onBrokenLinks` or MkDocs' `validation`), for content a site does not control.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinkPolicy {
+    /// A link to a page that does not exist (`[x](missing.md)`).
+    pub missing_page: Policy,
+    /// A link to a heading that does not exist (`[x](page.md#nowhere)`).
+    pub missing_anchor: Policy,
+    /// A link or image to a file that does not exist (`![x](missing.png)`, `[t](시간)`).
+    pub missing_file: Policy,
+}
+
 fn yes() -> bool {
     true
 }
@@ -120,6 +147,8 @@ struct RawConfig {
     #[serde(default)]
     markdown: MarkdownConfig,
     #[serde(default)]
+    links: LinkPolicy,
+    #[serde(default)]
     status_page: bool,
     #[serde(default)]
     extra: BTreeMap<String, serde_yaml::Value>,
@@ -135,6 +164,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "review_after_days",
     "search",
     "markdown",
+    "links",
     "status_page",
     "extra",
 ];
@@ -160,6 +190,8 @@ pub struct Config {
     pub search: SearchConfig,
     /// Markdown options.
     pub markdown: MarkdownConfig,
+    /// What broken links do to a build.
+    pub links: LinkPolicy,
     /// Publish `/<lang>/status/`, the translation coverage page (default false).
     pub status_page: bool,
     /// Free map for templates.
@@ -240,6 +272,7 @@ impl Config {
             review_after_days: raw.review_after_days,
             search: raw.search,
             markdown: raw.markdown,
+            links: raw.links,
             status_page: raw.status_page,
             extra,
         })

@@ -40,6 +40,8 @@ pub struct BuildReport {
     pub pages: usize,
     /// Fallback copies of untranslated pages.
     pub fallbacks: usize,
+    /// Broken links the link policy let through with a warning.
+    pub warnings: Vec<Diagnostic>,
     /// Languages.
     pub languages: usize,
     /// Files written.
@@ -129,6 +131,7 @@ pub fn build(root: &Path, writer: &output::Writer, opts: &BuildOptions) -> Resul
             .filter(|p| p.fallback_from.is_some())
             .count(),
         languages: site.config.languages.len(),
+        warnings: site.warnings.clone(),
         files,
         elapsed: start.elapsed(),
     })

@@ -74,14 +74,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             base_url,
             drafts,
             force,
+            strict,
         } => {
             let out = output.unwrap_or_else(|| cli.root.join("public"));
             // Checked before anything is read: a folder that must not be replaced is
             // refused at once, and nothing is changed.
             let writer = waypost::output::Writer::new(out, &cli.root, force)?;
             keep_freed_memory();
-            let opts = waypost::BuildOptions { drafts, base_url };
+            let opts = waypost::BuildOptions {
+                drafts,
+                base_url,
+                strict,
+            };
             let report = waypost::build(&cli.root, &writer, &opts)?;
+            if !report.warnings.is_empty() {
+                log::warn!(
+                    "{}",
+                    waypost::site::links::format_warnings(&report.warnings)
+                );
+            }
             log::info!("{report}");
             Ok(ExitCode::SUCCESS)
         }

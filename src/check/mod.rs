@@ -114,7 +114,16 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
         .filter_map(|f| Some((f.file.clone()?, f.line?, f.anchor.clone()?)))
         .collect();
     for d in link_diags {
-        let f = finding_of_diagnostic(d);
+        let mut f = finding_of_diagnostic(d);
+        // What the site's link policy lets a build through is a warning here.
+        let policy = &site.config.links;
+        let lenient = |p: crate::config::Policy| p != crate::config::Policy::Error;
+        if (f.kind == "missing-anchor" && lenient(policy.missing_anchor))
+            || (f.message.starts_with("link to a missing page") && lenient(policy.missing_page))
+            || (f.message.starts_with("link to a missing file") && lenient(policy.missing_file))
+        {
+            f.severity = Severity::Warning;
+        }
         let covered = suppressed.iter().any(|(file, line, anchor)| {
             f.file.as_deref() == Some(file.as_str())
                 && f.line == Some(*line)

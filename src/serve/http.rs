@@ -111,8 +111,14 @@ async fn events(AxState(state): AxState<Arc<State>>, headers: HeaderMap, uri: Ur
     // A browser that connects while the build is broken sees the overlay at once.
     let first = state
         .current_error()
-        .map(|message| Message::BuildError { message });
-    let initial = tokio_stream::iter(first.into_iter().map(to_event));
+        .map(|message| Message::BuildError { message })
+        .into_iter()
+        .chain(
+            state
+                .current_warnings()
+                .map(|message| Message::Warnings { message }),
+        );
+    let initial = tokio_stream::iter(first.map(to_event));
     let updates = BroadcastStream::new(rx).filter_map(|m| m.ok().map(to_event));
     // A comment line every few seconds keeps the stream alive through the server's idle
     // timeout and tells the browser quickly when the server is gone.

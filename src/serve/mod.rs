@@ -46,6 +46,8 @@ type Files = HashMap<String, Arc<Vec<u8>>>;
 /// What the server shares between the HTTP handlers and the rebuild loop.
 pub struct State {
     files: RwLock<Files>,
+    /// Broken links the link policy lets through, as shown in the browser (None: none).
+    warnings: RwLock<Option<String>>,
     /// Search files of earlier bundles, kept for [`SEARCH_GRACE`] after a newer bundle
     /// replaced them (the last [`SEARCH_GENERATIONS`]): a page opened before the refresh
     /// still loads the index files its search already knows the names of.
@@ -78,6 +80,31 @@ impl State {
             .rev()
             .filter(|(when, _)| when.elapsed() < SEARCH_GRACE)
             .find_map(|(_, files)| files.get(path).cloned())
+    }
+
+    /// The warnings of the site served (broken links the policy lets through), if any.
+    pub fn current_warnings(&self) -> Option<String> {
+        self.warnings.read().ok()?.clone()
+    }
+
+    /// Records the site's warnings; tells the browsers and the terminal when they changed.
+    fn set_warnings(&self, site: &crate::site::Site) {
+        let now = (!site.warnings.is_empty())
+            .then(|| crate::site::links::format_warnings(&site.warnings));
+        let mut w = match self.warnings.write() {
+            Ok(w) => w,
+            Err(p) => p.into_inner(),
+        };
+        if *w == now {
+            return;
+        }
+        if let Some(text) = &now {
+            log::warn!("{text}");
+        }
+        *w = now.clone();
+        let _ = self.events.send(Message::Warnings {
+            message: now.unwrap_or_default(),
+        });
     }
 
     /// The error of the last rebuild, if it failed.
@@ -233,6 +260,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let build_opts = BuildOptions {
         drafts: opts.drafts,
         base_url: Some(base_url.clone()),
+        strict: false,
     };
     // Watch before building: a change saved while the first build runs, or right after
     // the URL is printed, is then seen and rebuilt rather than lost.
@@ -247,6 +275,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let (events, _) = broadcast::channel(64);
     let state = Arc::new(State {
         files: RwLock::new(HashMap::new()),
+        warnings: RwLock::new(None),
         retired: RwLock::new(Vec::new()),
         root_real: root.clone(),
         error: RwLock::new(None),
@@ -256,6 +285,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         any_host,
     });
     state.put(files, true)?;
+    state.set_warnings(rebuilder.site());
     log::info!(
         "built {} pages in {:.2} s (Ctrl-C to stop)",
         rebuilder.site().page_count(),
@@ -394,6 +424,7 @@ fn rebuild_loop(
             Ok((changed, outcome)) => {
                 let had_error = state.current_error().is_some();
                 state.set_error(None);
+                state.set_warnings(rebuilder.site());
                 if had_error {
                     let _ = state.events.send(Message::Ok);
                 }

@@ -75,6 +75,7 @@ impl Site {
                     unsafe_html: self.config.markdown.unsafe_html,
                     alerts: &labels,
                     resolver: &resolver,
+                    links: self.config.links,
                 })
             })
             .collect();
@@ -83,15 +84,20 @@ impl Site {
         let lang = self.pages[primary].lang.clone();
         let rel = self.pages[primary].rel.clone();
 
-        // Its own links, and links of other pages into its headings.
-        let mut errors = render_problems(display, new);
-        errors.extend(check_anchors(display, new, |r| {
-            if r == rel {
-                Some(new)
-            } else {
-                self.find(&lang, r).map(|t| &self.pages[t].rendered)
-            }
-        }));
+        // Its own links, and links of other pages into its headings, sorted by the
+        // link policy as a full load sorts them.
+        let policy = self.config.links;
+        let mut found = render_problems(display, new, &policy);
+        found.add_anchors(
+            &policy,
+            check_anchors(display, new, |r| {
+                if r == rel {
+                    Some(new)
+                } else {
+                    self.find(&lang, r).map(|t| &self.pages[t].rendered)
+                }
+            }),
+        );
         for (j, p) in self.pages.iter().enumerate() {
             if j == primary || p.lang != lang || p.fallback_from.is_some() {
                 continue;
@@ -105,21 +111,37 @@ impl Site {
             {
                 continue;
             }
-            errors.extend(
+            found.add_anchors(
+                &policy,
                 check_anchors(
                     src,
                     &p.rendered,
                     |r| if r == rel { Some(new) } else { None },
                 )
                 .into_iter()
-                .filter(|d| d.message.contains(&format!("in `{rel}`"))),
+                .filter(|d| d.message.contains(&format!("in `{rel}`")))
+                .collect(),
             );
         }
+        let mut errors = found.errors;
         if !errors.is_empty() {
             errors.sort();
             errors.dedup();
             return Err(Error::Site(errors));
         }
+        // The warnings of this file, and those of other files about links into it, are
+        // replaced by what was found now.
+        let lang_dir = Path::new("content").join(&lang);
+        let into = format!("in `{rel}`");
+        self.warnings.retain(|d| {
+            d.path != display
+                && !(d.path.starts_with(&lang_dir)
+                    && d.message.starts_with("link to a missing heading")
+                    && d.message.ends_with(&into))
+        });
+        self.warnings.extend(found.warnings);
+        self.warnings.sort();
+        self.warnings.dedup();
 
         // Commit.
         let before = &self.pages[primary];

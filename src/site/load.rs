@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::links::{alert_labels, check_anchors, render_problems, LinkIndex};
+use super::links::{alert_labels, check_anchors, render_problems, LinkFindings, LinkIndex};
 use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
 use crate::config::{find_key_line, Config};
 use crate::content::{self, front_matter, FrontMatter, Kind, SourceFile};
@@ -318,13 +318,15 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
                 unsafe_html: config.markdown.unsafe_html,
                 alerts: &alert_labels[e.content_lang.as_str()],
                 resolver: &resolver,
+                links: config.links,
             })
         })
         .collect();
 
-    // Problems found while rendering and anchors, reported once, for the file itself.
-    // Kept apart from the other errors so that `load_lenient` can return them with the site.
-    let mut link_errors: Vec<Diagnostic> = Vec::new();
+    // Problems found while rendering and anchors, reported once, for the file itself,
+    // sorted by the link policy. Kept apart from the other errors so that `load_lenient`
+    // can return them with the site.
+    let mut findings = LinkFindings::default();
     let index_of: HashMap<(&str, &str), usize> = entries
         .iter()
         .enumerate()
@@ -336,19 +338,41 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         }
         let Some(s) = e.src else { continue };
         let display = &loaded[s].file.display;
-        link_errors.extend(render_problems(display, r));
-        link_errors.extend(check_anchors(display, r, |rel| {
-            index_of.get(&(e.lang.as_str(), rel)).map(|&t| &rendered[t])
-        }));
+        findings.extend(render_problems(display, r, &config.links));
+        findings.add_anchors(
+            &config.links,
+            check_anchors(display, r, |rel| {
+                index_of.get(&(e.lang.as_str(), rel)).map(|&t| &rendered[t])
+            }),
+        );
     }
-
-    link_errors.sort();
-    link_errors.dedup();
+    let LinkFindings {
+        errors: mut link_errors,
+        mut warnings,
+        ignored,
+    } = findings;
+    for list in [&mut link_errors, &mut warnings] {
+        list.sort();
+        list.dedup();
+    }
+    if opts.strict && !lenient {
+        // `--strict`: what the policy lets through with a warning is an error.
+        link_errors.append(&mut warnings);
+    }
     if !errors.is_empty() || (!lenient && !link_errors.is_empty()) {
         errors.append(&mut link_errors);
         errors.sort();
         errors.dedup();
         return Err(Error::Site(errors));
+    }
+    // `waypost check` gets every link problem, whatever the policy.
+    let mut link_problems = Vec::new();
+    if lenient {
+        link_problems.extend(link_errors);
+        link_problems.extend(warnings.iter().cloned());
+        link_problems.extend(ignored);
+        link_problems.sort();
+        link_problems.dedup();
     }
 
     // Assemble pages.
@@ -413,6 +437,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
     let site = Site {
         root: root.to_path_buf(),
         links,
+        warnings,
         opts: opts.clone(),
         config,
         i18n,
@@ -421,7 +446,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         assets,
         homes,
     };
-    Ok((site, link_errors))
+    Ok((site, link_problems))
 }
 
 /// Reads site.yaml and applies `--base-url`.

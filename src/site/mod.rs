@@ -28,6 +28,9 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Replaces `base_url` from site.yaml (preview deploys, `serve`).
     pub base_url: Option<String>,
+    /// Broken links that the link policy lets through with a warning fail the load
+    /// (`build --strict`).
+    pub strict: bool,
 }
 
 /// A page or section of one language.
@@ -141,6 +144,8 @@ pub struct Site {
     pub homes: Vec<(String, usize)>,
     /// URLs of pages and files, for resolving links.
     pub links: LinkIndex,
+    /// Broken links the link policy lets through with a warning (sorted, each once).
+    pub warnings: Vec<crate::error::Diagnostic>,
     /// The options the site was loaded with.
     pub opts: BuildOptions,
 }

@@ -42,22 +42,28 @@ type Files = BTreeMap<String, Vec<u8>>;
 
 fn options() -> BuildOptions {
     BuildOptions {
-        drafts: false,
         base_url: Some("http://127.0.0.1:1111".into()),
+        ..BuildOptions::default()
     }
 }
 
-/// A fresh build in memory, without the search index.
-fn fresh(root: &Path) -> Result<Files, String> {
+/// A fresh build in memory, without the search index, and its warnings.
+fn fresh_with_warnings(root: &Path) -> Result<(Files, Vec<String>), String> {
     let site = waypost::site::load(root, &options()).map_err(|e| e.to_string())?;
     let files = waypost::render::render_site(&site).map_err(|e| e.to_string())?;
-    Ok(files
+    let files = files
         .into_iter()
         .map(|f| {
             let bytes = f.read().expect("read output file").into_owned();
             (f.path, bytes)
         })
-        .collect())
+        .collect();
+    Ok((files, site.warnings.iter().map(|d| d.to_string()).collect()))
+}
+
+/// A fresh build in memory, without the search index.
+fn fresh(root: &Path) -> Result<Files, String> {
+    fresh_with_warnings(root).map(|(files, _)| files)
 }
 
 /// What the server does with a rebuild's files (`State::put`): a complete set replaces
@@ -423,6 +429,7 @@ fn differential(root: &Path, seed: u64, steps: usize) {
     put(&mut served, files, true);
     let mut rng = Rng(seed | 1);
     let mut log: Vec<String> = Vec::new();
+    let (mut partial, mut whole, mut failed) = (0, 0, 0);
     for n in 0..steps {
         let (what, batch) = if n % 7 == 6 {
             let b = repair(root);
@@ -435,11 +442,28 @@ fn differential(root: &Path, seed: u64, steps: usize) {
             continue;
         }
         let inc = rebuilder.apply(&batch);
-        let built = fresh(root);
+        let built = fresh_with_warnings(root);
         let context = || format!("seed {seed}, after:\n{}", log.join("\n"));
         match (inc, built) {
-            (Ok(outcome), Ok(built)) => {
+            (Ok(outcome), Ok((built, warnings))) => {
+                if outcome.complete {
+                    whole += 1;
+                } else {
+                    partial += 1;
+                }
                 put(&mut served, outcome.files, outcome.complete);
+                let served_warnings: Vec<String> = rebuilder
+                    .site()
+                    .warnings
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect();
+                assert_eq!(
+                    served_warnings,
+                    warnings,
+                    "serve's warnings differ from build's\n{}",
+                    context()
+                );
                 if served != built {
                     panic!(
                         "serve differs from build\n{}\n{}",
@@ -457,6 +481,10 @@ fn differential(root: &Path, seed: u64, steps: usize) {
                     context()
                 );
                 rebuilder.failed();
+                failed += 1;
+                if std::env::var("WAYPOST_DIFF_VERBOSE").is_ok() {
+                    eprintln!("{n}: {}", b.lines().next().unwrap_or(""));
+                }
             }
             (Ok(_), Err(b)) => panic!(
                 "serve accepted a site that does not build: {b}\n{}",
@@ -465,6 +493,8 @@ fn differential(root: &Path, seed: u64, steps: usize) {
             (Err(e), Ok(_)) => panic!("serve refused a site that builds: {e}\n{}", context()),
         }
     }
+    // Shown with --nocapture: how much of the sequence took the incremental paths.
+    eprintln!("seed {seed}: {partial} partial rebuilds, {whole} whole, {failed} failed in both");
 }
 
 fn steps(default: usize) -> usize {
@@ -586,4 +616,28 @@ fn a_retitled_page_is_seen_in_the_feed_and_in_the_navigation_of_every_page() {
     }
     let built = fresh(root).unwrap();
     assert_eq!(served, built, "{}", diff_summary(&served, &built));
+}
+
+#[test]
+fn serve_holds_the_site_a_fresh_build_makes_when_broken_links_are_warnings() {
+    for seed in seeds(&[5]) {
+        let mut files: Vec<(String, String)> = vec![(
+            "content/en/_index.md".into(),
+            "---\ntitle: Home\n---\n\nWelcome.\n".into(),
+        )];
+        for p in 0..6 {
+            files.push((
+                format!("content/en/s/p{p}.md"),
+                format!("---\ntitle: Page {p}\n---\n\n## Steps {{#steps}}\n\nSee [the next](p{}.md#steps).\n", (p + 1) % 6),
+            ));
+        }
+        let dir = english_site(files);
+        let yaml = dir.path().join("site.yaml");
+        let mut text = std::fs::read_to_string(&yaml).unwrap();
+        text.push_str(
+            "links:\n  missing_page: warn\n  missing_anchor: warn\n  missing_file: ignore\n",
+        );
+        std::fs::write(&yaml, text).unwrap();
+        differential(dir.path(), seed, steps(80));
+    }
 }

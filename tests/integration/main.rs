@@ -12,6 +12,7 @@ mod differential;
 mod errors;
 mod example;
 mod hostile;
+mod link_policy;
 mod links;
 mod markdown_snapshots;
 mod output;

@@ -630,3 +630,35 @@ fn a_refreshed_search_index_keeps_serving_the_files_an_open_page_knows() {
         "an English edit leaves the Chinese index as it was"
     );
 }
+
+#[test]
+fn broken_links_the_policy_lets_through_are_shown_as_warnings_not_as_a_failed_build() {
+    let dir = example_copy();
+    let yaml = dir.path().join("site.yaml");
+    let mut text = std::fs::read_to_string(&yaml).unwrap();
+    text.push_str("links:\n  missing_page: warn\n");
+    std::fs::write(&yaml, text).unwrap();
+    let server = start(dir, &[]);
+    let events = Events::connect(&server.addr);
+    let page = server.root.join("content/en/esim/in-app.md");
+    let good = std::fs::read_to_string(&page).unwrap();
+    save(
+        &page,
+        &good.replace(
+            "## Steps {#steps}",
+            "See [the old page](retired-page.md).\n\n## Steps {#steps}",
+        ),
+    );
+    let data = events.wait("warnings", 30);
+    assert!(data.contains("content/en/esim/in-app.md:"), "{data}");
+    assert!(data.contains("retired-page.md"), "{data}");
+    let body = get(&server.addr, "/en/esim/in-app/").body;
+    assert!(body.contains("See the old page."), "rendered as text");
+    // A browser that connects now sees them at once.
+    let late = Events::connect(&server.addr);
+    late.wait("warnings", 10);
+    // Fixed: the warnings go away.
+    save(&page, &good);
+    let data = events.wait("warnings", 30);
+    assert!(data.contains("\"message\":\"\""), "{data}");
+}
