@@ -121,6 +121,25 @@ pub struct LinkPolicy {
     pub missing_file: Policy,
 }
 
+/// A compressed copy written beside each text file of the built site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// `x.html.gz` (nginx `gzip_static`, Caddy `precompressed gzip`).
+    Gzip,
+    /// `x.html.br` (Brotli; nginx's brotli module, Caddy `precompressed br`).
+    Br,
+}
+
+/// `output:` options (consumed by the output stage).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Compressed copies to write beside every text file (HTML, CSS, JS, JSON, XML,
+    /// SVG, text), for hosts that serve them as they are.
+    pub precompress: Vec<Encoding>,
+}
+
 fn yes() -> bool {
     true
 }
@@ -149,6 +168,8 @@ struct RawConfig {
     #[serde(default)]
     links: LinkPolicy,
     #[serde(default)]
+    output: OutputConfig,
+    #[serde(default)]
     status_page: bool,
     #[serde(default)]
     extra: BTreeMap<String, serde_yaml::Value>,
@@ -165,6 +186,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "search",
     "markdown",
     "links",
+    "output",
     "status_page",
     "extra",
 ];
@@ -192,6 +214,8 @@ pub struct Config {
     pub markdown: MarkdownConfig,
     /// What broken links do to a build.
     pub links: LinkPolicy,
+    /// Output options.
+    pub output: OutputConfig,
     /// Publish `/<lang>/status/`, the translation coverage page (default false).
     pub status_page: bool,
     /// Free map for templates.
@@ -273,6 +297,7 @@ impl Config {
             search: raw.search,
             markdown: raw.markdown,
             links: raw.links,
+            output: raw.output,
             status_page: raw.status_page,
             extra,
         })

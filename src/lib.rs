@@ -102,6 +102,7 @@ pub fn build(root: &Path, writer: &output::Writer, opts: &BuildOptions) -> Resul
     let start = Instant::now();
     let site = load_logged(root, opts)?;
     let mut staging = writer.stage()?;
+    staging.precompress(&site.config.output.precompress);
     let t = Instant::now();
     render::Renderer::new(&site.root)?.site_each(&site, |part| staging.write(&part))?;
     log::debug!(
