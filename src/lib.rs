@@ -71,6 +71,18 @@ impl std::fmt::Display for BuildReport {
     }
 }
 
+/// Where a long build reports how far it is (`waypost build` draws it on a terminal).
+/// Every method has a default that does nothing.
+pub trait Progress: Sync {
+    /// A stage begins: `name`, and how many steps it has (0 when unknown).
+    fn stage(&self, _name: &str, _total: u64) {}
+    /// `n` more steps of the current stage are done.
+    fn advance(&self, _n: u64) {}
+}
+
+/// Reports nothing.
+impl Progress for () {}
+
 /// Loads and renders the site in memory: every output file, nothing written.
 pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>)> {
     let site = load_logged(root, opts)?;
@@ -98,13 +110,24 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
 /// Unlike [`build_in_memory`], the output is written as it is made: rendered pages a
 /// part at a time, then each language's search bundle, so memory holds the site model
 /// and one part of the output, not the whole built site.
-pub fn build(root: &Path, writer: &output::Writer, opts: &BuildOptions) -> Result<BuildReport> {
+pub fn build(
+    root: &Path,
+    writer: &output::Writer,
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport> {
     let start = Instant::now();
+    progress.stage("reading pages", 0);
     let site = load_logged(root, opts)?;
     let mut staging = writer.stage()?;
     staging.precompress(&site.config.output.precompress);
     let t = Instant::now();
-    render::Renderer::new(&site.root)?.site_each(&site, |part| staging.write(&part))?;
+    progress.stage("rendering pages", site.pages.len() as u64);
+    render::Renderer::new(&site.root)?.site_each(&site, |part| {
+        staging.write(&part)?;
+        progress.advance(part.iter().filter(|f| f.path.ends_with(".html")).count() as u64);
+        Ok(())
+    })?;
     log::debug!(
         "rendered and wrote {} files in {:.3} s{}",
         staging.written(),
@@ -113,7 +136,17 @@ pub fn build(root: &Path, writer: &output::Writer, opts: &BuildOptions) -> Resul
     );
     let t = Instant::now();
     let before = staging.written();
-    search::index_each(&site, |bundle| staging.write(&bundle))?;
+    if site.config.search.enabled {
+        progress.stage(
+            "indexing for search (languages)",
+            site.config.languages.len() as u64,
+        );
+    }
+    search::index_each(&site, |bundle| {
+        staging.write(&bundle)?;
+        progress.advance(1);
+        Ok(())
+    })?;
     if site.config.search.enabled {
         log::debug!(
             "indexed for search and wrote {} files in {:.3} s{}",
