@@ -8,6 +8,7 @@ mod browser;
 mod build;
 mod check;
 mod cli;
+mod deploy;
 mod differential;
 mod errors;
 mod example;
