@@ -160,9 +160,8 @@ fn build_example_for(port: u16) -> (tempfile::TempDir, PathBuf) {
             copy_dir(&repo_root().join(sub), &src.join(sub));
         }
     }
-    let mut yaml = std::fs::read_to_string(repo_root().join("site.yaml")).unwrap();
-    yaml.push_str("output:\n  precompress: [gzip]\n");
-    std::fs::write(src.join("site.yaml"), yaml).unwrap();
+    std::fs::copy(repo_root().join("site.yaml"), src.join("site.yaml")).unwrap();
+    append_to_site_yaml(&src, "output:\n  precompress: [gzip]\n");
     let out = tmp.path().join("public");
     run(waypost()
         .arg("--root")

@@ -16,10 +16,7 @@ fn site_with_broken_links(links: &str) -> tempfile::TempDir {
                 .to_string(),
         ),
     ]);
-    let yaml = site.path().join("site.yaml");
-    let mut text = std::fs::read_to_string(&yaml).unwrap();
-    text.push_str(links);
-    std::fs::write(&yaml, text).unwrap();
+    append_to_site_yaml(site.path(), links);
     site
 }
 
@@ -133,10 +130,7 @@ fn many_warnings_are_capped_with_a_count_of_the_rest() {
         ("content/en/_index.md", "# Home\n".to_string()),
         ("content/en/many.md", body),
     ]);
-    let yaml = site.path().join("site.yaml");
-    let mut text = std::fs::read_to_string(&yaml).unwrap();
-    text.push_str("links:\n  missing_page: warn\n");
-    std::fs::write(&yaml, text).unwrap();
+    append_to_site_yaml(site.path(), "links:\n  missing_page: warn\n");
     let b = build_ok(site.path());
     b.run
         .stderr_has("30 broken links")

@@ -244,11 +244,7 @@ fn an_existing_file_as_output_is_an_error_that_changes_nothing() {
     r.assert_failure();
     r.stderr_has("is a file, not a folder");
     assert_same_tree(&before, &list_files(tmp.path()));
-    let names: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let names = names_in(tmp.path());
     assert_eq!(
         names.len(),
         2,
@@ -316,11 +312,7 @@ fn a_read_only_output_folder_is_refused_and_nothing_is_left_behind() {
     r.assert_failure();
     r.stderr_has("read-only");
     assert_same_tree(&before, &list_files(&out));
-    let names: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let names = names_in(tmp.path());
     assert_eq!(names.len(), 2, "no temporary folder left beside: {names:?}");
 }
 
@@ -334,11 +326,7 @@ fn a_previous_site_with_read_only_folders_is_still_replaced_and_removed() {
     // A deploy tool left a folder inside the site read-only.
     std::fs::set_permissions(out.join("en"), std::fs::Permissions::from_mode(0o555)).unwrap();
     build_into(&site, "../public", &[]).assert_success();
-    let names: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let names = names_in(tmp.path());
     assert_eq!(names.len(), 2, "the previous site was removed: {names:?}");
     assert!(out.join("en/index.html").is_file());
 }
@@ -348,10 +336,7 @@ fn precompression_writes_gzip_and_brotli_copies_that_decode_to_the_same_bytes() 
     use std::io::Read;
     let tmp = copy_site(&fixture("overrides"));
     let site = tmp.path().join("site");
-    let yaml = site.join("site.yaml");
-    let mut text = std::fs::read_to_string(&yaml).unwrap();
-    text.push_str("output:\n  precompress: [gzip, br]\n");
-    std::fs::write(&yaml, text).unwrap();
+    append_to_site_yaml(&site, "output:\n  precompress: [gzip, br]\n");
     std::fs::write(site.join("static/photo.png"), vec![7u8; 4096]).unwrap();
     build_into(&site, "../public", &[]).assert_success();
     let files = list_files(&tmp.path().join("public"));

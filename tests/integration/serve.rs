@@ -634,10 +634,7 @@ fn a_refreshed_search_index_keeps_serving_the_files_an_open_page_knows() {
 #[test]
 fn broken_links_the_policy_lets_through_are_shown_as_warnings_not_as_a_failed_build() {
     let dir = example_copy();
-    let yaml = dir.path().join("site.yaml");
-    let mut text = std::fs::read_to_string(&yaml).unwrap();
-    text.push_str("links:\n  missing_page: warn\n");
-    std::fs::write(&yaml, text).unwrap();
+    crate::common::append_to_site_yaml(dir.path(), "links:\n  missing_page: warn\n");
     let server = start(dir, &[]);
     let events = Events::connect(&server.addr);
     let page = server.root.join("content/en/esim/in-app.md");
