@@ -50,18 +50,29 @@ impl Renderer {
         })
     }
 
-    /// Renders pages `indices` of `site` (in parallel), and every generated file that
-    /// is not a page (feeds, sitemap, status and search pages, 404s, aliases, robots):
-    /// they list pages' titles, dates and URLs, are few, and are cheap next to a page.
+    /// Renders pages `indices` of `site` (in parallel), and with `listings` every
+    /// generated file that is not a page (feeds, sitemap, status and search pages, 404s,
+    /// aliases, robots), which show pages' titles, descriptions, dates and status.
     /// Files copied from the site (static, content files) are left out: they did not
     /// change with a page. A page whose path a site's own file takes is left out too,
     /// as in [`Renderer::site`].
-    pub fn pages(&self, site: &Site, indices: &[usize]) -> Result<Vec<OutputFile>> {
+    pub fn pages(&self, site: &Site, indices: &[usize], listings: bool) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
         let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
         let (mut files, errors) = self.render_pages(site, &ctx, indices);
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
+        }
+        if !listings {
+            // The site's own files at a page's path win; only their paths are needed.
+            let own = static_files(site)?;
+            let taken: std::collections::HashSet<&str> = own
+                .iter()
+                .map(|f| f.path.as_str())
+                .chain(site.assets.iter().map(|a| a.output.as_str()))
+                .collect();
+            files.retain(|f| !taken.contains(f.path.as_str()));
+            return Ok(files);
         }
         let mut extras = self.extras(site, &ctx)?;
         dedup_keep_last(&mut extras);

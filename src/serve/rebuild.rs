@@ -174,9 +174,13 @@ impl Rebuilder {
             }
             Kind::Pages(paths) => {
                 let mut set = BTreeSet::new();
+                let mut listings = false;
                 for (n, p) in paths.iter().enumerate() {
                     match self.site.update_page(p) {
-                        Ok(Update::Pages(v)) => set.extend(v),
+                        Ok(Update::Pages { pages, listings: l }) => {
+                            set.extend(pages);
+                            listings |= l;
+                        }
                         Ok(Update::Full) => return self.full(),
                         Err(e) => {
                             // Pages before this one were updated: the site changed.
@@ -188,7 +192,7 @@ impl Rebuilder {
                     }
                 }
                 let indices: Vec<usize> = set.into_iter().collect();
-                let files = self.renderer.pages(&self.site, &indices)?;
+                let files = self.renderer.pages(&self.site, &indices, listings)?;
                 let languages = indices
                     .iter()
                     .map(|&i| self.site.pages[i].lang.clone())

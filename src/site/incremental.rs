@@ -23,7 +23,14 @@ use crate::markdown::{self, RenderInput};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Update {
     /// These pages must be re-rendered.
-    Pages(Vec<usize>),
+    Pages {
+        /// The pages.
+        pages: Vec<usize>,
+        /// What lists pages changed too (a title, description, date, facet, review date
+        /// or outdated status): the feeds, sitemap, status, search and 404 pages must be
+        /// made again. A body edit that changes none of these leaves them as they are.
+        listings: bool,
+    },
     /// The change can move URLs or the tree: rebuild everything.
     Full,
 }
@@ -145,15 +152,17 @@ impl Site {
 
         // Commit.
         let before = &self.pages[primary];
-        let (old_title, old_description, old_hash) = (
+        let (old_title, old_description, old_hash, old_source_hash) = (
             before.title.clone(),
             before.description.clone(),
             before.body_hash.clone(),
+            before.fm.source_hash.clone(),
         );
-        let (old_weight, old_facets, old_reviewed) = (
+        let (old_weight, old_facets, old_reviewed, old_dates) = (
             before.fm.weight,
             before.fm.facets.clone(),
             before.fm.reviewed,
+            (before.fm.date, before.fm.updated),
         );
         let hash = super::body_hash(split.body);
         for (&i, r) in own.iter().zip(rendered) {
@@ -211,6 +220,7 @@ impl Site {
                 }
             }
         }
+        let mut outdated_changed = false;
         if hash != old_hash {
             let members = &self.groups[self.pages[primary].group].members;
             if members
@@ -218,8 +228,16 @@ impl Site {
                 .any(|(_, j)| self.pages[*j].fm.source_hash.is_some())
             {
                 set.extend(members.iter().map(|(_, j)| *j));
+                outdated_changed = true;
             }
         }
-        Ok(Update::Pages(set.into_iter().collect()))
+        let listings = listing_changed
+            || outdated_changed
+            || (fm.date, fm.updated) != old_dates
+            || fm.source_hash != old_source_hash;
+        Ok(Update::Pages {
+            pages: set.into_iter().collect(),
+            listings,
+        })
     }
 }

@@ -237,8 +237,19 @@ fn edit(rng: &mut Rng, root: &Path, n: usize) -> (String, BTreeSet<PathBuf>) {
             "set aliases".into()
         }
         13 => {
-            set_key(&mut fm, "reviewed", Some("2020-01-01"));
-            "set reviewed".into()
+            let key = ["reviewed", "date", "updated", "source_hash"][rng.below(4)];
+            let value = if key == "source_hash" {
+                format!("{:016x}", rng.next())
+            } else {
+                format!(
+                    "20{:02}-0{}-1{}",
+                    10 + rng.below(16),
+                    1 + rng.below(9),
+                    rng.below(10)
+                )
+            };
+            set_key(&mut fm, key, Some(&value));
+            format!("set {key}")
         }
         14 => {
             // A new page next to this one.
