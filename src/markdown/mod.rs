@@ -112,6 +112,10 @@ pub enum ProblemKind {
     MissingPage,
     /// A link or image to a file that does not exist.
     MissingFile,
+    /// A link that climbs out of the language folder, or cannot be read as a path.
+    BadLink,
+    /// The same explicit heading id twice.
+    DuplicateId,
     /// Anything else (always an error).
     #[default]
     Other,
@@ -200,7 +204,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = ev {
             if !ids.reserve(id) {
                 out.problems.push(Problem {
-                    kind: ProblemKind::Other,
+                    kind: ProblemKind::DuplicateId,
                     line: line_of(range.start),
                     message: format!("heading id `{id}` is used twice on this page"),
                     hint: Some("give each heading its own `{#id}`".into()),
@@ -546,7 +550,7 @@ fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered)
         Ok(t) => t,
         Err(msg) => {
             out.problems.push(Problem {
-                kind: ProblemKind::Other,
+                kind: ProblemKind::BadLink,
                 line,
                 message: msg,
                 hint: Some(

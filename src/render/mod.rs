@@ -356,7 +356,7 @@ pub fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Di
         source = s.source();
     }
     let path = format!("templates/{template}");
-    let mut d = Diagnostic::new(path, msg);
+    let mut d = Diagnostic::new(path, msg).kind(crate::error::DiagnosticKind::Template);
     if let Some(p) = page {
         d = d.hint(format!("while rendering {p}"));
     }

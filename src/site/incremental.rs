@@ -16,7 +16,7 @@ use std::path::Path;
 use super::links::{alert_labels, check_anchors, render_problems};
 use super::{tree, Site};
 use crate::content::{front_matter, read_text};
-use crate::error::{Error, Result};
+use crate::error::{DiagnosticKind, Error, Result};
 use crate::markdown::{self, RenderInput};
 
 /// What an update did.
@@ -143,7 +143,7 @@ impl Site {
         self.warnings.retain(|d| {
             d.path != display
                 && !(d.path.starts_with(&lang_dir)
-                    && d.message.starts_with("link to a missing heading")
+                    && d.kind == DiagnosticKind::MissingAnchor
                     && d.message.ends_with(&into))
         });
         self.warnings.extend(found.warnings);

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::config::{LinkPolicy, Policy};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, DiagnosticKind};
 use crate::markdown::{AlertLabels, LinkResolver, ProblemKind, Rendered};
 use crate::site::I18n;
 
@@ -144,12 +144,14 @@ pub fn render_problems(display: &Path, r: &Rendered, policy: &LinkPolicy) -> Lin
             Some(h) => d.hint(h.clone()),
             None => d,
         };
-        let policy = match p.kind {
-            ProblemKind::MissingPage => policy.missing_page,
-            ProblemKind::MissingFile => policy.missing_file,
-            ProblemKind::Other => Policy::Error,
+        let (policy, kind) = match p.kind {
+            ProblemKind::MissingPage => (policy.missing_page, DiagnosticKind::BrokenLink),
+            ProblemKind::MissingFile => (policy.missing_file, DiagnosticKind::BrokenLink),
+            ProblemKind::BadLink => (Policy::Error, DiagnosticKind::BrokenLink),
+            ProblemKind::DuplicateId => (Policy::Error, DiagnosticKind::DuplicateHeadingId),
+            ProblemKind::Other => (Policy::Error, DiagnosticKind::Content),
         };
-        out.put(policy, d);
+        out.put(policy, d.kind(kind));
     }
     out
 }
@@ -241,6 +243,7 @@ pub fn check_anchors<'a>(
                 display,
                 format!("link to a missing heading `#{}` {where_}", link.anchor),
             )
+            .kind(DiagnosticKind::MissingAnchor)
             .at_line(link.line)
             .hint(hint),
         );

@@ -40,13 +40,13 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
 
 /// Loads the site at `root` like [`load`], except that broken links and anchors (and the
 /// other problems found while rendering Markdown) do not fail the load: the site is
-/// returned with them, sorted (for `waypost check`, which reports them with the rest).
-/// Any other problem still fails.
-pub fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Diagnostic>)> {
+/// returned with all of them, sorted by the link policy (for `waypost check`, which
+/// reports them with the rest). Any other problem still fails.
+pub fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, LinkFindings)> {
     load_inner(root, opts, true)
 }
 
-fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, Vec<Diagnostic>)> {
+fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, LinkFindings)> {
     let config = load_config(root, opts)?;
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
@@ -366,13 +366,13 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         return Err(Error::Site(errors));
     }
     // `waypost check` gets every link problem, whatever the policy.
-    let mut link_problems = Vec::new();
+    let mut link_problems = LinkFindings::default();
     if lenient {
-        link_problems.extend(link_errors);
-        link_problems.extend(warnings.iter().cloned());
-        link_problems.extend(ignored);
-        link_problems.sort();
-        link_problems.dedup();
+        link_problems.errors = link_errors;
+        link_problems.warnings = warnings.clone();
+        link_problems.ignored = ignored;
+        link_problems.ignored.sort();
+        link_problems.ignored.dedup();
     }
 
     // Assemble pages.
