@@ -14,7 +14,6 @@
 //! missing, outdated or stale.
 
 pub mod check;
-pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
@@ -25,6 +24,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod stamp;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -9,7 +9,9 @@ use clap::Parser;
 // allocator spent a quarter of the build in malloc/free (perf), mimalloc much less.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use waypost::cli::{CheckFormat, Cli, Command};
+mod cli;
+
+use cli::{CheckFormat, Cli, Command};
 
 /// A build is one process that allocates, frees and allocates again until it exits:
 /// mimalloc's default is to hand freed memory back to the OS after 10 ms, and the kernel
@@ -152,6 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 drafts,
                 base_url,
                 strict,
+                ..Default::default()
             };
             let progress = TerminalProgress::new(!cli.quiet);
             let report = waypost::build(&cli.root, &writer, &opts, &progress);
@@ -207,7 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Stamp { files } => match waypost::check::stamp::stamp(&cli.root, &files) {
+        Command::Stamp { files } => match waypost::stamp::stamp(&cli.root, &files) {
             Ok(report) => {
                 for s in &report.stamped {
                     if s.changed {

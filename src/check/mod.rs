@@ -21,12 +21,10 @@
 //! Exit status (see [`Report::exit_code`]): 0 clean (notes and warnings allowed), 1 with
 //! an error or, with `--strict`, a warning; `waypost` exits 2 when [`check`] fails.
 
-pub mod coverage;
 pub mod diff;
 pub mod external;
 pub mod git;
 mod report;
-pub mod stamp;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -35,8 +33,8 @@ use chrono::NaiveDate;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::headings::slugify;
+use crate::site::coverage::{self, Basis, Coverage, Freshness, Review};
 use crate::site::{BuildOptions, Site};
-use coverage::{Basis, Coverage, Freshness, Review};
 pub use external::HttpOptions;
 pub use report::{Category, CommitInfo, Counts, Finding, LanguageSummary, Report, Severity};
 
@@ -60,7 +58,7 @@ impl Default for CheckOptions {
         CheckOptions {
             external: false,
             strict: false,
-            today: crate::render::today(),
+            today: BuildOptions::default().today(),
             git: true,
             http: HttpOptions::default(),
         }
@@ -72,7 +70,11 @@ const DIFF_LINES: usize = 40;
 
 /// Checks the site at `root`. Fails only when the check could not run.
 pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
-    let load_opts = BuildOptions::default();
+    // The check's "today" is the build's: review notices and the report agree.
+    let load_opts = BuildOptions {
+        today: Some(opts.today),
+        ..BuildOptions::default()
+    };
     // A missing or bad site.yaml: the check could not run at all.
     let config = crate::site::load_config(root, &load_opts)?;
     let (site, link_diags) = match crate::site::load_lenient(root, &load_opts) {

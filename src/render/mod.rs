@@ -18,20 +18,6 @@ use crate::site::Site;
 
 pub use templates::{load_templates, BUILTIN_STATIC, BUILTIN_TEMPLATES};
 
-/// The date "today" is for review notices: `SOURCE_DATE_EPOCH` when set (reproducible
-/// builds), else the system clock.
-pub fn today() -> chrono::NaiveDate {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-    {
-        if let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) {
-            return dt.date_naive();
-        }
-    }
-    chrono::Utc::now().date_naive()
-}
-
 /// Renders the whole site.
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
     Renderer::new(&site.root)?.site(site)
@@ -58,7 +44,7 @@ impl Renderer {
     /// as in [`Renderer::site`].
     pub fn pages(&self, site: &Site, indices: &[usize], listings: bool) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
-        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
+        let ctx = views::Shared::new(site, site.opts.today(), &self.tera).map_err(Error::one)?;
         let (mut files, errors) = self.render_pages(site, &ctx, indices);
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
@@ -139,7 +125,7 @@ impl Renderer {
         mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
         check_template_names(site, &self.tera)?;
-        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
+        let ctx = views::Shared::new(site, site.opts.today(), &self.tera).map_err(Error::one)?;
         let mut extras = self.extras(site, &ctx)?;
         // The site's own files (static, content files) replace generated ones of the
         // same path, pages included.
@@ -229,7 +215,7 @@ fn status_pages(
     if !site.config.status_page {
         return Ok(Vec::new());
     }
-    let coverage = crate::check::coverage::Coverage::compute(site, today(), None);
+    let coverage = crate::site::coverage::Coverage::compute(site, site.opts.today(), None);
     let taken: std::collections::HashSet<&str> =
         site.pages.iter().map(|p| p.output.as_str()).collect();
     let mut out = Vec::new();

@@ -260,7 +260,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let build_opts = BuildOptions {
         drafts: opts.drafts,
         base_url: Some(base_url.clone()),
-        strict: false,
+        ..BuildOptions::default()
     };
     // Watch before building: a change saved while the first build runs, or right after
     // the URL is printed, is then seen and rebuilt rather than lost.
