@@ -5,8 +5,7 @@
 //! into it, and returns the pages whose HTML may have changed: the page, its fallback
 //! copies, its section (which lists it), its prev/next neighbours, its translations when
 //! its body changed (their "outdated" notices), and — when its title or weight changed —
-//! its siblings, and for a section every page under it (breadcrumbs) or, at the top, the
-//! whole language (navigation). Anything that can move URLs (new, deleted or renamed
+//! the whole language (every page carries the sidebar, which lists it). Anything that can move URLs (new, deleted or renamed
 //! files, `slug`, `translation_key`, `draft`, `aliases`) asks for a full rebuild.
 //! On error the site is left exactly as it was.
 
@@ -179,14 +178,11 @@ impl Site {
                     set.extend(self.pages[parent].pages.iter().copied());
                     set.extend(self.pages[parent].subsections.iter().copied());
                 }
-                if p.is_section() {
-                    let top =
-                        p.parent.is_none() || self.pages[p.parent.unwrap_or(i)].parent.is_none();
-                    let lang = p.lang.clone();
-                    for (j, q) in self.pages.iter().enumerate() {
-                        if q.lang == lang && (top || self.ancestors(j).contains(&i)) {
-                            set.insert(j);
-                        }
+                // Every page of the language shows the sidebar, which lists it.
+                let lang = p.lang.clone();
+                for (j, q) in self.pages.iter().enumerate() {
+                    if q.lang == lang {
+                        set.insert(j);
                     }
                 }
             }
