@@ -311,6 +311,10 @@
       opener = null;
     });
     $("[data-search-close]", dialog).addEventListener("click", function () { dialog.close(); });
+    // Escape closes (also where the browser keeps the dialog open after a repeated cancel).
+    dialog.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape") { ev.preventDefault(); dialog.close(); }
+    });
     // A click on the backdrop (outside the box) closes.
     dialog.addEventListener("click", function (ev) {
       if (ev.target !== dialog) return;
