@@ -251,7 +251,10 @@ impl Config {
                 .at_line(line_of("languages").unwrap_or(1)));
             }
         }
-        for (key, value) in [("title", Some(&raw.title)), ("description", raw.description.as_ref())] {
+        for (key, value) in [
+            ("title", Some(&raw.title)),
+            ("description", raw.description.as_ref()),
+        ] {
             if let Some(Err((msg, hint))) = value.map(|v| v.validate(key, &raw.languages)) {
                 return Err(Diagnostic::new(path, msg)
                     .at_line(line_of(key).unwrap_or(1))

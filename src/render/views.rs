@@ -242,14 +242,23 @@ impl<'a> Shared<'a> {
         for (code, home) in &site.homes {
             let code = code.as_str();
             let h = &site.pages[*home];
-            let top: Vec<usize> = h.subsections.iter().chain(h.pages.iter()).copied().collect();
+            let top: Vec<usize> = h
+                .subsections
+                .iter()
+                .chain(h.pages.iter())
+                .copied()
+                .collect();
             let total: usize = top
                 .iter()
                 .map(|&i| 1 + site.pages[i].pages.len() + site.pages[i].subsections.len())
                 .sum();
             let full = total <= SIDEBAR_FULL_LIMIT;
             let mut variants: Vec<Option<usize>> = vec![None];
-            variants.extend(top.iter().filter(|&&i| site.pages[i].is_section()).map(|&i| Some(i)));
+            variants.extend(
+                top.iter()
+                    .filter(|&&i| site.pages[i].is_section())
+                    .map(|&i| Some(i)),
+            );
             for open in variants {
                 let items: Vec<NavItem<'a>> = top
                     .iter()
@@ -598,10 +607,9 @@ fn dir_of(site: &Site, lang: &str) -> &'static str {
 /// A sidebar entry for page `i`, closed and without children.
 fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
     let p = &site.pages[i];
-    let source_name = p
-        .fallback_from
-        .as_deref()
-        .map_or("", |c| site.config.language(c).map_or(c, |l| l.name.as_str()));
+    let source_name = p.fallback_from.as_deref().map_or("", |c| {
+        site.config.language(c).map_or(c, |l| l.name.as_str())
+    });
     NavItem {
         title: &p.title,
         url: &p.url,

@@ -3,7 +3,10 @@
 //! (what any static host does: files, `index.html` for folders, `404.html`).
 //!
 //! Chromium is required: `.ci/run` installs it. Screenshots of each page type are kept
-//! in `target/test-artifacts/` (not committed).
+//! in `target/test-artifacts/` (not committed). The layout is checked at 320–1440 px in
+//! every language of the example site (one tab, the viewport set with
+//! `Emulation.setDeviceMetricsOverride`); accessibility with axe-core read from disk
+//! (`WAYPOST_AXE_JS`, or `target/npm/node_modules/axe-core/axe.min.js`).
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -549,23 +552,46 @@ mod search {
         page.wait_for("document.readyState === 'complete'", 10);
         // Nothing of Pagefind (UI, library, index) before search is used.
         assert_eq!(served_pagefind(&server), Vec::<String>::new());
-        assert_eq!(page.eval("!!document.querySelector('script[src*=\"pagefind\"], link[href*=\"pagefind\"]')"), false);
+        assert_eq!(
+            page.eval(
+                "!!document.querySelector('script[src*=\"pagefind\"], link[href*=\"pagefind\"]')"
+            ),
+            false
+        );
 
         // "/" opens the overlay with the labelled box focused; typing finds results, the
         // results come first (filters are behind their toggle on a phone).
         page.tab.press_key("/").unwrap();
         page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
         wait_served(&server, "/en/pagefind/pagefind.js");
-        assert!(served_pagefind(&server).iter().all(|p| !p.contains("pagefind-ui")), "{:?}", served_pagefind(&server));
-        assert_eq!(page.eval("document.querySelector('label[for=\"search-q\"]').textContent"), "Search");
+        assert!(
+            served_pagefind(&server)
+                .iter()
+                .all(|p| !p.contains("pagefind-ui")),
+            "{:?}",
+            served_pagefind(&server)
+        );
+        assert_eq!(
+            page.eval("document.querySelector('label[for=\"search-q\"]').textContent"),
+            "Search"
+        );
         page.tab.type_str("passport").unwrap();
-        page.wait_for("document.querySelectorAll('[data-search-dialog] .result-link').length > 0", 20);
+        page.wait_for(
+            "document.querySelectorAll('[data-search-dialog] .result-link').length > 0",
+            20,
+        );
         let first_y = page.eval("document.querySelector('[data-search-dialog] .result-link').getBoundingClientRect().top");
-        assert!(first_y.as_f64().unwrap() < 300.0, "the first result is near the top on a phone: {first_y}");
+        assert!(
+            first_y.as_f64().unwrap() < 300.0,
+            "the first result is near the top on a phone: {first_y}"
+        );
         assert_eq!(page.eval("getComputedStyle(document.querySelector('[data-search-dialog] .search-filters')).display"), "none");
         // Arrow down moves into the results.
         page.tab.press_key("ArrowDown").unwrap();
-        page.wait_for("document.activeElement && document.activeElement.classList.contains('result-link')", 5);
+        page.wait_for(
+            "document.activeElement && document.activeElement.classList.contains('result-link')",
+            5,
+        );
         page.screenshot("search-overlay-390");
 
         // Escape closes and gives focus back to what opened it.
@@ -574,12 +600,18 @@ mod search {
         page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
         page.tab.press_key("Escape").unwrap();
         page.wait_for("!document.querySelector('[data-search-dialog]').open", 5);
-        page.wait_for("document.activeElement === document.querySelector('[data-search-open]')", 5);
+        page.wait_for(
+            "document.activeElement === document.querySelector('[data-search-open]')",
+            5,
+        );
 
         // Ctrl-K opens it too; Enter opens the first result.
         page.set_viewport(1440, 900);
         page.tab
-            .press_key_with_modifiers("k", Some(&[headless_chrome::browser::tab::ModifierKey::Ctrl]))
+            .press_key_with_modifiers(
+                "k",
+                Some(&[headless_chrome::browser::tab::ModifierKey::Ctrl]),
+            )
             .unwrap();
         page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
         page.eval("document.getElementById('search-q').value = ''; true");
@@ -599,8 +631,14 @@ mod search {
         let page = search_page(&chrome, &server, "es", "videollamada");
         // The box is the page's own (labelled, never replaced), and the form is valid.
         assert_eq!(page.eval("document.activeElement.id === 'search-page-q' || !!document.querySelector('label[for=\"search-page-q\"]')"), true);
-        assert_eq!(page.eval("document.querySelector('[data-search-page] form').getAttribute('action')"), "/es/search/");
-        assert_eq!(page.eval("!!document.querySelector('meta[name=description]')"), true);
+        assert_eq!(
+            page.eval("document.querySelector('[data-search-page] form').getAttribute('action')"),
+            "/es/search/"
+        );
+        assert_eq!(
+            page.eval("!!document.querySelector('meta[name=description]')"),
+            true
+        );
         page.eval("document.getElementById('search-page-q').focus(); true");
         page.tab.press_key("Enter").unwrap();
         page.wait_for("location.pathname === '/es/account/video-call/'", 20);
@@ -818,7 +856,10 @@ mod layout {
                     page.goto(&format!("{}/{lang}/{path}", server.base));
                     let m = metrics(&page);
                     let at = format!("{kind} {lang} at {w}px: {m}");
-                    assert!(m["scroll"].as_f64() <= m["inner"].as_f64(), "horizontal overflow, {at}");
+                    assert!(
+                        m["scroll"].as_f64() <= m["inner"].as_f64(),
+                        "horizontal overflow, {at}"
+                    );
                     assert_eq!(m["oneRow"], true, "the header is one row, {at}");
                     let header = m["header"].as_f64().unwrap();
                     if w <= 430 {
@@ -875,7 +916,10 @@ mod layout {
                     && m[k]["top"].as_f64().unwrap() < 200.0
                     && m[k]["width"].as_f64().unwrap() > 100.0
             };
-            assert!(visible("sidebar"), "{lang}: sidebar in view after scrolling: {m}");
+            assert!(
+                visible("sidebar"),
+                "{lang}: sidebar in view after scrolling: {m}"
+            );
             assert!(visible("toc"), "{lang}: TOC in view after scrolling: {m}");
             assert_eq!(m["header"]["top"], 0.0, "{lang}: sticky header");
             assert_eq!(m["open"], true, "{lang}: the TOC is open beside the text");
@@ -894,14 +938,29 @@ mod layout {
         let page = chrome.open(&format!("{}/en/", server.base));
         page.set_viewport(390, 844);
         page.goto(&format!("{}/zh/esim/qr-code/", server.base));
-        assert_eq!(page.eval("getComputedStyle(document.querySelector('.sidebar')).display"), "none");
+        assert_eq!(
+            page.eval("getComputedStyle(document.querySelector('.sidebar')).display"),
+            "none"
+        );
         page.eval("document.querySelector('[data-menu-toggle]').click(); true");
-        page.wait_for("getComputedStyle(document.querySelector('.sidebar')).display === 'block'", 5);
-        assert_eq!(page.eval("document.querySelector('[data-menu-toggle]').getAttribute('aria-expanded')"), "true");
+        page.wait_for(
+            "getComputedStyle(document.querySelector('.sidebar')).display === 'block'",
+            5,
+        );
+        assert_eq!(
+            page.eval("document.querySelector('[data-menu-toggle]').getAttribute('aria-expanded')"),
+            "true"
+        );
         page.screenshot("drawer-390-zh");
         page.tab.press_key("Escape").unwrap();
-        page.wait_for("getComputedStyle(document.querySelector('.sidebar')).display === 'none'", 5);
-        page.wait_for("document.activeElement === document.querySelector('[data-menu-toggle]')", 5);
+        page.wait_for(
+            "getComputedStyle(document.querySelector('.sidebar')).display === 'none'",
+            5,
+        );
+        page.wait_for(
+            "document.activeElement === document.querySelector('[data-menu-toggle]')",
+            5,
+        );
         // The language menu lists the translations and marks fallbacks.
         page.goto(&format!("{}/en/esim/qr-code/", server.base));
         page.eval("document.querySelector('.lang-menu summary').click(); true");
@@ -920,9 +979,12 @@ mod a11y {
     /// `WAYPOST_AXE_JS`, else `target/npm/node_modules/axe-core/axe.min.js` (`.ci/run`
     /// installs it with `npm install --prefix target/npm axe-core@4.10.2`).
     fn axe_source() -> String {
-        let path = std::env::var_os("WAYPOST_AXE_JS").map(PathBuf::from).unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/npm/node_modules/axe-core/axe.min.js")
-        });
+        let path = std::env::var_os("WAYPOST_AXE_JS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("target/npm/node_modules/axe-core/axe.min.js")
+            });
         std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
                 "axe-core is needed for the accessibility tests and was not found at {} ({e}): run `npm install --prefix target/npm axe-core@4.10.2` or set WAYPOST_AXE_JS to axe.min.js",
@@ -986,7 +1048,10 @@ mod a11y {
                 page.tab.press_key("/").unwrap();
                 page.wait_for("document.querySelector('[data-search-dialog]').open", 10);
                 page.tab.type_str("passport").unwrap();
-                page.wait_for("document.querySelectorAll('[data-search-dialog] .result-link').length > 0", 20);
+                page.wait_for(
+                    "document.querySelectorAll('[data-search-dialog] .result-link').length > 0",
+                    20,
+                );
                 for v in violations(&page, &axe) {
                     found.push(format!("search overlay {w}px dark={dark}: {v}"));
                 }

@@ -17,3 +17,4 @@ mod output;
 mod search;
 mod serve;
 mod serve_load;
+mod theme;
