@@ -62,8 +62,10 @@ struct NavItem<'a> {
     /// The section holds the current page (its list is shown open).
     open: bool,
     /// A top-level section's pages and subsections (empty for other entries, and for
-    /// sections other than the open one on a big site).
+    /// sections other than the open one on a big site), at most [`SIDEBAR_FULL_LIMIT`].
     children: Vec<NavItem<'a>>,
+    /// The section has more entries than `children` shows (its page lists them all).
+    more: bool,
 }
 
 /// Above this many entries in a language, the sidebar lists only the open section's
@@ -268,10 +270,10 @@ impl<'a> Shared<'a> {
                         item.open = is_open;
                         if is_open || full {
                             let p = &site.pages[i];
-                            item.children = p
-                                .pages
-                                .iter()
-                                .chain(p.subsections.iter())
+                            let all = p.pages.iter().chain(p.subsections.iter());
+                            item.more = p.pages.len() + p.subsections.len() > SIDEBAR_FULL_LIMIT;
+                            item.children = all
+                                .take(SIDEBAR_FULL_LIMIT)
                                 .map(|&j| nav_item(site, j))
                                 .collect();
                         }
@@ -620,5 +622,6 @@ fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
         source_name,
         open: false,
         children: Vec::new(),
+        more: false,
     }
 }

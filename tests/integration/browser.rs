@@ -874,6 +874,11 @@ mod layout {
                             "Array.from(document.querySelectorAll('.compare-table tbody th, .compare-table tbody td')).filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent).join(' | ')",
                         );
                         assert_eq!(cut, "", "cut-off cells, {at}");
+                        // The comparison fits its column: no hidden sideways scrolling.
+                        let hidden = page.eval(
+                            "Array.from(document.querySelectorAll('.compare .table-scroll')).some(t => t.scrollWidth > t.clientWidth + 1)",
+                        );
+                        assert_eq!(hidden, false, "the comparison scrolls sideways, {at}");
                         if w == 320 {
                             page.eval("document.querySelector('.compare').scrollIntoView(); true");
                             page.screenshot(&format!("compare-320-{lang}"));
