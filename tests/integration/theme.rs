@@ -142,3 +142,52 @@ fn pages_load_no_search_script_until_search_is_used() {
     );
     assert_contains(&search, "<meta name=\"description\"", "search page");
 }
+
+/// Gzipped size of `bytes` (default level, as a static host would serve it).
+fn gzipped(bytes: &[u8]) -> usize {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap().len()
+}
+
+#[test]
+fn a_guide_page_loads_under_20_kb_gzipped_before_any_search() {
+    let site = crate::browser::example_site();
+    for lang in ["en", "zh", "es", "ar"] {
+        let rel = format!("{lang}/esim/in-app/index.html");
+        let html = std::fs::read_to_string(site.join(&rel)).unwrap();
+        let mut total = gzipped(html.as_bytes());
+        let mut parts = vec![format!("{rel} {total}")];
+        // Every stylesheet and script the page itself loads.
+        for (start, attr) in [
+            ("<link rel=\"stylesheet\"", "href=\""),
+            ("<script src=", "src=\""),
+        ] {
+            for tag in html.split(start).skip(1) {
+                let tag = &tag[..tag.find('>').unwrap()];
+                let href = &tag[tag.find(attr).map(|i| i + attr.len()).unwrap_or(0)..];
+                let href = if start.starts_with("<script") {
+                    href.trim_start_matches('"')
+                } else {
+                    href
+                };
+                let href = &href[..href.find('"').unwrap()];
+                assert!(
+                    !href.contains("pagefind"),
+                    "{rel} loads {href} before search is used"
+                );
+                let bytes = std::fs::read(site.join(href.trim_start_matches('/'))).unwrap();
+                let z = gzipped(&bytes);
+                parts.push(format!("{href} {z}"));
+                total += z;
+            }
+        }
+        println!("{lang}: {total} bytes gzipped ({})", parts.join(", "));
+        assert!(
+            parts.len() >= 3,
+            "{rel}: the page, its CSS and its JS: {parts:?}"
+        );
+        assert!(total < 20 * 1024, "{rel}: {total} bytes gzipped: {parts:?}");
+    }
+}
