@@ -1031,6 +1031,8 @@ mod a11y {
                     ("section", "/en/activate-sim/"),
                     ("guide", "/en/esim/in-app/"),
                     ("guide-zh", "/zh/esim/in-app/"),
+                    ("checklist", "/en/help/documents-checklist/"),
+                    ("status-ar", "/ar/status/"),
                     ("guide-ar", "/ar/activate-sim/online/"),
                     ("fallback-ar", "/ar/account/video-call/"),
                     ("search", "/en/search/?q=passport"),
