@@ -492,6 +492,33 @@ mod tests {
     }
 
     #[test]
+    fn title_may_be_one_text_or_one_per_language() {
+        let base = "base_url: https://e.org/\nlanguages: [{code: en, name: E}, {code: es, name: S}, {code: ar, name: A}]\n";
+        let one = Config::parse(&format!("title: Guides\n{base}"), Path::new("site.yaml")).unwrap();
+        assert_eq!(one.title("es"), "Guides");
+        assert_eq!(one.description("es"), None);
+        let map = Config::parse(
+            &format!("title: {{en: Guides, es: Guías}}\ndescription: {{en: D}}\n{base}"),
+            Path::new("site.yaml"),
+        )
+        .unwrap();
+        assert_eq!(map.title("es"), "Guías");
+        assert_eq!(
+            map.title("ar"),
+            "Guides",
+            "falls back to the default language"
+        );
+        assert_eq!(map.description("es"), Some("D"));
+        let err = Config::parse(
+            &format!("title: {{en: Guides, fr: Guides}}\n{base}"),
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(err.line, Some(1));
+        assert!(err.message.contains("`fr`"), "{err}");
+    }
+
+    #[test]
     fn rtl_is_guessed_from_the_code() {
         let l = Language {
             code: "ar".into(),

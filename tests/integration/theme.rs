@@ -110,10 +110,14 @@ fn the_sidebar_lists_the_languages_own_sections_and_marks_fallbacks() {
     let menu = between(&ar, "<nav class=\"lang-switcher\"", "</nav>");
     assert_contains(
         menu,
-        "data-lang-choice=\"ar\" aria-current=\"true\" class=\"fallback\">العربية <small",
+        "data-lang-choice=\"ar\" aria-current=\"true\" class=\"fallback\"><span lang=\"ar\" dir=\"rtl\">العربية</span> <small>(",
         menu,
     );
-    assert_contains(menu, "data-lang-choice=\"en\">English</a>", menu);
+    assert_contains(
+        menu,
+        "data-lang-choice=\"en\"><span lang=\"en\" dir=\"ltr\">English</span></a>",
+        menu,
+    );
 }
 
 #[test]
