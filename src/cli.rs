@@ -39,6 +39,14 @@ pub enum Command {
         /// Include pages with `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Replace the output folder even if it is not empty and was not written by
+        /// waypost (the site's own sources are never replaced).
+        #[arg(long)]
+        force: bool,
+        /// Fail on broken links that site.yaml's `links:` policy lets through with a
+        /// warning.
+        #[arg(long)]
+        strict: bool,
     },
     /// Preview the site: build into memory, serve on 127.0.0.1, rebuild and reload on change.
     Serve {

@@ -144,6 +144,52 @@ pub struct MarkdownConfig {
     pub unsafe_html: bool,
 }
 
+/// What a build does about one kind of broken link.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// The build fails (the default).
+    #[default]
+    Error,
+    /// The build succeeds and reports it; the link is rendered as plain text.
+    Warn,
+    /// The build succeeds silently; the link is rendered as plain text. `waypost check`
+    /// still reports it.
+    Ignore,
+}
+
+/// `links:` options: what a broken link does to a build, by kind (like Docusaurus'
+/// `onBrokenLinks` or MkDocs' `validation`), for content a site does not control.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinkPolicy {
+    /// A link to a page that does not exist (`[x](missing.md)`).
+    pub missing_page: Policy,
+    /// A link to a heading that does not exist (`[x](page.md#nowhere)`).
+    pub missing_anchor: Policy,
+    /// A link or image to a file that does not exist (`![x](missing.png)`, `[t](시간)`).
+    pub missing_file: Policy,
+}
+
+/// A compressed copy written beside each text file of the built site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// `x.html.gz` (nginx `gzip_static`, Caddy `precompressed gzip`).
+    Gzip,
+    /// `x.html.br` (Brotli; nginx's brotli module, Caddy `precompressed br`).
+    Br,
+}
+
+/// `output:` options (consumed by the output stage).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Compressed copies to write beside every text file (HTML, CSS, JS, JSON, XML,
+    /// SVG, text), for hosts that serve them as they are.
+    pub precompress: Vec<Encoding>,
+}
+
 fn yes() -> bool {
     true
 }
@@ -170,6 +216,10 @@ struct RawConfig {
     #[serde(default)]
     markdown: MarkdownConfig,
     #[serde(default)]
+    links: LinkPolicy,
+    #[serde(default)]
+    output: OutputConfig,
+    #[serde(default)]
     status_page: bool,
     #[serde(default)]
     extra: BTreeMap<String, serde_yaml::Value>,
@@ -185,6 +235,8 @@ pub const CONFIG_KEYS: &[&str] = &[
     "review_after_days",
     "search",
     "markdown",
+    "links",
+    "output",
     "status_page",
     "extra",
 ];
@@ -211,6 +263,10 @@ pub struct Config {
     pub search: SearchConfig,
     /// Markdown options.
     pub markdown: MarkdownConfig,
+    /// What broken links do to a build.
+    pub links: LinkPolicy,
+    /// Output options.
+    pub output: OutputConfig,
     /// Publish `/<lang>/status/`, the translation coverage page (default false).
     pub status_page: bool,
     /// Free map for templates.
@@ -242,6 +298,27 @@ impl Config {
                 )
                 .at_line(line_of("languages").unwrap_or(1))
                 .hint("use a BCP 47 tag such as `en`, `zh-Hans` or `pt-BR`"));
+            }
+            if lang.name.trim().is_empty() {
+                // The name is the language switcher's link text: empty, the link is
+                // invisible and unnamed for screen readers.
+                let line = text
+                    .lines()
+                    .position(|l| {
+                        l.contains("code:")
+                            && l.split("code:").nth(1).is_some_and(|c| {
+                                c.trim()
+                                    .trim_matches(|ch| "\"',} ".contains(ch))
+                                    .starts_with(lang.code.as_str())
+                            })
+                    })
+                    .map(|i| i + 1);
+                return Err(Diagnostic::new(
+                    path,
+                    format!("language `{}` has an empty `name`", lang.code),
+                )
+                .at_line(line.or_else(|| line_of("languages")).unwrap_or(1))
+                .hint("give the language's name in itself, e.g. `name: Español`; readers choose their language by it"));
             }
             if !seen.insert(lang.code.to_ascii_lowercase()) {
                 return Err(Diagnostic::new(
@@ -280,6 +357,8 @@ impl Config {
             review_after_days: raw.review_after_days,
             search: raw.search,
             markdown: raw.markdown,
+            links: raw.links,
+            output: raw.output,
             status_page: raw.status_page,
             extra,
         })
@@ -477,6 +556,17 @@ mod tests {
         ] {
             assert!(!is_bcp47(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_empty_language_name_is_refused_at_its_line() {
+        let d = Config::parse(
+            "title: T\nbase_url: https://e.org/\nlanguages:\n  - code: en\n    name: English\n  - code: es\n    name: \"  \"\n",
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert!(d.message.contains("`es` has an empty `name`"), "{d}");
+        assert_eq!(d.line, Some(6), "{d}");
     }
 
     #[test]

@@ -7,6 +7,37 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// What kind of problem a [`Diagnostic`] is, for tools that sort or filter them
+/// (`waypost check`'s JSON `kind`, the link policy) without reading the message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticKind {
+    /// Anything in the site's files not named below (front matter, site.yaml, names…).
+    #[default]
+    Content,
+    /// A link to a missing page or file, or out of the language folder.
+    BrokenLink,
+    /// A link to a heading id the target page does not have.
+    MissingAnchor,
+    /// The same explicit heading id twice on a page.
+    DuplicateHeadingId,
+    /// A template that does not parse or render.
+    Template,
+}
+
+impl DiagnosticKind {
+    /// The kebab-case name (`broken-link`), as in `waypost check --format json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticKind::Content => "content",
+            DiagnosticKind::BrokenLink => "broken-link",
+            DiagnosticKind::MissingAnchor => "missing-anchor",
+            DiagnosticKind::DuplicateHeadingId => "duplicate-heading-id",
+            DiagnosticKind::Template => "template",
+        }
+    }
+}
+
 /// One problem found in one input file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
@@ -20,6 +51,8 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// What kind of problem it is.
+    pub kind: DiagnosticKind,
 }
 
 impl Diagnostic {
@@ -31,7 +64,14 @@ impl Diagnostic {
             column: None,
             message: message.into(),
             hint: None,
+            kind: DiagnosticKind::Content,
         }
+    }
+
+    /// Sets the kind.
+    pub fn kind(mut self, kind: DiagnosticKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// Sets the 1-based line.

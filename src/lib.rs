@@ -8,11 +8,12 @@
 //! ```
 //!
 //! [`build`] runs it end to end; each stage is a module that takes data and returns data.
+//! `ARCHITECTURE.md` at the top of the repository maps the modules and the invariants
+//! (only `output` writes, deterministic output, serve == build).
 //! [`check`] loads and renders the same way, writes nothing, and reports what is broken,
 //! missing, outdated or stale.
 
 pub mod check;
-pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod stamp;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -38,6 +40,8 @@ pub struct BuildReport {
     pub pages: usize,
     /// Fallback copies of untranslated pages.
     pub fallbacks: usize,
+    /// Broken links the link policy let through with a warning.
+    pub warnings: Vec<Diagnostic>,
     /// Languages.
     pub languages: usize,
     /// Files written.
@@ -67,6 +71,18 @@ impl std::fmt::Display for BuildReport {
     }
 }
 
+/// Where a long build reports how far it is (`waypost build` draws it on a terminal).
+/// Every method has a default that does nothing.
+pub trait Progress: Sync {
+    /// A stage begins: `name`, and how many steps it has (0 when unknown).
+    fn stage(&self, _name: &str, _total: u64) {}
+    /// `n` more steps of the current stage are done.
+    fn advance(&self, _n: u64) {}
+}
+
+/// Reports nothing.
+impl Progress for () {}
+
 /// Loads and renders the site in memory: every output file, nothing written.
 pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>)> {
     let site = load_logged(root, opts)?;
@@ -88,19 +104,30 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
     Ok((site, files))
 }
 
-/// Builds the site at `root` into `out`. The previous contents of `out` are replaced only
-/// when the whole build succeeded.
+/// Builds the site at `root` into the writer's folder (checked by [`output::Writer::new`]).
+/// The previous contents of the folder are replaced only when the whole build succeeded.
 ///
 /// Unlike [`build_in_memory`], the output is written as it is made: rendered pages a
 /// part at a time, then each language's search bundle, so memory holds the site model
 /// and one part of the output, not the whole built site.
-pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport> {
+pub fn build(
+    root: &Path,
+    writer: &output::Writer,
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport> {
     let start = Instant::now();
-    let writer = output::Writer::new(out.to_path_buf(), root)?;
+    progress.stage("reading pages", 0);
     let site = load_logged(root, opts)?;
     let mut staging = writer.stage()?;
+    staging.precompress(&site.config.output.precompress);
     let t = Instant::now();
-    render::Renderer::new(&site.root)?.site_each(&site, |part| staging.write(&part))?;
+    progress.stage("rendering pages", site.pages.len() as u64);
+    render::Renderer::new(&site.root)?.site_each(&site, |part| {
+        staging.write(&part)?;
+        progress.advance(part.iter().filter(|f| f.path.ends_with(".html")).count() as u64);
+        Ok(())
+    })?;
     log::debug!(
         "rendered and wrote {} files in {:.3} s{}",
         staging.written(),
@@ -109,7 +136,17 @@ pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport
     );
     let t = Instant::now();
     let before = staging.written();
-    search::index_each(&site, |bundle| staging.write(&bundle))?;
+    if site.config.search.enabled {
+        progress.stage(
+            "indexing for search (languages)",
+            site.config.languages.len() as u64,
+        );
+    }
+    search::index_each(&site, |bundle| {
+        staging.write(&bundle)?;
+        progress.advance(1);
+        Ok(())
+    })?;
     if site.config.search.enabled {
         log::debug!(
             "indexed for search and wrote {} files in {:.3} s{}",
@@ -128,6 +165,7 @@ pub fn build(root: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport
             .filter(|p| p.fallback_from.is_some())
             .count(),
         languages: site.config.languages.len(),
+        warnings: site.warnings.clone(),
         files,
         elapsed: start.elapsed(),
     })

@@ -9,7 +9,9 @@ use clap::Parser;
 // allocator spent a quarter of the build in malloc/free (perf), mimalloc much less.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use waypost::cli::{CheckFormat, Cli, Command};
+mod cli;
+
+use cli::{CheckFormat, Cli, Command};
 
 /// A build is one process that allocates, frees and allocates again until it exits:
 /// mimalloc's default is to hand freed memory back to the OS after 10 ms, and the kernel
@@ -67,17 +69,103 @@ fn main() -> ExitCode {
     }
 }
 
+/// The progress of a long build, drawn on standard error when it is a terminal and the
+/// build has run for a second (`WAYPOST_PROGRESS_DELAY_MS` changes the wait); never in
+/// logs, pipes or with `-q`.
+struct TerminalProgress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    delay: std::time::Duration,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl TerminalProgress {
+    fn new(enabled: bool) -> Self {
+        use std::io::IsTerminal;
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg:>22} {wide_bar} {pos}/{len}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        let delay = std::env::var("WAYPOST_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        TerminalProgress {
+            bar,
+            start: std::time::Instant::now(),
+            delay: std::time::Duration::from_millis(delay),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Draws the bar once the build has run long enough.
+    fn show_if_slow(&self, bar: &indicatif::ProgressBar) {
+        if self.start.elapsed() >= self.delay
+            && !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl waypost::Progress for TerminalProgress {
+    fn stage(&self, name: &str, total: u64) {
+        if let Some(bar) = &self.bar {
+            self.show_if_slow(bar);
+            bar.set_message(name.to_string());
+            bar.set_length(total);
+            bar.set_position(0);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            self.show_if_slow(bar);
+            bar.inc(n);
+        }
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Build {
             output,
             base_url,
             drafts,
+            force,
+            strict,
         } => {
             let out = output.unwrap_or_else(|| cli.root.join("public"));
+            // Checked before anything is read: a folder that must not be replaced is
+            // refused at once, and nothing is changed.
+            let writer = waypost::output::Writer::new(out, &cli.root, force)?;
             keep_freed_memory();
-            let opts = waypost::BuildOptions { drafts, base_url };
-            let report = waypost::build(&cli.root, &out, &opts)?;
+            let opts = waypost::BuildOptions {
+                drafts,
+                base_url,
+                strict,
+                ..Default::default()
+            };
+            let progress = TerminalProgress::new(!cli.quiet);
+            let report = waypost::build(&cli.root, &writer, &opts, &progress);
+            progress.done();
+            let report = report?;
+            if !report.warnings.is_empty() {
+                log::warn!(
+                    "{}",
+                    waypost::site::links::format_warnings(&report.warnings)
+                );
+            }
             log::info!("{report}");
             Ok(ExitCode::SUCCESS)
         }
@@ -122,7 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Stamp { files } => match waypost::check::stamp::stamp(&cli.root, &files) {
+        Command::Stamp { files } => match waypost::stamp::stamp(&cli.root, &files) {
             Ok(report) => {
                 for s in &report.stamped {
                     if s.changed {

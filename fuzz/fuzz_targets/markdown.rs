@@ -42,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
             unsafe_html: false,
             alerts: &alerts,
             resolver: &Resolver,
+            links: Default::default(),
         });
         check_inert(&out.html);
         if out.problems.is_empty() {

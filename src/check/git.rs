@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::coverage::CommitTimes;
+use crate::site::coverage::CommitTimes;
 
 /// Why git could not answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,12 +21,10 @@
 //! Exit status (see [`Report::exit_code`]): 0 clean (notes and warnings allowed), 1 with
 //! an error or, with `--strict`, a warning; `waypost` exits 2 when [`check`] fails.
 
-pub mod coverage;
 pub mod diff;
 pub mod external;
 pub mod git;
 mod report;
-pub mod stamp;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -35,8 +33,8 @@ use chrono::NaiveDate;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::headings::slugify;
+use crate::site::coverage::{self, Basis, Coverage, Freshness, Review};
 use crate::site::{BuildOptions, Site};
-use coverage::{Basis, Coverage, Freshness, Review};
 pub use external::HttpOptions;
 pub use report::{Category, CommitInfo, Counts, Finding, LanguageSummary, Report, Severity};
 
@@ -60,7 +58,7 @@ impl Default for CheckOptions {
         CheckOptions {
             external: false,
             strict: false,
-            today: crate::render::today(),
+            today: BuildOptions::default().today(),
             git: true,
             http: HttpOptions::default(),
         }
@@ -72,7 +70,11 @@ const DIFF_LINES: usize = 40;
 
 /// Checks the site at `root`. Fails only when the check could not run.
 pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
-    let load_opts = BuildOptions::default();
+    // The check's "today" is the build's: review notices and the report agree.
+    let load_opts = BuildOptions {
+        today: Some(opts.today),
+        ..BuildOptions::default()
+    };
     // A missing or bad site.yaml: the check could not run at all.
     let config = crate::site::load_config(root, &load_opts)?;
     let (site, link_diags) = match crate::site::load_lenient(root, &load_opts) {
@@ -94,9 +96,8 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     if let Err(e) = crate::render::render_site(&site) {
         match e {
             Error::Site(diags) => findings.extend(diags.into_iter().map(|d| {
-                let mut f = finding_of_diagnostic(d);
-                f.kind = "template";
-                f
+                // Whatever stops rendering is reported as a template problem.
+                finding_of_diagnostic(d.kind(crate::error::DiagnosticKind::Template))
             })),
             Error::Io { .. } => findings.push(Finding::new(
                 Severity::Error,
@@ -113,8 +114,21 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
         .iter()
         .filter_map(|f| Some((f.file.clone()?, f.line?, f.anchor.clone()?)))
         .collect();
-    for d in link_diags {
-        let f = finding_of_diagnostic(d);
+    // What the site's link policy lets a build through is a warning here.
+    let link_diags = link_diags
+        .errors
+        .into_iter()
+        .map(|d| (d, Severity::Error))
+        .chain(
+            link_diags
+                .warnings
+                .into_iter()
+                .chain(link_diags.ignored)
+                .map(|d| (d, Severity::Warning)),
+        );
+    for (d, severity) in link_diags {
+        let mut f = finding_of_diagnostic(d);
+        f.severity = severity;
         let covered = suppressed.iter().any(|(file, line, anchor)| {
             f.file.as_deref() == Some(file.as_str())
                 && f.line == Some(*line)
@@ -151,18 +165,12 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
 
 /// A load diagnostic as a finding: broken links and anchors are "links" errors.
 fn finding_of_diagnostic(d: Diagnostic) -> Finding {
-    let (category, kind) = if d.message.starts_with("link to a missing heading") {
-        (Category::Links, "missing-anchor")
-    } else if d.message.starts_with("link to")
-        || d.message.contains("points outside the language folder")
-    {
-        (Category::Links, "broken-link")
-    } else if d.message.starts_with("heading id") {
-        (Category::Links, "duplicate-heading-id")
-    } else {
-        (Category::Content, "content")
+    use crate::error::DiagnosticKind as K;
+    let category = match d.kind {
+        K::BrokenLink | K::MissingAnchor | K::DuplicateHeadingId => Category::Links,
+        K::Content | K::Template => Category::Content,
     };
-    let mut f = Finding::new(Severity::Error, category, kind, d.message);
+    let mut f = Finding::new(Severity::Error, category, d.kind.as_str(), d.message);
     f.file = Some(slash(&d.path));
     f.line = d.line;
     f.column = d.column;
@@ -816,27 +824,33 @@ mod tests {
     }
 
     #[test]
-    fn load_diagnostics_are_classified() {
+    fn load_diagnostics_are_classified_by_their_kind_not_their_text() {
+        use crate::error::DiagnosticKind;
         let f = finding_of_diagnostic(
-            Diagnostic::new(
-                "content/zh/a.md",
-                "link to a missing heading `#x` on this page",
-            )
-            .at_line(3),
+            Diagnostic::new("content/zh/a.md", "any wording")
+                .kind(DiagnosticKind::MissingAnchor)
+                .at_line(3),
         );
         assert_eq!(
             (f.category, f.kind, f.line),
             (Category::Links, "missing-anchor", Some(3))
         );
         assert_eq!(f.language.as_deref(), Some("zh"));
-        let f = finding_of_diagnostic(Diagnostic::new(
-            "content/en/a.md",
-            "link to a missing page `b.md` (no file `b.md` in this language)",
-        ));
+        let f = finding_of_diagnostic(
+            Diagnostic::new("content/en/a.md", "any wording").kind(DiagnosticKind::BrokenLink),
+        );
         assert_eq!(f.kind, "broken-link");
+        let f = finding_of_diagnostic(
+            Diagnostic::new("content/en/a.md", "any wording")
+                .kind(DiagnosticKind::DuplicateHeadingId),
+        );
+        assert_eq!(
+            (f.category, f.kind),
+            (Category::Links, "duplicate-heading-id")
+        );
         let f = finding_of_diagnostic(Diagnostic::new(
             "content/en/a.md",
-            "unknown front-matter key `titel`",
+            "link to a missing page (text alone decides nothing)",
         ));
         assert_eq!((f.category, f.kind), (Category::Content, "content"));
     }

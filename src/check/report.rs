@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::coverage::{Basis, LanguageCoverage};
 use super::CheckOptions;
 use crate::config::Config;
+use crate::site::coverage::{Basis, LanguageCoverage};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

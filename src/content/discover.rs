@@ -61,7 +61,17 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(is_ignored_name));
+        .filter_entry(|e| {
+            let name = e.file_name().to_str();
+            if name == Some(".md") {
+                // Hidden like every dot file, but plainly meant as a page.
+                log::warn!(
+                    "{}: a page needs a name before `.md`; this file is skipped (rename it, e.g. `index.md`)",
+                    display_path(root, e.path()).display()
+                );
+            }
+            e.depth() == 0 || !name.is_some_and(is_ignored_name)
+        });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -70,17 +80,29 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
                     .path()
                     .map(|p| display_path(root, p))
                     .unwrap_or_else(|| "content".into());
-                let msg = if e.loop_ancestor().is_some() {
-                    "symbolic link loop: this link points to one of its own parent folders"
-                        .to_string()
+                let is_link = e
+                    .path()
+                    .and_then(|p| std::fs::symlink_metadata(p).ok())
+                    .is_some_and(|m| m.file_type().is_symlink());
+                let denied = e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied);
+                let (msg, hint) = if e.loop_ancestor().is_some() {
+                    (
+                        "symbolic link loop: this link points to one of its own parent folders"
+                            .to_string(),
+                        "remove or fix the link",
+                    )
                 } else {
-                    format!(
-                        "cannot read: {}",
-                        e.io_error()
-                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    let why = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), |io| io.to_string());
+                    (
+                        format!("cannot read: {why}"),
+                        unreadable_hint(is_link, denied),
                     )
                 };
-                errors.push(Diagnostic::new(p, msg).hint("remove or fix the link"));
+                errors.push(Diagnostic::new(p, msg).hint(hint));
                 continue;
             }
         };
@@ -130,6 +152,15 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
             }
             continue;
         }
+        if entry.file_type().is_dir() && rest.ends_with(".md") {
+            // Its pages would be published under `/…/_index.md/`: a folder named like a
+            // page is a mistake, not a section.
+            errors.push(
+                Diagnostic::new(&display, "a folder's name ends in `.md`, like a page's")
+                    .hint("rename the folder (without `.md`); a section's landing page is a file named `_index.md` inside it"),
+            );
+            continue;
+        }
         if !codes.contains(&lang.as_str()) || entry.file_type().is_dir() {
             continue;
         }
@@ -165,6 +196,18 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
     Ok(out)
 }
 
+/// What to do about an entry of `content/` that cannot be read: a link to fix, or a
+/// file or folder to make readable.
+fn unreadable_hint(is_link: bool, permission_denied: bool) -> &'static str {
+    if is_link {
+        "remove or fix the link"
+    } else if permission_denied {
+        "make it readable for the user running waypost (`chmod u+rx` on a folder, `chmod u+r` on a file), or move it out of content/"
+    } else {
+        "check that the file or folder is readable, or move it out of content/"
+    }
+}
+
 /// Why the symbolic link at `path` may not be followed, if it points outside `root_real`
 /// (the site's canonical folder).
 pub fn link_leaves(path: &Path, root_real: &Path) -> Option<String> {
@@ -195,6 +238,14 @@ pub fn path_to_slash(p: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_folder_is_not_called_a_link() {
+        assert!(unreadable_hint(false, true).contains("chmod"));
+        assert!(!unreadable_hint(false, true).contains("link"));
+        assert!(!unreadable_hint(false, false).contains("link"));
+        assert!(unreadable_hint(true, false).contains("link"));
+    }
 
     #[test]
     fn editor_temp_files_are_ignored() {

@@ -21,7 +21,20 @@ impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         parse_date(&s).map(Date).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid date `{s}`: write it as YYYY-MM-DD"))
+            let shaped = s.trim().get(..10).is_some_and(|day| {
+                day.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+            });
+            serde::de::Error::custom(if shaped {
+                format!("invalid date `{s}`: there is no such day (dates are YYYY-MM-DD)")
+            } else {
+                format!("invalid date `{s}`: write it as YYYY-MM-DD")
+            })
         })
     }
 }
@@ -230,6 +243,27 @@ fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {
             }
             d.message = format!("unknown front-matter key `{key}`");
         }
+        // serde points at the whole mapping for a value it could not read (a date);
+        // point at the value's line, and say what is wrong with it rather than the YAML.
+        if let Some(value) = d
+            .message
+            .strip_prefix("invalid date `")
+            .and_then(|r| r.split('`').next())
+            .filter(|v| !v.trim().is_empty())
+        {
+            if let Some(i) = yaml.lines().position(|l| l.contains(value)) {
+                d.line = Some(i + 2);
+                d.column = yaml
+                    .lines()
+                    .nth(i)
+                    .and_then(|l| l.find(value))
+                    .map(|c| c + 1);
+            }
+            d.hint = Some(
+                "write the date as YYYY-MM-DD, a day that exists (2026-02-28, not 2026-02-30)"
+                    .into(),
+            );
+        }
         if d.message.contains("recursion limit") || d.message.contains("repetition limit") {
             d = d.hint("the YAML nests or repeats too much (an alias bomb?); simplify it");
         }
@@ -290,6 +324,15 @@ mod tests {
     fn unclosed_front_matter_is_an_error() {
         let d = split("---\ntitle: A\n\nBody", p()).unwrap_err();
         assert!(d.message.contains("never closed"));
+    }
+
+    #[test]
+    fn a_day_that_does_not_exist_is_reported_at_its_line() {
+        let d = split("---\ntitle: A\nweight: 2\nreviewed: 2026-02-30\n---\n", p()).unwrap_err();
+        assert_eq!(d.line, Some(4), "{d}");
+        assert!(d.message.contains("no such day"), "{d}");
+        assert!(d.hint.as_deref().unwrap().contains("YYYY-MM-DD"), "{d}");
+        assert!(!d.hint.as_deref().unwrap().contains("indentation"), "{d}");
     }
 
     #[test]

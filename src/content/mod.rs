@@ -37,16 +37,6 @@ pub struct SourceFile {
     pub kind: Kind,
 }
 
-impl SourceFile {
-    /// The folder part of `rel` (`esim` for `esim/in-app.md`, empty at the top).
-    pub fn dir(&self) -> &str {
-        match self.rel.rfind('/') {
-            Some(i) => &self.rel[..i],
-            None => "",
-        }
-    }
-}
-
 /// A non-Markdown file under `content/<lang>/`, copied to the same place in the output.
 #[derive(Debug, Clone)]
 pub struct Asset {
@@ -64,7 +54,8 @@ pub struct Asset {
 /// instead of letting a 200 MB page exhaust the machine.
 pub const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
 
-/// Reads a file as UTF-8 text (a leading BOM is dropped). A file that is not UTF-8 gets a
+/// Reads a file as UTF-8 text (a leading BOM is dropped; NUL characters become U+FFFD,
+/// as CommonMark asks, so none reaches a page). A file that is not UTF-8 gets a
 /// diagnostic naming the line of the first bad byte; one larger than [`MAX_TEXT_BYTES`]
 /// is refused before it is read.
 pub fn read_text(
@@ -91,6 +82,9 @@ pub fn read_text(
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
                 s.drain(..3);
+            }
+            if s.contains('\0') {
+                s = s.replace('\0', "\u{fffd}");
             }
             Ok(s)
         }

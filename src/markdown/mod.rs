@@ -20,6 +20,7 @@ use std::ops::Range;
 use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
+use crate::config::Policy;
 use headings::{slugify, IdAllocator};
 use links::Target;
 
@@ -62,6 +63,9 @@ pub struct RenderInput<'a> {
     pub alerts: &'a AlertLabels,
     /// Finds the URLs of linked pages and files.
     pub resolver: &'a dyn LinkResolver,
+    /// What broken links do: a link or image that is not an error is rendered without
+    /// its URL (plain text, or the image's description), never as a dead link.
+    pub links: crate::config::LinkPolicy,
 }
 
 /// One entry of the table of contents.
@@ -101,9 +105,27 @@ pub struct AnchorLink {
     pub line: usize,
 }
 
+/// What kind of problem a [`Problem`] is (the link policy applies per kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProblemKind {
+    /// A link to a page that does not exist.
+    MissingPage,
+    /// A link or image to a file that does not exist.
+    MissingFile,
+    /// A link that climbs out of the language folder, or cannot be read as a path.
+    BadLink,
+    /// The same explicit heading id twice.
+    DuplicateId,
+    /// Anything else (always an error).
+    #[default]
+    Other,
+}
+
 /// A problem in the Markdown, with its line in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
     /// 1-based line.
     pub line: usize,
     /// What is wrong.
@@ -182,6 +204,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = ev {
             if !ids.reserve(id) {
                 out.problems.push(Problem {
+                    kind: ProblemKind::DuplicateId,
                     line: line_of(range.start),
                     message: format!("heading id `{id}` is used twice on this page"),
                     hint: Some("give each heading its own `{#id}`".into()),
@@ -198,6 +221,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         plain: String::new(),
         html: Vec::with_capacity(events.len()),
         link_stack: Vec::new(),
+        image_stack: Vec::new(),
         has_raw_html: false,
         footnotes: HashMap::new(),
         html_block: None,
@@ -373,6 +397,8 @@ struct Emitter<'a, 'i> {
     html: Vec<Event<'a>>,
     /// Whether each open link was kept (a dangerous one is dropped with its end).
     link_stack: Vec<bool>,
+    /// Whether each open image was kept (its source resolved).
+    image_stack: Vec<bool>,
     has_raw_html: bool,
     footnotes: HashMap<String, usize>,
     /// The HTML block being read (its text, and the line it starts on): its URLs are
@@ -459,13 +485,24 @@ impl<'a> Emitter<'a, '_> {
                 id,
             }) => {
                 let line = (self.line_of)(range.start);
-                let url = resolve(dest_url, line, input, &mut self.out).unwrap_or_default();
-                self.html.push(Event::Start(Tag::Image {
-                    link_type: *link_type,
-                    dest_url: CowStr::from(url),
-                    title: title.clone(),
-                    id: id.clone(),
-                }));
+                match resolve(dest_url, line, input, &mut self.out) {
+                    Some(url) => {
+                        self.image_stack.push(true);
+                        self.html.push(Event::Start(Tag::Image {
+                            link_type: *link_type,
+                            dest_url: CowStr::from(url),
+                            title: title.clone(),
+                            id: id.clone(),
+                        }));
+                    }
+                    // No image without a source: its description stays as text.
+                    None => self.image_stack.push(false),
+                }
+            }
+            Event::End(TagEnd::Image) => {
+                if self.image_stack.pop().unwrap_or(false) {
+                    self.html.push(ev.clone());
+                }
             }
             _ => self.html.push(ev.clone()),
         }
@@ -514,6 +551,7 @@ fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered)
         Ok(t) => t,
         Err(msg) => {
             out.problems.push(Problem {
+                kind: ProblemKind::BadLink,
                 line,
                 message: msg,
                 hint: Some(
@@ -543,6 +581,7 @@ fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered)
         Target::Page(rel, anchor) => {
             let Some(url) = input.resolver.page(&rel) else {
                 out.problems.push(Problem {
+                    kind: ProblemKind::MissingPage,
                     line,
                     message: format!(
                         "link to a missing page `{dest}` (no file `{rel}` in this language)"
@@ -551,7 +590,7 @@ fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered)
                         "check the file name; links are relative to this page's folder".into(),
                     ),
                 });
-                return Some(dest.to_string());
+                return (input.links.missing_page == Policy::Error).then(|| dest.to_string());
             };
             out.linked_pages.push(rel.clone());
             match anchor {
@@ -571,13 +610,14 @@ fn resolve(dest: &str, line: usize, input: &RenderInput<'_>, out: &mut Rendered)
             Some(url) => Some(format!("{url}{rest}")),
             None => {
                 out.problems.push(Problem {
+                    kind: ProblemKind::MissingFile,
                     line,
                     message: format!("link to a missing file `{dest}`"),
                     hint: Some(
                         "put the file next to the page, or link to a page with its .md path".into(),
                     ),
                 });
-                Some(dest.to_string())
+                (input.links.missing_file == Policy::Error).then(|| dest.to_string())
             }
         },
     }
@@ -781,9 +821,6 @@ pub fn sanitize(html: &str) -> String {
     });
     b.clean(html).to_string()
 }
-
-#[cfg(test)]
-mod tests;
 
 /// A task list's checkbox is labelled by the text of its item: `<label>` runs from the
 /// box to the item's first block boundary (end of the item or paragraph, a nested list).

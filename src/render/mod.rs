@@ -18,20 +18,6 @@ use crate::site::Site;
 
 pub use templates::{load_templates, BUILTIN_STATIC, BUILTIN_TEMPLATES};
 
-/// The date "today" is for review notices: `SOURCE_DATE_EPOCH` when set (reproducible
-/// builds), else the system clock.
-pub fn today() -> chrono::NaiveDate {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-    {
-        if let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) {
-            return dt.date_naive();
-        }
-    }
-    chrono::Utc::now().date_naive()
-}
-
 /// Renders the whole site.
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
     Renderer::new(&site.root)?.site(site)
@@ -50,14 +36,40 @@ impl Renderer {
         })
     }
 
-    /// Renders pages `indices` of `site` (in parallel).
-    pub fn pages(&self, site: &Site, indices: &[usize]) -> Result<Vec<OutputFile>> {
+    /// Renders pages `indices` of `site` (in parallel), and with `listings` every
+    /// generated file that is not a page (feeds, sitemap, status and search pages, 404s,
+    /// aliases, robots), which show pages' titles, descriptions, dates and status.
+    /// Files copied from the site (static, content files) are left out: they did not
+    /// change with a page. A page whose path a site's own file takes is left out too,
+    /// as in [`Renderer::site`].
+    pub fn pages(&self, site: &Site, indices: &[usize], listings: bool) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
-        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
-        let (files, errors) = self.render_pages(site, &ctx, indices);
+        let ctx = views::Shared::new(site, site.opts.today(), &self.tera).map_err(Error::one)?;
+        let (mut files, errors) = self.render_pages(site, &ctx, indices);
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
+        if !listings {
+            // The site's own files at a page's path win; only their paths are needed.
+            let own = static_files(site)?;
+            let taken: std::collections::HashSet<&str> = own
+                .iter()
+                .map(|f| f.path.as_str())
+                .chain(site.assets.iter().map(|a| a.output.as_str()))
+                .collect();
+            files.retain(|f| !taken.contains(f.path.as_str()));
+            return Ok(files);
+        }
+        let mut extras = self.extras(site, &ctx)?;
+        dedup_keep_last(&mut extras);
+        let taken: std::collections::HashSet<&str> =
+            extras.iter().map(|f| f.path.as_str()).collect();
+        files.retain(|f| !taken.contains(f.path.as_str()));
+        files.extend(
+            extras
+                .into_iter()
+                .filter(|f| matches!(f.contents, Contents::Bytes(_))),
+        );
         Ok(files)
     }
 
@@ -113,7 +125,7 @@ impl Renderer {
         mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
         check_template_names(site, &self.tera)?;
-        let ctx = views::Shared::new(site, today(), &self.tera).map_err(Error::one)?;
+        let ctx = views::Shared::new(site, site.opts.today(), &self.tera).map_err(Error::one)?;
         let mut extras = self.extras(site, &ctx)?;
         // The site's own files (static, content files) replace generated ones of the
         // same path, pages included.
@@ -203,7 +215,7 @@ fn status_pages(
     if !site.config.status_page {
         return Ok(Vec::new());
     }
-    let coverage = crate::check::coverage::Coverage::compute(site, today(), None);
+    let coverage = crate::site::coverage::Coverage::compute(site, site.opts.today(), None);
     let taken: std::collections::HashSet<&str> =
         site.pages.iter().map(|p| p.output.as_str()).collect();
     let mut out = Vec::new();
@@ -330,7 +342,7 @@ pub fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Di
         source = s.source();
     }
     let path = format!("templates/{template}");
-    let mut d = Diagnostic::new(path, msg);
+    let mut d = Diagnostic::new(path, msg).kind(crate::error::DiagnosticKind::Template);
     if let Some(p) = page {
         d = d.hint(format!("while rendering {p}"));
     }

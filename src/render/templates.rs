@@ -43,7 +43,13 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
     let dir = root.join("templates");
     let mut errors = Vec::new();
     if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+        // Links are followed like in content/ and static/, only to places inside the
+        // site: a template is rendered into every page that uses it.
+        let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -51,6 +57,16 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
                     continue;
                 }
             };
+            if entry.path_is_symlink() {
+                if let Some(msg) = crate::content::discover::link_leaves(entry.path(), &root_real) {
+                    let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                    errors.push(
+                        Diagnostic::new(shown, msg)
+                            .hint("copy the file into the site, or remove the link"),
+                    );
+                    continue;
+                }
+            }
             if !entry.file_type().is_file() {
                 continue;
             }

@@ -452,7 +452,7 @@ impl<'a> Shared<'a> {
                 url: &site.pages[src].url,
             }
         });
-        let outdated = crate::check::coverage::outdated_source(site, i).map(|s| {
+        let outdated = crate::site::coverage::outdated_source(site, i).map(|s| {
             let code = site.pages[s].lang.as_str();
             FallbackView {
                 code,

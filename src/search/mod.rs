@@ -8,7 +8,8 @@
 //! a time; a bundle's files are handed on as soon as its language is done, and the
 //! index is dropped.
 //!
-//! Departure from DESIGN.md: the `pagefind` crate is a patched copy in `vendor/pagefind`
+//! Departure from the original design, which used the registry's `pagefind` crate: it
+//! is a patched copy in `vendor/pagefind`
 //! (`[patch.crates-io]`), whose `LanguageIndex` takes pages in batches on all cores;
 //! the registry crate's API indexed one page at a time and held every page's words until
 //! the end (`vendor/README.md` says what changed and what it measured).
@@ -128,7 +129,17 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
 /// language's index is finished (sorted, encoded, compressed) on its own thread while
 /// the next language's pages are added, so the parts of finishing that run on one core
 /// do not leave the others idle; at most two languages' indexes are in memory.
-pub fn index_each(site: &Site, mut each: impl FnMut(Vec<OutputFile>) -> Result<()>) -> Result<()> {
+pub fn index_each(site: &Site, each: impl FnMut(Vec<OutputFile>) -> Result<()>) -> Result<()> {
+    index_languages(site, None, each)
+}
+
+/// [`index_each`] for the languages in `only` (every language when None): `serve`
+/// refreshes only the indexes of the languages an edit touched.
+pub fn index_languages(
+    site: &Site,
+    only: Option<&std::collections::BTreeSet<String>>,
+    mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
+) -> Result<()> {
     if !site.config.search.enabled {
         return Ok(());
     }
@@ -160,6 +171,9 @@ pub fn index_each(site: &Site, mut each: impl FnMut(Vec<OutputFile>) -> Result<(
     std::thread::scope(|scope| {
         let mut finishing: Option<Finishing<'_>> = None;
         for l in &site.config.languages {
+            if only.is_some_and(|only| !only.contains(&l.code)) {
+                continue;
+            }
             let started = std::time::Instant::now();
             let pages: Vec<usize> = (0..site.pages.len())
                 .filter(|&i| site.pages[i].lang == l.code && selection.includes(site, i))

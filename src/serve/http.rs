@@ -2,9 +2,10 @@
 //!
 //! Takes the shared [`State`]; gives an axum router that serves files with their MIME
 //! types, `index.html` for folders (and a redirect from `/x` to `/x/`), the language's own
-//! 404 page with status 404, the event stream and the client script. Requests whose Host
-//! is not the address served (DNS rebinding) get 403; paths that climb out of the site,
-//! in any encoding, get 404.
+//! 404 page with status 404, the event stream and the client script. Requests without
+//! exactly one Host header get 400; requests whose Host (or absolute-form target) is not
+//! the address served (DNS rebinding) get 403; paths that climb out of the site, in any
+//! encoding, get 404.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -31,28 +32,53 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-fn host_allowed(state: &State, headers: &HeaderMap) -> bool {
+/// Why a request may not be answered, if it may not: the Host header must be given
+/// once and name the address served or `localhost` (a page on another site that points
+/// its own name at 127.0.0.1 — DNS rebinding — must not read the preview), and a request
+/// target in absolute form (`GET http://host/ HTTP/1.1`) must name such a host too.
+fn refused(state: &State, headers: &HeaderMap, uri: &Uri) -> Option<Response> {
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let (host, second) = (hosts.next(), hosts.next());
+    let host = match (host, second) {
+        (None, _) => return Some(bad_request("a Host header is required")),
+        (Some(_), Some(_)) => return Some(bad_request("more than one Host header")),
+        (Some(h), None) => h,
+    };
     if state.any_host {
-        return true;
+        return None;
     }
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        // HTTP/1.0 clients may send no Host; they cannot be a rebinding attack vector.
-        return true;
+    let Ok(host) = host.to_str() else {
+        return Some(forbidden());
     };
+    if !host_is_served(state, host) {
+        return Some(forbidden());
+    }
+    match uri.authority() {
+        Some(a) if !host_is_served(state, a.as_str()) => Some(forbidden()),
+        _ => None,
+    }
+}
+
+/// `host` (`name` or `name:port`) names the address served.
+fn host_is_served(state: &State, host: &str) -> bool {
     let host = host.to_ascii_lowercase();
-    let name = match host.rfind(':') {
-        Some(i) if !host.ends_with(']') => &host[..i],
-        _ => host.as_str(),
-    };
-    let port_ok = match host.rfind(':') {
-        Some(i) if !host.ends_with(']') => host[i + 1..] == state.port.to_string(),
-        _ => true,
+    let (name, port_ok) = match host.rfind(':') {
+        Some(i) if !host.ends_with(']') => (&host[..i], host[i + 1..] == state.port.to_string()),
+        _ => (host.as_str(), true),
     };
     port_ok
         && (name == "localhost"
             || name == "127.0.0.1"
             || name == "[::1]"
             || name == state.bind_host)
+}
+
+fn bad_request(why: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        format!("waypost serve: bad request: {why}\n"),
+    )
+        .into_response()
 }
 
 fn forbidden() -> Response {
@@ -63,9 +89,9 @@ fn forbidden() -> Response {
         .into_response()
 }
 
-async fn script(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
-    if !host_allowed(&state, &headers) {
-        return forbidden();
+async fn script(AxState(state): AxState<Arc<State>>, headers: HeaderMap, uri: Uri) -> Response {
+    if let Some(r) = refused(&state, &headers, &uri) {
+        return r;
     }
     (
         [
@@ -77,19 +103,27 @@ async fn script(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Resp
         .into_response()
 }
 
-async fn events(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
-    if !host_allowed(&state, &headers) {
-        return forbidden();
+async fn events(AxState(state): AxState<Arc<State>>, headers: HeaderMap, uri: Uri) -> Response {
+    if let Some(r) = refused(&state, &headers, &uri) {
+        return r;
     }
     let rx = state.events.subscribe();
     // A browser that connects while the build is broken sees the overlay at once.
     let first = state
         .current_error()
-        .map(|message| Message::BuildError { message });
-    let initial = tokio_stream::iter(first.into_iter().map(to_event));
+        .map(|message| Message::BuildError { message })
+        .into_iter()
+        .chain(
+            state
+                .current_warnings()
+                .map(|message| Message::Warnings { message }),
+        );
+    let initial = tokio_stream::iter(first.map(to_event));
     let updates = BroadcastStream::new(rx).filter_map(|m| m.ok().map(to_event));
+    // A comment line every few seconds keeps the stream alive through the server's idle
+    // timeout and tells the browser quickly when the server is gone.
     Sse::new(initial.chain(updates))
-        .keep_alive(KeepAlive::default())
+        .keep_alive(KeepAlive::new().interval(super::SSE_HEARTBEAT))
         .into_response()
 }
 
@@ -98,8 +132,8 @@ fn to_event(m: Message) -> Result<Event, Infallible> {
 }
 
 async fn file(AxState(state): AxState<Arc<State>>, headers: HeaderMap, uri: Uri) -> Response {
-    if !host_allowed(&state, &headers) {
-        return forbidden();
+    if let Some(r) = refused(&state, &headers, &uri) {
+        return r;
     }
     let Some(rel) = clean_path(uri.path()) else {
         return not_found(&state, "");

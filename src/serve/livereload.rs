@@ -1,10 +1,11 @@
 //! Live reload: the browser side, and the messages sent to it over Server-Sent Events.
 //!
 //! Takes rebuild outcomes; gives [`Message`]s (`reload` with the changed paths, `css`,
-//! `build-error` with the error text, `ok`) and the small script injected into every
-//! HTML page served, which reloads the open page when it changed (keeping the scroll
-//! position), swaps stylesheets without a reload, and shows an overlay naming the file
-//! and line while a rebuild is failing.
+//! `build-error` with the error text, `ok`, `warnings`) and the small script injected
+//! into every HTML page served, which reloads the open page when it changed (keeping the
+//! scroll position), swaps stylesheets without a reload, shows an overlay naming the
+//! file and line while a rebuild is failing, and a dismissible bar listing the broken
+//! links the site's link policy lets through.
 
 use serde::Serialize;
 
@@ -31,6 +32,11 @@ pub enum Message {
     },
     /// The site builds again.
     Ok,
+    /// Broken links the link policy lets through (empty: there are none any more).
+    Warnings {
+        /// One problem per line (file:line: message), or empty.
+        message: String,
+    },
 }
 
 impl Message {
@@ -41,6 +47,7 @@ impl Message {
             Message::Css => "css",
             Message::BuildError { .. } => "build-error",
             Message::Ok => "ok",
+            Message::Warnings { .. } => "warnings",
         }
     }
 
@@ -114,6 +121,27 @@ pub const SCRIPT: &str = r#"// waypost serve: live reload and the error overlay.
   });
   es.addEventListener("build-error", function (e) { show(JSON.parse(e.data).message); });
   es.addEventListener("ok", hide);
+  var bar = null;
+  es.addEventListener("warnings", function (e) {
+    var text = JSON.parse(e.data).message;
+    if (!text) { if (bar) { bar.remove(); bar = null; } return; }
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.id = "waypost-warnings";
+      bar.setAttribute("role", "status");
+      bar.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:2147483646;max-height:40vh;overflow:auto;" +
+        "background:#fff8db;color:#3d2f00;border-top:2px solid #b58900;font:13px/1.5 ui-monospace,monospace;" +
+        "padding:.75rem 2.5rem .75rem 1rem;white-space:pre-wrap";
+      var close = document.createElement("button");
+      close.type = "button"; close.textContent = "×"; close.setAttribute("aria-label", "Dismiss");
+      close.style.cssText = "position:absolute;top:.25rem;right:.5rem;font:20px/1 sans-serif;background:none;border:0;cursor:pointer;color:inherit";
+      close.addEventListener("click", function () { bar.remove(); bar = null; });
+      bar.appendChild(close);
+      bar.appendChild(document.createElement("span"));
+      document.body.appendChild(bar);
+    }
+    bar.lastChild.textContent = "waypost: " + text;
+  });
 })();
 "#;
 

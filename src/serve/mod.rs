@@ -12,7 +12,7 @@ pub mod livereload;
 pub mod rebuild;
 pub mod watch;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::mpsc;
@@ -25,7 +25,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::OutputFile;
 use crate::site::BuildOptions;
 use livereload::Message;
-use rebuild::{Outcome, Rebuilder};
+use rebuild::Rebuilder;
 
 /// Options of `waypost serve`.
 #[derive(Debug, Clone)]
@@ -40,9 +40,20 @@ pub struct ServeOptions {
     pub drafts: bool,
 }
 
+/// Served files: site path (`en/esim/index.html`) → bytes.
+type Files = HashMap<String, Arc<Vec<u8>>>;
+
 /// What the server shares between the HTTP handlers and the rebuild loop.
 pub struct State {
-    files: RwLock<HashMap<String, Arc<Vec<u8>>>>,
+    files: RwLock<Files>,
+    /// Broken links the link policy lets through, as shown in the browser (None: none).
+    warnings: RwLock<Option<String>>,
+    /// Search files of earlier bundles, kept for [`SEARCH_GRACE`] after a newer bundle
+    /// replaced them (the last [`SEARCH_GENERATIONS`]): a page opened before the refresh
+    /// still loads the index files its search already knows the names of.
+    retired: RwLock<Vec<(Instant, Files)>>,
+    /// The site's folder, resolved: a file copied into the served site must be inside it.
+    root_real: std::path::PathBuf,
     error: RwLock<Option<String>>,
     /// Live-reload messages.
     pub events: broadcast::Sender<Message>,
@@ -57,7 +68,43 @@ pub struct State {
 impl State {
     /// A file of the site.
     pub fn get(&self, path: &str) -> Option<Arc<Vec<u8>>> {
-        self.files.read().ok()?.get(path).cloned()
+        if let Some(f) = self.files.read().ok()?.get(path) {
+            return Some(f.clone());
+        }
+        if !is_search_file(path) {
+            return None;
+        }
+        let retired = self.retired.read().ok()?;
+        retired
+            .iter()
+            .rev()
+            .filter(|(when, _)| when.elapsed() < SEARCH_GRACE)
+            .find_map(|(_, files)| files.get(path).cloned())
+    }
+
+    /// The warnings of the site served (broken links the policy lets through), if any.
+    pub fn current_warnings(&self) -> Option<String> {
+        self.warnings.read().ok()?.clone()
+    }
+
+    /// Records the site's warnings; tells the browsers and the terminal when they changed.
+    fn set_warnings(&self, site: &crate::site::Site) {
+        let now = (!site.warnings.is_empty())
+            .then(|| crate::site::links::format_warnings(&site.warnings));
+        let mut w = match self.warnings.write() {
+            Ok(w) => w,
+            Err(p) => p.into_inner(),
+        };
+        if *w == now {
+            return;
+        }
+        if let Some(text) = &now {
+            log::warn!("{text}");
+        }
+        *w = now.clone();
+        let _ = self.events.send(Message::Warnings {
+            message: now.unwrap_or_default(),
+        });
     }
 
     /// The error of the last rebuild, if it failed.
@@ -65,10 +112,15 @@ impl State {
         self.error.read().ok()?.clone()
     }
 
-    /// Puts files in place; returns the URL paths whose bytes changed.
-    fn put(&self, files: Vec<OutputFile>, complete: bool) -> Vec<String> {
+    /// Puts files in place; returns the URL paths whose bytes changed. A file to copy
+    /// that is (now) a link leading out of the site is an error, and nothing is put in
+    /// place: whatever the rebuild missed, the served site holds only the site's files.
+    fn put(&self, files: Vec<OutputFile>, complete: bool) -> Result<Vec<String>> {
         let mut loaded = Vec::with_capacity(files.len());
         for f in files {
+            if let crate::output::Contents::Copy(src) = &f.contents {
+                crate::output::check_inside(src, &self.root_real)?;
+            }
             match f.read() {
                 Ok(b) => loaded.push((f.path.clone(), b.into_owned())),
                 Err(e) => log::warn!("{}: cannot read: {e}", f.path),
@@ -100,20 +152,43 @@ impl State {
             map.insert(path, Arc::new(bytes));
         }
         changed.sort();
-        changed
+        Ok(changed)
     }
 
-    fn put_search(&self, files: Vec<OutputFile>) {
+    /// Puts a new search index in place of the served one, keeping the files of the one
+    /// it replaces for [`SEARCH_GRACE`] (see [`State::get`]).
+    fn put_search(&self, files: Vec<OutputFile>, languages: Option<&BTreeSet<String>>) {
         let mut map = match self.files.write() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
         };
-        map.retain(|k, _| !is_search_file(k));
+        let replaced = |k: &str| {
+            is_search_file(k)
+                && languages.is_none_or(|l| k.split('/').next().is_some_and(|c| l.contains(c)))
+        };
+        let old: Files = map
+            .iter()
+            .filter(|(k, _)| replaced(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        map.retain(|k, _| !replaced(k));
         for f in files {
             if let Ok(b) = f.read() {
                 map.insert(f.path.clone(), Arc::new(b.into_owned()));
             }
         }
+        drop(map);
+        let mut retired = match self.retired.write() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        retired.retain(|(when, _)| when.elapsed() < SEARCH_GRACE);
+        if !old.is_empty() {
+            retired.push((Instant::now(), old));
+        }
+        // Bounded memory however often the index is refreshed.
+        let excess = retired.len().saturating_sub(SEARCH_GENERATIONS);
+        retired.drain(..excess);
     }
 
     fn set_error(&self, e: Option<String>) {
@@ -185,6 +260,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let build_opts = BuildOptions {
         drafts: opts.drafts,
         base_url: Some(base_url.clone()),
+        ..BuildOptions::default()
     };
     // Watch before building: a change saved while the first build runs, or right after
     // the URL is printed, is then seen and rebuilt rather than lost.
@@ -199,18 +275,29 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let (events, _) = broadcast::channel(64);
     let state = Arc::new(State {
         files: RwLock::new(HashMap::new()),
+        warnings: RwLock::new(None),
+        retired: RwLock::new(Vec::new()),
+        root_real: root.clone(),
         error: RwLock::new(None),
         events,
         port: local.port(),
         bind_host: host,
         any_host,
     });
-    state.put(files, true);
+    state.put(files, true)?;
+    state.set_warnings(rebuilder.site());
     log::info!(
-        "built {} pages in {:.2} s; serving at {base_url}/ (Ctrl-C to stop)",
+        "built {} pages in {:.2} s (Ctrl-C to stop)",
         rebuilder.site().page_count(),
         start.elapsed().as_secs_f64()
     );
+    // On standard output, also with -q: scripts read the address from here.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "serving at {base_url}/");
+        let _ = out.flush();
+    }
     if any_host {
         log::warn!("listening on all interfaces: anyone on your network can read this site");
     }
@@ -218,10 +305,10 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     // Search runs on its own thread; the newest request wins. Until the first index is
     // ready, empty bundles make the search box load without errors.
     if rebuilder.site().config.search.enabled {
-        state.put_search(crate::search::empty_bundles(rebuilder.site())?);
+        state.put_search(crate::search::empty_bundles(rebuilder.site())?, None);
     }
     let search_tx = spawn_search_worker(state.clone());
-    request_search(&search_tx, rebuilder.site());
+    request_search(&search_tx, rebuilder.site(), None);
 
     let loop_state = state.clone();
     std::thread::spawn(move || rebuild_loop(watcher, rebuilder, loop_state, search_tx));
@@ -240,9 +327,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
             .map_err(|e| Error::io(Path::new("socket"), "cannot listen", e))?;
         let app = http::router(state);
         tokio::select! {
-            r = axum::serve(listener, app) => {
-                r.map_err(|e| Error::io(Path::new("server"), "stopped", e))?;
-            }
+            r = accept_loop(listener, app) => r?,
             _ = tokio::signal::ctrl_c() => {
                 log::info!("stopped");
             }
@@ -253,6 +338,62 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     Ok(())
 }
 
+/// How long a connection may take to send a request's headers, and stay open without a
+/// request: idle and half-sent connections are closed after it.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Connections served at once; more wait in the listen queue until one closes.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// How often an open live-reload stream gets a comment line (and so is not idle).
+pub const SSE_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Accepts connections and serves each with HTTP/1.1 on its own task: at most
+/// [`MAX_CONNECTIONS`] at once, each closed when its headers take longer than
+/// [`HEADER_TIMEOUT`] or when it sits that long without a request.
+async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router) -> Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(true);
+    loop {
+        // A slot first: past the limit, new connections wait in the kernel's queue
+        // rather than being accepted and starved.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return Ok(());
+        };
+        let (stream, _) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little, keep serving.
+                log::warn!("cannot accept a connection: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = http.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            // Errors here are a client's (reset, timeout, malformed request).
+            if let Err(e) = conn.await {
+                log::trace!("connection closed: {e}");
+            }
+            drop(slot);
+        });
+    }
+}
+
+/// How long the files of a replaced search index are still served.
+pub const SEARCH_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How many replaced search indexes are kept (each for at most [`SEARCH_GRACE`]).
+pub const SEARCH_GENERATIONS: usize = 4;
+
 /// How long edits must pause before the search index is refreshed.
 const SEARCH_IDLE: std::time::Duration = std::time::Duration::from_millis(1500);
 
@@ -260,37 +401,34 @@ fn rebuild_loop(
     mut watcher: watch::SiteWatcher,
     mut rebuilder: Rebuilder,
     state: Arc<State>,
-    search_tx: mpsc::Sender<crate::site::Site>,
+    search_tx: mpsc::Sender<(crate::site::Site, Languages)>,
 ) {
     // The search index is refreshed once edits pause, so indexing never competes with
     // the rebuilds an author is waiting for.
-    let mut search_dirty = false;
+    // Languages changed since the last refresh was asked for (None inside: all).
+    let mut search_dirty: Option<Languages> = None;
     while let Some(next) = watcher.next_batch_within(SEARCH_IDLE) {
         let Some(batch) = next else {
-            if search_dirty {
-                request_search(&search_tx, rebuilder.site());
-                search_dirty = false;
+            if let Some(languages) = search_dirty.take() {
+                request_search(&search_tx, rebuilder.site(), languages);
             }
             continue;
         };
         let start = Instant::now();
         let names: Vec<String> = batch.iter().map(|p| p.display().to_string()).collect();
-        match rebuilder.apply(&batch) {
-            Ok(outcome) => {
+        let applied = rebuilder.apply(&batch).and_then(|mut outcome| {
+            let files = std::mem::take(&mut outcome.files);
+            Ok((state.put(files, outcome.complete)?, outcome))
+        });
+        match applied {
+            Ok((changed, outcome)) => {
                 let had_error = state.current_error().is_some();
-                let Outcome {
-                    files,
-                    complete,
-                    css_only,
-                    pages,
-                    content_changed,
-                } = outcome;
-                let changed = state.put(files, complete);
                 state.set_error(None);
+                state.set_warnings(rebuilder.site());
                 if had_error {
                     let _ = state.events.send(Message::Ok);
                 }
-                if css_only {
+                if outcome.css_only {
                     let _ = state.events.send(Message::Css);
                 } else if !changed.is_empty() {
                     let _ = state.events.send(Message::Reload {
@@ -298,16 +436,29 @@ fn rebuild_loop(
                     });
                 }
                 log::info!(
-                    "{}: rebuilt in {:.1} ms ({pages} pages rendered, {} files changed)",
+                    "{}: rebuilt in {:.1} ms ({} pages rendered, {} files changed)",
                     names.join(", "),
                     start.elapsed().as_secs_f64() * 1000.0,
+                    outcome.pages,
                     changed.len()
                 );
-                search_dirty |= content_changed;
+                if outcome.content_changed {
+                    match search_dirty.as_mut() {
+                        Some(dirty) => merge_languages(dirty, &outcome.languages),
+                        None => search_dirty = Some(outcome.languages),
+                    }
+                }
             }
             Err(e) => {
+                // What failed is not known to be only what this batch touched: the next
+                // batch rebuilds everything, so the overlay is cleared only by a site
+                // that builds whole.
+                rebuilder.failed();
+                match &e {
+                    Error::Site(diags) => diags.iter().for_each(|d| log::error!("{d}")),
+                    other => log::error!("{other}"),
+                }
                 let text = e.to_string();
-                log::error!("{text}");
                 state.set_error(Some(text.clone()));
                 let _ = state.events.send(Message::BuildError { message: text });
             }
@@ -315,27 +466,56 @@ fn rebuild_loop(
     }
 }
 
-fn request_search(tx: &mpsc::Sender<crate::site::Site>, site: &crate::site::Site) {
-    if site.config.search.enabled {
-        let _ = tx.send(site.clone());
+/// Languages whose search index must be refreshed: None for every language.
+type Languages = Option<BTreeSet<String>>;
+
+/// Adds `more` to `into` (every language wins).
+fn merge_languages(into: &mut Languages, more: &Languages) {
+    match (into.as_mut(), more) {
+        (Some(set), Some(more)) => set.extend(more.iter().cloned()),
+        _ => *into = None,
     }
 }
 
-fn spawn_search_worker(state: Arc<State>) -> mpsc::Sender<crate::site::Site> {
-    let (tx, rx) = mpsc::channel::<crate::site::Site>();
+fn request_search(
+    tx: &mpsc::Sender<(crate::site::Site, Languages)>,
+    site: &crate::site::Site,
+    languages: Languages,
+) {
+    if site.config.search.enabled {
+        let _ = tx.send((site.clone(), languages));
+    }
+}
+
+/// The search indexer's thread: indexes the languages asked for on the newest site it
+/// was sent (requests that queued up meanwhile are merged), then swaps those languages'
+/// files in, leaving the others as they are.
+fn spawn_search_worker(state: Arc<State>) -> mpsc::Sender<(crate::site::Site, Languages)> {
+    let (tx, rx) = mpsc::channel::<(crate::site::Site, Languages)>();
     std::thread::spawn(move || {
-        while let Ok(mut site) = rx.recv() {
-            // Only the newest site matters.
-            while let Ok(newer) = rx.try_recv() {
+        while let Ok((mut site, mut languages)) = rx.recv() {
+            // Only the newest site matters, with every language changed since the last
+            // refresh.
+            while let Ok((newer, more)) = rx.try_recv() {
                 site = newer;
+                merge_languages(&mut languages, &more);
             }
             let start = Instant::now();
-            match crate::search::index(&site) {
-                Ok(files) => {
+            let mut files = Vec::new();
+            let made = crate::search::index_languages(&site, languages.as_ref(), |bundle| {
+                files.extend(bundle);
+                Ok(())
+            });
+            match made {
+                Ok(()) => {
                     let n = files.len();
-                    state.put_search(files);
+                    state.put_search(files, languages.as_ref());
                     log::debug!(
-                        "search index refreshed in {:.2} s ({n} files)",
+                        "search index of {} refreshed in {:.2} s ({n} files)",
+                        languages.as_ref().map_or_else(
+                            || "every language".to_string(),
+                            |l| l.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ),
                         start.elapsed().as_secs_f64()
                     );
                 }

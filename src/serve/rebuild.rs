@@ -27,6 +27,8 @@ pub struct Outcome {
     pub pages: usize,
     /// The site changed in a way the search index sees.
     pub content_changed: bool,
+    /// The languages whose pages changed, when known (None: any language may have).
+    pub languages: Option<BTreeSet<String>>,
 }
 
 /// Owns the loaded site and templates between rebuilds.
@@ -35,8 +37,21 @@ pub struct Rebuilder {
     opts: BuildOptions,
     site: Site,
     renderer: Renderer,
-    /// A batch failed after changing some pages: the next rebuild is a full one.
-    needs_full: bool,
+    /// What an earlier failed batch leaves to the next one.
+    pending: Pending,
+}
+
+/// What the next batch must rebuild after a failure, so that the error shown goes away
+/// only when the site it hid builds whole.
+#[derive(Debug, PartialEq)]
+enum Pending {
+    /// The last batch succeeded.
+    Nothing,
+    /// Only these pages failed to parse, and nothing was changed: a batch that edits
+    /// them all may still be rebuilt page by page (the common "typo, then fix" loop).
+    Pages(BTreeSet<PathBuf>),
+    /// Anything else failed: the next batch rebuilds everything.
+    Everything,
 }
 
 enum Kind {
@@ -59,10 +74,20 @@ impl Rebuilder {
                 opts: opts.clone(),
                 site,
                 renderer,
-                needs_full: false,
+                pending: Pending::Nothing,
             },
             files,
         ))
+    }
+
+    /// Called when a batch (or putting its files in place) failed: the next batch
+    /// rebuilds everything. A failed batch may hide other errors (a broken `static/`
+    /// file, say) that a partial rebuild would not see, and the error shown must only go
+    /// away when the whole site builds.
+    pub fn failed(&mut self) {
+        if self.pending == Pending::Nothing {
+            self.pending = Pending::Everything;
+        }
     }
 
     /// The current site.
@@ -70,13 +95,30 @@ impl Rebuilder {
         &self.site
     }
 
-    /// Applies one batch of changes.
+    /// Applies one batch of changes. On error the site is as it was (or the next batch
+    /// rebuilds it whole).
     pub fn apply(&mut self, batch: &BTreeSet<PathBuf>) -> Result<Outcome> {
-        let kind = if self.needs_full {
-            Kind::Full
-        } else {
-            self.classify(batch)
+        let kind = match (&self.pending, self.classify(batch)) {
+            (Pending::Nothing, kind) => kind,
+            (Pending::Pages(failed), Kind::Pages(paths))
+                if failed.iter().all(|f| paths.contains(f)) =>
+            {
+                Kind::Pages(paths)
+            }
+            _ => Kind::Full,
         };
+        let result = self.run(kind, batch);
+        match &result {
+            Ok(_) => self.pending = Pending::Nothing,
+            // `run` set what is pending for a page that failed alone.
+            Err(_) if matches!(self.pending, Pending::Pages(_)) => {}
+            Err(_) => self.pending = Pending::Everything,
+        }
+        result
+    }
+
+    fn run(&mut self, kind: Kind, batch: &BTreeSet<PathBuf>) -> Result<Outcome> {
+        self.pending = Pending::Nothing;
         match kind {
             Kind::Full => self.full(),
             Kind::Templates => {
@@ -89,6 +131,7 @@ impl Rebuilder {
                     complete: true,
                     css_only: false,
                     content_changed: false,
+                    languages: None,
                 })
             }
             Kind::Static => {
@@ -102,6 +145,7 @@ impl Rebuilder {
                     css_only,
                     pages: 0,
                     content_changed: false,
+                    languages: None,
                 })
             }
             Kind::Assets(paths) => {
@@ -125,30 +169,41 @@ impl Rebuilder {
                     css_only: false,
                     pages: 0,
                     content_changed: false,
+                    languages: None,
                 })
             }
             Kind::Pages(paths) => {
                 let mut set = BTreeSet::new();
+                let mut listings = false;
                 for (n, p) in paths.iter().enumerate() {
                     match self.site.update_page(p) {
-                        Ok(Update::Pages(v)) => set.extend(v),
+                        Ok(Update::Pages { pages, listings: l }) => {
+                            set.extend(pages);
+                            listings |= l;
+                        }
                         Ok(Update::Full) => return self.full(),
                         Err(e) => {
-                            if n > 0 {
-                                self.needs_full = true;
+                            // Pages before this one were updated: the site changed.
+                            if n == 0 {
+                                self.pending = Pending::Pages(BTreeSet::from([p.clone()]));
                             }
                             return Err(e);
                         }
                     }
                 }
                 let indices: Vec<usize> = set.into_iter().collect();
-                let files = self.renderer.pages(&self.site, &indices)?;
+                let files = self.renderer.pages(&self.site, &indices, listings)?;
+                let languages = indices
+                    .iter()
+                    .map(|&i| self.site.pages[i].lang.clone())
+                    .collect();
                 Ok(Outcome {
                     pages: indices.len(),
                     files,
                     complete: false,
                     css_only: false,
                     content_changed: true,
+                    languages: Some(languages),
                 })
             }
         }
@@ -160,13 +215,13 @@ impl Rebuilder {
         let files = renderer.site(&site)?;
         self.site = site;
         self.renderer = renderer;
-        self.needs_full = false;
         Ok(Outcome {
             pages: self.site.pages.len(),
             files,
             complete: true,
             css_only: false,
             content_changed: true,
+            languages: None,
         })
     }
 
@@ -182,6 +237,11 @@ impl Rebuilder {
                 .and_then(|c| c.as_os_str().to_str())
                 .unwrap_or("");
             let abs = self.root.join(p);
+            // A file replaced by a symbolic link (`rm x; ln -s /etc/passwd x`) is read
+            // again by the whole load, which refuses links leading out of the site.
+            if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Kind::Full;
+            }
             match first {
                 "content" => {
                     if abs.is_dir() {

@@ -54,17 +54,8 @@ impl SiteWatcher {
         })
     }
 
-    /// Blocks until the next batch of relevant changes; None when the watcher stopped.
-    pub fn next_batch(&mut self) -> Option<BTreeSet<PathBuf>> {
-        loop {
-            if let Some(b) = self.next_batch_within(Duration::from_secs(3600))? {
-                return Some(b);
-            }
-        }
-    }
-
-    /// Like [`next_batch`](Self::next_batch), but gives `Some(None)` when nothing changed
-    /// within `idle`.
+    /// Blocks until the next batch of relevant changes: `Some(Some(batch))`, or
+    /// `Some(None)` when nothing changed within `idle`; None when the watcher stopped.
     pub fn next_batch_within(&mut self, idle: Duration) -> Option<Option<BTreeSet<PathBuf>>> {
         let deadline = Instant::now() + idle;
         loop {

@@ -51,6 +51,17 @@ impl I18n {
                     continue;
                 };
                 let display = Path::new("i18n").join(path.file_name().unwrap_or_default());
+                // Followed only to places inside the site, like every other source.
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+                    if let Some(msg) = crate::content::discover::link_leaves(&path, &root_real) {
+                        errors.push(
+                            Diagnostic::new(&display, msg)
+                                .hint("copy the file into the site, or remove the link"),
+                        );
+                        continue;
+                    }
+                }
                 let text = match crate::content::read_text(&path, &display) {
                     Ok(t) => t,
                     Err(d) => {

@@ -5,8 +5,9 @@
 //! into it, and returns the pages whose HTML may have changed: the page, its fallback
 //! copies, its section (which lists it), its prev/next neighbours, its translations when
 //! its body changed (their "outdated" notices), and — when its title or weight changed —
-//! the whole language (every page carries the sidebar, which lists it). Anything that can move URLs (new, deleted or renamed
-//! files, `slug`, `translation_key`, `draft`, `aliases`) asks for a full rebuild.
+//! the whole language (every page carries the sidebar, which lists it). Anything that
+//! can move URLs (new, deleted or renamed files, `slug`, `translation_key`, `draft`,
+//! `aliases`) asks for a full rebuild.
 //! On error the site is left exactly as it was.
 
 use std::collections::BTreeSet;
@@ -15,14 +16,21 @@ use std::path::Path;
 use super::links::{alert_labels, check_anchors, render_problems};
 use super::{tree, Site};
 use crate::content::{front_matter, read_text};
-use crate::error::{Error, Result};
+use crate::error::{DiagnosticKind, Error, Result};
 use crate::markdown::{self, RenderInput};
 
 /// What an update did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Update {
     /// These pages must be re-rendered.
-    Pages(Vec<usize>),
+    Pages {
+        /// The pages.
+        pages: Vec<usize>,
+        /// What lists pages changed too (a title, description, date, facet, review date
+        /// or outdated status): the feeds, sitemap, status, search and 404 pages must be
+        /// made again. A body edit that changes none of these leaves them as they are.
+        listings: bool,
+    },
     /// The change can move URLs or the tree: rebuild everything.
     Full,
 }
@@ -74,6 +82,7 @@ impl Site {
                     unsafe_html: self.config.markdown.unsafe_html,
                     alerts: &labels,
                     resolver: &resolver,
+                    links: self.config.links,
                 })
             })
             .collect();
@@ -82,15 +91,20 @@ impl Site {
         let lang = self.pages[primary].lang.clone();
         let rel = self.pages[primary].rel.clone();
 
-        // Its own links, and links of other pages into its headings.
-        let mut errors = render_problems(display, new);
-        errors.extend(check_anchors(display, new, |r| {
-            if r == rel {
-                Some(new)
-            } else {
-                self.find(&lang, r).map(|t| &self.pages[t].rendered)
-            }
-        }));
+        // Its own links, and links of other pages into its headings, sorted by the
+        // link policy as a full load sorts them.
+        let policy = self.config.links;
+        let mut found = render_problems(display, new, &policy);
+        found.add_anchors(
+            &policy,
+            check_anchors(display, new, |r| {
+                if r == rel {
+                    Some(new)
+                } else {
+                    self.find(&lang, r).map(|t| &self.pages[t].rendered)
+                }
+            }),
+        );
         for (j, p) in self.pages.iter().enumerate() {
             if j == primary || p.lang != lang || p.fallback_from.is_some() {
                 continue;
@@ -104,46 +118,57 @@ impl Site {
             {
                 continue;
             }
-            errors.extend(
+            found.add_anchors(
+                &policy,
                 check_anchors(
                     src,
                     &p.rendered,
                     |r| if r == rel { Some(new) } else { None },
                 )
                 .into_iter()
-                .filter(|d| d.message.contains(&format!("in `{rel}`"))),
+                .filter(|d| d.message.contains(&format!("in `{rel}`")))
+                .collect(),
             );
         }
+        let mut errors = found.errors;
         if !errors.is_empty() {
             errors.sort();
             errors.dedup();
             return Err(Error::Site(errors));
         }
+        // The warnings of this file, and those of other files about links into it, are
+        // replaced by what was found now.
+        let lang_dir = Path::new("content").join(&lang);
+        let into = format!("in `{rel}`");
+        self.warnings.retain(|d| {
+            d.path != display
+                && !(d.path.starts_with(&lang_dir)
+                    && d.kind == DiagnosticKind::MissingAnchor
+                    && d.message.ends_with(&into))
+        });
+        self.warnings.extend(found.warnings);
+        self.warnings.sort();
+        self.warnings.dedup();
 
         // Commit.
         let before = &self.pages[primary];
-        let (old_title, old_description, old_hash) = (
+        let (old_title, old_description, old_hash, old_source_hash) = (
             before.title.clone(),
             before.description.clone(),
             before.body_hash.clone(),
+            before.fm.source_hash.clone(),
         );
-        let (old_weight, old_facets, old_reviewed) = (
+        let (old_weight, old_facets, old_reviewed, old_dates) = (
             before.fm.weight,
             before.fm.facets.clone(),
             before.fm.reviewed,
+            (before.fm.date, before.fm.updated),
         );
         let hash = super::body_hash(split.body);
         for (&i, r) in own.iter().zip(rendered) {
             let p = &mut self.pages[i];
-            p.title = fm
-                .title
-                .clone()
-                .or_else(|| r.title.clone())
-                .unwrap_or_else(|| p.title.clone());
-            p.description = fm
-                .description
-                .clone()
-                .unwrap_or_else(|| super::load::truncate(&r.summary, 200));
+            (p.title, p.description) =
+                super::load::title_and_description(&fm, &r, &p.rel, p.kind, &self.config, &p.lang);
             p.fm = fm.clone();
             p.rendered = r;
             p.body_line = split.body_line;
@@ -187,6 +212,7 @@ impl Site {
                 }
             }
         }
+        let mut outdated_changed = false;
         if hash != old_hash {
             let members = &self.groups[self.pages[primary].group].members;
             if members
@@ -194,8 +220,16 @@ impl Site {
                 .any(|(_, j)| self.pages[*j].fm.source_hash.is_some())
             {
                 set.extend(members.iter().map(|(_, j)| *j));
+                outdated_changed = true;
             }
         }
-        Ok(Update::Pages(set.into_iter().collect()))
+        let listings = listing_changed
+            || outdated_changed
+            || (fm.date, fm.updated) != old_dates
+            || fm.source_hash != old_source_hash;
+        Ok(Update::Pages {
+            pages: set.into_iter().collect(),
+            listings,
+        })
     }
 }

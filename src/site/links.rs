@@ -3,13 +3,15 @@
 //! Takes page and asset paths with their URLs; gives [`LinkIndex`], which resolves the
 //! relative `.md` and file links of a page written in one language (falling back to the
 //! files of the page's source language and the default language for fallback copies),
-//! and [`check_anchors`], which finds links to headings that do not exist.
+//! and [`check_anchors`], which finds links to headings that do not exist; sorts each
+//! file's link problems by the site's link policy ([`LinkFindings`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::error::Diagnostic;
-use crate::markdown::{AlertLabels, LinkResolver, Rendered};
+use crate::config::{LinkPolicy, Policy};
+use crate::error::{Diagnostic, DiagnosticKind};
+use crate::markdown::{AlertLabels, LinkResolver, ProblemKind, Rendered};
 use crate::site::I18n;
 
 /// URLs of pages and files per language.
@@ -97,18 +99,91 @@ pub fn alert_labels(i18n: &I18n, lang: &str) -> AlertLabels {
     }
 }
 
-/// Problems found while rendering, as diagnostics of `display`.
-pub fn render_problems(display: &Path, r: &Rendered) -> Vec<Diagnostic> {
-    r.problems
-        .iter()
-        .map(|p| {
-            let d = Diagnostic::new(display, p.message.clone()).at_line(p.line);
-            match &p.hint {
-                Some(h) => d.hint(h.clone()),
-                None => d,
-            }
-        })
-        .collect()
+/// One file's link problems, sorted by the site's link policy (`links:` in site.yaml).
+#[derive(Debug, Default)]
+pub struct LinkFindings {
+    /// Problems that fail the build.
+    pub errors: Vec<Diagnostic>,
+    /// Problems reported without failing it.
+    pub warnings: Vec<Diagnostic>,
+    /// Problems the site chose to ignore (`waypost check` still reports them).
+    pub ignored: Vec<Diagnostic>,
+}
+
+impl LinkFindings {
+    fn put(&mut self, policy: Policy, d: Diagnostic) {
+        match policy {
+            Policy::Error => self.errors.push(d),
+            Policy::Warn => self.warnings.push(d),
+            Policy::Ignore => self.ignored.push(d),
+        }
+    }
+
+    /// Adds missing-anchor diagnostics (from [`check_anchors`]).
+    pub fn add_anchors(&mut self, policy: &LinkPolicy, anchors: Vec<Diagnostic>) {
+        for d in anchors {
+            self.put(policy.missing_anchor, d);
+        }
+    }
+
+    /// Adds what another file's findings hold.
+    pub fn extend(&mut self, other: LinkFindings) {
+        self.errors.extend(other.errors);
+        self.warnings.extend(other.warnings);
+        self.ignored.extend(other.ignored);
+    }
+}
+
+/// Problems found while rendering `r` (the page in file `display`), sorted by `policy`:
+/// a missing page or file follows the policy; anything else is an error.
+pub fn render_problems(display: &Path, r: &Rendered, policy: &LinkPolicy) -> LinkFindings {
+    let mut out = LinkFindings::default();
+    for p in &r.problems {
+        let d = Diagnostic::new(display, p.message.clone()).at_line(p.line);
+        let d = match &p.hint {
+            Some(h) => d.hint(h.clone()),
+            None => d,
+        };
+        let (policy, kind) = match p.kind {
+            ProblemKind::MissingPage => (policy.missing_page, DiagnosticKind::BrokenLink),
+            ProblemKind::MissingFile => (policy.missing_file, DiagnosticKind::BrokenLink),
+            ProblemKind::BadLink => (Policy::Error, DiagnosticKind::BrokenLink),
+            ProblemKind::DuplicateId => (Policy::Error, DiagnosticKind::DuplicateHeadingId),
+            ProblemKind::Other => (Policy::Error, DiagnosticKind::Content),
+        };
+        out.put(policy, d.kind(kind));
+    }
+    out
+}
+
+/// How many warnings are printed one per line; the rest are counted.
+pub const WARNINGS_SHOWN: usize = 20;
+
+/// The text of a build's link warnings, each once, grouped under one heading and cut
+/// after [`WARNINGS_SHOWN`] with a count of the rest.
+pub fn format_warnings(warnings: &[Diagnostic]) -> String {
+    let mut out = format!(
+        "{} broken link{} rendered as plain text (site.yaml `links:` says warn):",
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" }
+    );
+    for d in warnings.iter().take(WARNINGS_SHOWN) {
+        let mut head = crate::error::printable(&d.path.display().to_string()).into_owned();
+        if let Some(line) = d.line {
+            head.push_str(&format!(":{line}"));
+        }
+        out.push_str(&format!(
+            "\n  {head}: {}",
+            crate::error::printable(&d.message)
+        ));
+    }
+    if warnings.len() > WARNINGS_SHOWN {
+        out.push_str(&format!(
+            "\n  … and {} more (`waypost check` lists every one)",
+            warnings.len() - WARNINGS_SHOWN
+        ));
+    }
+    out
 }
 
 /// How many missing anchors of one file get a "did you mean" suggestion: each compares
@@ -168,6 +243,7 @@ pub fn check_anchors<'a>(
                 display,
                 format!("link to a missing heading `#{}` {where_}", link.anchor),
             )
+            .kind(DiagnosticKind::MissingAnchor)
             .at_line(link.line)
             .hint(hint),
         );

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::links::{alert_labels, check_anchors, render_problems, LinkIndex};
+use super::links::{alert_labels, check_anchors, render_problems, LinkFindings, LinkIndex};
 use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
 use crate::config::{find_key_line, Config};
 use crate::content::{self, front_matter, FrontMatter, Kind, SourceFile};
@@ -40,13 +40,13 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
 
 /// Loads the site at `root` like [`load`], except that broken links and anchors (and the
 /// other problems found while rendering Markdown) do not fail the load: the site is
-/// returned with them, sorted (for `waypost check`, which reports them with the rest).
-/// Any other problem still fails.
-pub fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Diagnostic>)> {
+/// returned with all of them, sorted by the link policy (for `waypost check`, which
+/// reports them with the rest). Any other problem still fails.
+pub fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, LinkFindings)> {
     load_inner(root, opts, true)
 }
 
-fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, Vec<Diagnostic>)> {
+fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, LinkFindings)> {
     let config = load_config(root, opts)?;
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
@@ -318,13 +318,15 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
                 unsafe_html: config.markdown.unsafe_html,
                 alerts: &alert_labels[e.content_lang.as_str()],
                 resolver: &resolver,
+                links: config.links,
             })
         })
         .collect();
 
-    // Problems found while rendering and anchors, reported once, for the file itself.
-    // Kept apart from the other errors so that `load_lenient` can return them with the site.
-    let mut link_errors: Vec<Diagnostic> = Vec::new();
+    // Problems found while rendering and anchors, reported once, for the file itself,
+    // sorted by the link policy. Kept apart from the other errors so that `load_lenient`
+    // can return them with the site.
+    let mut findings = LinkFindings::default();
     let index_of: HashMap<(&str, &str), usize> = entries
         .iter()
         .enumerate()
@@ -336,19 +338,41 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         }
         let Some(s) = e.src else { continue };
         let display = &loaded[s].file.display;
-        link_errors.extend(render_problems(display, r));
-        link_errors.extend(check_anchors(display, r, |rel| {
-            index_of.get(&(e.lang.as_str(), rel)).map(|&t| &rendered[t])
-        }));
+        findings.extend(render_problems(display, r, &config.links));
+        findings.add_anchors(
+            &config.links,
+            check_anchors(display, r, |rel| {
+                index_of.get(&(e.lang.as_str(), rel)).map(|&t| &rendered[t])
+            }),
+        );
     }
-
-    link_errors.sort();
-    link_errors.dedup();
+    let LinkFindings {
+        errors: mut link_errors,
+        mut warnings,
+        ignored,
+    } = findings;
+    for list in [&mut link_errors, &mut warnings] {
+        list.sort();
+        list.dedup();
+    }
+    if opts.strict && !lenient {
+        // `--strict`: what the policy lets through with a warning is an error.
+        link_errors.append(&mut warnings);
+    }
     if !errors.is_empty() || (!lenient && !link_errors.is_empty()) {
         errors.append(&mut link_errors);
         errors.sort();
         errors.dedup();
         return Err(Error::Site(errors));
+    }
+    // `waypost check` gets every link problem, whatever the policy.
+    let mut link_problems = LinkFindings::default();
+    if lenient {
+        link_problems.errors = link_errors;
+        link_problems.warnings = warnings.clone();
+        link_problems.ignored = ignored;
+        link_problems.ignored.sort();
+        link_problems.ignored.dedup();
     }
 
     // Assemble pages.
@@ -366,15 +390,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
             }
             None => (FrontMatter::default(), None, 1, String::new()),
         };
-        let title = fm
-            .title
-            .clone()
-            .or_else(|| r.title.clone())
-            .unwrap_or_else(|| name_title(&e.rel, e.kind, &config, &e.lang));
-        let description = fm
-            .description
-            .clone()
-            .unwrap_or_else(|| truncate(&r.summary, 200));
+        let (title, description) = title_and_description(&fm, &r, &e.rel, e.kind, &config, &e.lang);
         pages.push(Page {
             lang: e.lang,
             content_lang: e.content_lang,
@@ -421,6 +437,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
     let site = Site {
         root: root.to_path_buf(),
         links,
+        warnings,
         opts: opts.clone(),
         config,
         i18n,
@@ -429,7 +446,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         assets,
         homes,
     };
-    Ok((site, link_errors))
+    Ok((site, link_problems))
 }
 
 /// Reads site.yaml and applies `--base-url`.
@@ -520,6 +537,30 @@ fn check_slug(slug: &str) -> Result<(), String> {
         return Err("contains a slash".into());
     }
     check_relative_path(slug)
+}
+
+/// A page's title and description: the front matter's, else the Markdown's first
+/// heading and first paragraph, else (for the title) the file or folder name. The one
+/// place both are decided: a full load and `serve`'s update of one page call it, so the
+/// preview cannot disagree with the build.
+pub(super) fn title_and_description(
+    fm: &FrontMatter,
+    r: &markdown::Rendered,
+    rel: &str,
+    kind: Kind,
+    config: &Config,
+    lang: &str,
+) -> (String, String) {
+    let title = fm
+        .title
+        .clone()
+        .or_else(|| r.title.clone())
+        .unwrap_or_else(|| name_title(rel, kind, config, lang));
+    let description = fm
+        .description
+        .clone()
+        .unwrap_or_else(|| truncate(&r.summary, 200));
+    (title, description)
 }
 
 /// Title from a file or folder name: `number-transfer` → `Number transfer`.

@@ -5,6 +5,7 @@
 //! prev/next), translation group and fallback origin, plus the assets to copy and the UI
 //! strings — or every problem found, all together.
 
+pub mod coverage;
 pub mod i18n;
 pub mod incremental;
 pub mod links;
@@ -28,6 +29,30 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Replaces `base_url` from site.yaml (preview deploys, `serve`).
     pub base_url: Option<String>,
+    /// Broken links that the link policy lets through with a warning fail the load
+    /// (`build --strict`).
+    pub strict: bool,
+    /// "Today", for review notices; None: see [`BuildOptions::today`].
+    pub today: Option<chrono::NaiveDate>,
+}
+
+impl BuildOptions {
+    /// The date "today" is for review notices: the one given, else `SOURCE_DATE_EPOCH`
+    /// when set (reproducible builds), else the system clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        if let Some(d) = self.today {
+            return d;
+        }
+        if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+        {
+            if let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) {
+                return dt.date_naive();
+            }
+        }
+        chrono::Utc::now().date_naive()
+    }
 }
 
 /// A page or section of one language.
@@ -141,6 +166,8 @@ pub struct Site {
     pub homes: Vec<(String, usize)>,
     /// URLs of pages and files, for resolving links.
     pub links: LinkIndex,
+    /// Broken links the link policy lets through with a warning (sorted, each once).
+    pub warnings: Vec<crate::error::Diagnostic>,
     /// The options the site was loaded with.
     pub opts: BuildOptions,
 }

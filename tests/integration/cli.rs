@@ -182,3 +182,43 @@ fn error_paths_are_relative_to_the_site_root_whatever_the_root_is() {
         r.stderr_has("error: content/en/page.md:4:1: unknown front-matter key `titel`");
     }
 }
+
+#[test]
+fn a_build_on_a_terminal_shows_progress_and_logs_stay_clean() {
+    let site = english_site([
+        ("content/en/_index.md", "# Home\n"),
+        ("content/en/guide.md", "# Guide\n\nText.\n"),
+    ]);
+    let out = site.path().join("public");
+    // Not a terminal (a pipe, as in CI): no progress drawn.
+    let r = run(waypost()
+        .env("WAYPOST_PROGRESS_DELAY_MS", "0")
+        .arg("--root")
+        .arg(site.path())
+        .arg("build")
+        .arg("--output")
+        .arg(&out));
+    r.assert_success();
+    assert!(!r.stderr.contains("rendering pages"), "{}", r.stderr);
+    assert!(!r.stderr.contains('\r'), "{:?}", r.stderr);
+
+    // A terminal (a pseudo-terminal from util-linux's `script`): the stages are drawn.
+    let cmd = format!(
+        "{} --root '{}' build --output '{}'",
+        env!("CARGO_BIN_EXE_waypost"),
+        site.path().display(),
+        out.display()
+    );
+    let r = run(std::process::Command::new("script")
+        .env("WAYPOST_PROGRESS_DELAY_MS", "0")
+        .args(["-qec", &cmd, "/dev/null"]));
+    r.assert_success();
+    assert!(r.stdout.contains("rendering pages"), "{:?}", r.stdout);
+
+    // -q on a terminal: nothing.
+    let r = run(std::process::Command::new("script")
+        .env("WAYPOST_PROGRESS_DELAY_MS", "0")
+        .args(["-qec", &format!("{cmd} -q"), "/dev/null"]));
+    r.assert_success();
+    assert!(!r.stdout.contains("rendering pages"), "{:?}", r.stdout);
+}

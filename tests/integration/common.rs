@@ -470,3 +470,25 @@ pub fn english_site<P: AsRef<Path>, C: AsRef<[u8]>>(
     }
     tmp
 }
+
+/// Appends `text` (top-level keys) to the site.yaml of the site at `root`.
+pub fn append_to_site_yaml(root: &Path, text: &str) {
+    let yaml = root.join("site.yaml");
+    let mut s = std::fs::read_to_string(&yaml).expect("read site.yaml");
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s.push_str(text);
+    std::fs::write(&yaml, s).expect("write site.yaml");
+}
+
+/// The names of the entries of `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

@@ -223,3 +223,56 @@ fn a_site_yaml_key_given_twice_is_reported_at_the_second_with_the_first_named() 
         r.stderr
     );
 }
+
+#[test]
+fn a_day_that_does_not_exist_is_reported_at_its_own_line() {
+    let r = fails("impossible-date");
+    r.stderr_has("error: content/en/guide.md:4:")
+        .stderr_has("no such day");
+    let hint = hint_after(&r.stderr, "content/en/guide.md:4:");
+    assert!(hint.contains("YYYY-MM-DD"), "{hint}");
+}
+
+#[test]
+fn a_folder_named_like_a_page_is_an_error() {
+    let r = fails("folder-named-like-a-page");
+    r.stderr_has("content/en/guides/_index.md: a folder's name ends in `.md`");
+    hint_after(&r.stderr, "content/en/guides/_index.md:");
+}
+
+#[test]
+fn an_empty_language_name_is_an_error_naming_its_line() {
+    let site = english_site([("content/en/_index.md", "# Home\n")]);
+    std::fs::write(
+        site.path().join("site.yaml"),
+        "title: T\nbase_url: https://t.example.org/\nlanguages:\n  - code: en\n    name: English\n  - code: es\n    name: ''\n",
+    )
+    .unwrap();
+    let r = build_fails(site.path());
+    r.stderr_has("site.yaml:6")
+        .stderr_has("`es` has an empty `name`");
+}
+
+#[test]
+fn a_file_named_only_md_is_skipped_with_a_warning() {
+    let site = english_site([
+        ("content/en/_index.md", "# Home\n"),
+        ("content/en/.md", "# Nameless\n"),
+    ]);
+    let b = build_ok(site.path());
+    b.run
+        .stderr_has("content/en/.md")
+        .stderr_has("needs a name before `.md`");
+}
+
+#[test]
+fn a_nul_byte_in_a_page_never_reaches_the_html() {
+    let site = english_site([
+        ("content/en/_index.md", "# Home\n"),
+        ("content/en/nul.md", "# Title\0here\n\nBody\0text.\n"),
+    ]);
+    let b = build_ok(site.path());
+    let html = b.read("en/nul/index.html");
+    assert!(!html.contains('\0'), "NUL copied into the page");
+    assert!(html.contains("Body\u{fffd}text."), "{html}");
+}

@@ -1083,8 +1083,32 @@ fn a_symlink_to_a_file_outside_the_site_is_an_error_not_published() {
         .stderr_has("points outside the site");
     assert!(!out.exists());
 
-    // A link that stays inside the site is followed as before.
+    // Templates and UI strings too: a template is rendered into pages.
     std::fs::remove_file(site.join("static/key.txt")).unwrap();
+    std::fs::create_dir_all(site.join("templates")).unwrap();
+    std::os::unix::fs::symlink(&secret, site.join("templates/page.html")).unwrap();
+    let r = guarded_build(&site, &out);
+    r.assert_failure()
+        .stderr_has("error: templates/page.html: symbolic link to ")
+        .stderr_has("points outside the site");
+    assert!(!out.exists());
+    std::fs::remove_file(site.join("templates/page.html")).unwrap();
+    std::fs::create_dir_all(site.join("i18n")).unwrap();
+    std::os::unix::fs::symlink(&secret, site.join("i18n/en.yaml")).unwrap();
+    let r = guarded_build(&site, &out);
+    r.assert_failure()
+        .stderr_has("error: i18n/en.yaml: symbolic link to ")
+        .stderr_has("points outside the site");
+    assert!(!out.exists());
+    std::fs::remove_file(site.join("i18n/en.yaml")).unwrap();
+
+    // A link that stays inside the site is followed as before (a template too).
+    std::fs::write(site.join("my-page.html"), "{% extends \"page.html\" %}").unwrap();
+    std::os::unix::fs::symlink(
+        site.join("my-page.html"),
+        site.join("templates/linked.html"),
+    )
+    .unwrap();
     std::fs::write(site.join("shared.txt"), "shared").unwrap();
     std::os::unix::fs::symlink(site.join("shared.txt"), site.join("static/shared.txt")).unwrap();
     guarded_build(&site, &out).assert_success();

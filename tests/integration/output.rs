@@ -134,14 +134,19 @@ fn a_site_written_in_parts_equals_the_site_built_in_memory() {
     let site = large_site(pages);
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
-    waypost::build(site.path(), &public, &Default::default()).expect("builds");
+    let writer = waypost::output::Writer::new(public.clone(), site.path(), false).unwrap();
+    waypost::build(site.path(), &writer, &Default::default(), &()).expect("builds");
 
     let (_, files) = waypost::build_in_memory(site.path(), &Default::default()).unwrap();
     let in_memory: std::collections::BTreeMap<String, Vec<u8>> = files
         .iter()
         .map(|f| (f.path.clone(), f.read().unwrap().into_owned()))
         .collect();
-    let written = list_files(&public);
+    let mut written = list_files(&public);
+    assert!(
+        written.remove(waypost::output::MARKER).is_some(),
+        "a built site carries the marker that lets the next build replace it"
+    );
     assert!(written.contains_key(&format!("en/guides/p{:04}/index.html", pages - 1)));
     assert_eq!(
         written["en/guides/p0007/index.html"], b"the site's own file",
@@ -180,4 +185,193 @@ fn a_template_error_in_every_part_is_reported_once_with_the_count_of_pages() {
         0,
         "no staging folder is left behind"
     );
+}
+
+/// Runs `waypost build --output <out>` on `site` from the site's folder (so that a
+/// relative `out` names a folder of the site).
+fn build_into(site: &std::path::Path, out: &str, extra: &[&str]) -> Run {
+    run(waypost()
+        .current_dir(site)
+        .arg("build")
+        .arg("--output")
+        .arg(out)
+        .args(extra))
+}
+
+#[test]
+fn no_source_folder_of_the_site_can_be_the_output() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(site.join(".git")).unwrap();
+    std::fs::write(site.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let before = list_files(&site);
+    for out in [
+        "templates",
+        "static",
+        "i18n",
+        "content",
+        "content/en",
+        "templates/partials-new",
+        ".git",
+        "site.yaml",
+        ".",
+        "..",
+        "./templates/../static",
+    ] {
+        let r = build_into(&site, out, &[]);
+        r.assert_failure();
+        r.stderr_has("output");
+        // Not even --force replaces a source folder.
+        build_into(&site, out, &["--force"]).assert_failure();
+        assert_same_tree(&before, &list_files(&site));
+    }
+    let beside: Vec<String> = std::fs::read_dir(&site)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("waypost"))
+        .collect();
+    assert!(beside.is_empty(), "nothing left beside: {beside:?}");
+}
+
+#[test]
+fn an_existing_file_as_output_is_an_error_that_changes_nothing() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    std::fs::write(tmp.path().join("notes.txt"), "my notes").unwrap();
+    let before = list_files(tmp.path());
+    let r = build_into(&site, "../notes.txt", &["--force"]);
+    r.assert_failure();
+    r.stderr_has("is a file, not a folder");
+    assert_same_tree(&before, &list_files(tmp.path()));
+    let names = names_in(tmp.path());
+    assert_eq!(
+        names.len(),
+        2,
+        "no hidden temporary copy is left: {names:?}"
+    );
+}
+
+#[test]
+fn a_folder_waypost_did_not_write_is_replaced_only_with_force() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let docs = tmp.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("thesis.tex"), "years of work").unwrap();
+
+    let r = build_into(&site, "../docs", &[]);
+    r.assert_failure();
+    r.stderr_has("not empty and was not written by `waypost build`");
+    r.stderr_has("--force");
+    assert_eq!(
+        std::fs::read_to_string(docs.join("thesis.tex")).unwrap(),
+        "years of work"
+    );
+
+    // An empty folder is fine, and once built it carries the marker: the next build
+    // replaces it without --force.
+    let fresh = tmp.path().join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    build_into(&site, "../fresh", &[]).assert_success();
+    assert!(fresh.join(waypost::output::MARKER).is_file());
+    build_into(&site, "../fresh", &[]).assert_success();
+
+    build_into(&site, "../docs", &["--force"]).assert_success();
+    assert!(!docs.join("thesis.tex").exists());
+    assert!(docs.join("en/index.html").is_file());
+}
+
+#[test]
+fn a_symbolic_link_as_output_is_refused() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let target = tmp.path().join("www");
+    std::fs::create_dir_all(&target).unwrap();
+    std::os::unix::fs::symlink(&target, tmp.path().join("public-link")).unwrap();
+    let r = build_into(&site, "../public-link", &[]);
+    r.assert_failure();
+    r.stderr_has("symbolic link");
+    assert!(std::fs::symlink_metadata(tmp.path().join("public-link"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn a_read_only_output_folder_is_refused_and_nothing_is_left_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let out = tmp.path().join("public");
+    build_into(&site, "../public", &[]).assert_success();
+    let before = list_files(&out);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let r = build_into(&site, "../public", &[]);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
+    r.assert_failure();
+    r.stderr_has("read-only");
+    assert_same_tree(&before, &list_files(&out));
+    let names = names_in(tmp.path());
+    assert_eq!(names.len(), 2, "no temporary folder left beside: {names:?}");
+}
+
+#[test]
+fn a_previous_site_with_read_only_folders_is_still_replaced_and_removed() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let out = tmp.path().join("public");
+    build_into(&site, "../public", &[]).assert_success();
+    // A deploy tool left a folder inside the site read-only.
+    std::fs::set_permissions(out.join("en"), std::fs::Permissions::from_mode(0o555)).unwrap();
+    build_into(&site, "../public", &[]).assert_success();
+    let names = names_in(tmp.path());
+    assert_eq!(names.len(), 2, "the previous site was removed: {names:?}");
+    assert!(out.join("en/index.html").is_file());
+}
+
+#[test]
+fn precompression_writes_gzip_and_brotli_copies_that_decode_to_the_same_bytes() {
+    use std::io::Read;
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    append_to_site_yaml(&site, "output:\n  precompress: [gzip, br]\n");
+    std::fs::write(site.join("static/photo.png"), vec![7u8; 4096]).unwrap();
+    build_into(&site, "../public", &[]).assert_success();
+    let files = list_files(&tmp.path().join("public"));
+
+    let mut checked = 0;
+    for (path, bytes) in &files {
+        if path.ends_with(".gz") || path.ends_with(".br") || path == waypost::output::MARKER {
+            continue;
+        }
+        let (gz, br) = (format!("{path}.gz"), format!("{path}.br"));
+        if !waypost::output::is_compressible(path) || bytes.len() < 256 {
+            assert!(
+                !files.contains_key(&gz) && !files.contains_key(&br),
+                "{path}"
+            );
+            continue;
+        }
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&files[&gz][..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(&plain, bytes, "{gz}");
+        let mut plain = Vec::new();
+        brotli::BrotliDecompress(&mut &files[&br][..], &mut plain).unwrap();
+        assert_eq!(&plain, bytes, "{br}");
+        checked += 1;
+    }
+    assert!(checked > 5, "pages, CSS and JS are compressed ({checked})");
+    assert!(files.contains_key("en/index.html.gz"));
+    assert!(
+        !files.contains_key("photo.png.gz"),
+        "images are left as they are"
+    );
+
+    // Reproducible: a second build is byte-identical, compressed copies included.
+    build_into(&site, "../public2", &[]).assert_success();
+    assert_same_tree(&files, &list_files(&tmp.path().join("public2")));
 }

@@ -62,10 +62,20 @@ pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         .arg(&root)
         .args(["serve", "--port", "0"])
         .args(extra)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start waypost serve");
+    // The address is printed on standard output ("serving at URL", for scripts), the
+    // logs on standard error; both end up in one channel of lines.
+    let stdout = child.stdout.take().unwrap();
+    let (url_tx, url_rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = url_tx.send(line);
+        }
+    });
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = channel();
     std::thread::spawn(move || {
@@ -77,10 +87,10 @@ pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     let addr = loop {
-        let line = rx
+        let line = url_rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("serve did not start");
-        if let Some(rest) = line.split("serving at http://").nth(1) {
+            .expect("serve did not print its address on standard output");
+        if let Some(rest) = line.strip_prefix("serving at http://") {
             break rest.split('/').next().unwrap().to_string();
         }
     };
@@ -229,6 +239,12 @@ fn broken_front_matter_shows_the_error_and_keeps_the_last_good_page() {
         "names file and line: {data}"
     );
     assert!(data.contains("titel"), "{data}");
+    let mut logged = String::new();
+    eventually("the error is logged", || {
+        logged.push_str(&server.log_lines().join("\n"));
+        logged.contains("in-app.md:2")
+    });
+    assert!(!logged.contains("error: error:"), "said once: {logged}");
     let resp = get(&server.addr, "/en/esim/in-app/");
     assert_eq!(resp.status, 200, "the last good page is still served");
     assert!(resp.body.contains("<h1>"));
@@ -416,4 +432,230 @@ fn the_search_index_is_built_in_the_background_and_follows_edits() {
     eventually("the index refresh after the edit", || {
         served_search_pages(&server.addr) == before + 1
     });
+}
+
+#[test]
+fn an_asset_replaced_by_a_link_out_of_the_site_is_never_served() {
+    let secret_dir = tempfile::tempdir().unwrap();
+    let secret = secret_dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOP-SECRET-OUTSIDE-THE-SITE").unwrap();
+    let dir = example_copy();
+    std::fs::create_dir_all(dir.path().join("static")).unwrap();
+    std::fs::write(dir.path().join("static/extra.css"), "body{}").unwrap();
+    let server = start(dir, &[]);
+    let events = Events::connect(&server.addr);
+
+    // Deleted, then recreated as a link (not `ln -sf`): the case that leaked.
+    let asset = server.root.join("content/en/esim/qr-scan.svg");
+    std::fs::remove_file(&asset).unwrap();
+    std::os::unix::fs::symlink(&secret, &asset).unwrap();
+    let data = events.wait("build-error", 30);
+    assert!(data.contains("points outside the site"), "{data}");
+    let resp = get(&server.addr, "/en/esim/qr-scan.svg");
+    assert!(!resp.body.contains("TOP-SECRET"), "leaked: {}", resp.body);
+
+    // Another edit while the link is there does not clear the error.
+    let page = server.root.join("content/en/esim/in-app.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    save(
+        &page,
+        &text.replace("## Steps {#steps}", "Edit.\n\n## Steps {#steps}"),
+    );
+    let data = events.wait("build-error", 30);
+    assert!(data.contains("qr-scan.svg"), "{data}");
+
+    // The same through static/.
+    let css = server.root.join("static/extra.css");
+    std::fs::remove_file(&css).unwrap();
+    std::os::unix::fs::symlink(&secret, &css).unwrap();
+    events.wait("build-error", 30);
+    assert!(!get(&server.addr, "/extra.css").body.contains("TOP-SECRET"));
+
+    // Fixing one of the two leaves the other's error on screen: no `ok` yet.
+    std::fs::remove_file(&asset).unwrap();
+    std::fs::write(&asset, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let data = events.wait("build-error", 30);
+    assert!(data.contains("extra.css"), "{data}");
+    std::fs::remove_file(&css).unwrap();
+    std::fs::write(&css, "body{color:blue}").unwrap();
+    events.wait("ok", 30);
+    assert_eq!(get(&server.addr, "/extra.css").body, "body{color:blue}");
+}
+
+#[test]
+fn idle_and_half_sent_connections_are_closed_and_the_server_keeps_answering() {
+    let server = start(example_copy(), &[]);
+    // Many silent connections, and one that sends half a request and stops.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    let mut half = TcpStream::connect(&server.addr).unwrap();
+    write!(half, "GET /en/ HTTP/1.1\r\nHost: {}\r\n", server.addr).unwrap();
+    assert_eq!(get(&server.addr, "/en/").status, 200, "still answering");
+    // Each is closed by the server after its header timeout (the test's limit is a
+    // hang guard, far above it).
+    for mut s in idle.into_iter().take(3).chain([half.try_clone().unwrap()]) {
+        s.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf).unwrap_or(0);
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(
+            n == 0 || text.starts_with("HTTP/1.1 408"),
+            "closed without a page: {text}"
+        );
+    }
+    drop(half);
+    assert_eq!(get(&server.addr, "/en/").status, 200);
+}
+
+/// Sends `request` as written and returns the status code of the answer.
+fn status_of_raw(addr: &str, request: &str) -> u16 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn requests_without_one_host_or_naming_another_host_are_refused() {
+    let server = start(example_copy(), &[]);
+    let a = &server.addr;
+    assert_eq!(
+        status_of_raw(a, "GET /en/ HTTP/1.0\r\n\r\n"),
+        400,
+        "no Host"
+    );
+    assert_eq!(
+        status_of_raw(
+            a,
+            &format!("GET /en/ HTTP/1.1\r\nHost: {a}\r\nHost: {a}\r\nConnection: close\r\n\r\n")
+        ),
+        400,
+        "two Host headers"
+    );
+    assert_eq!(
+        status_of_raw(a, &format!("GET http://attacker.example/en/ HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n")),
+        403,
+        "absolute-form target naming another host"
+    );
+    assert_eq!(
+        status_of_raw(
+            a,
+            &format!("GET http://{a}/en/ HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n")
+        ),
+        200,
+        "absolute-form target naming this server"
+    );
+}
+
+#[test]
+fn quiet_serve_still_prints_its_address_on_standard_output() {
+    // `start` reads the address from standard output only.
+    let server = start(example_copy(), &["-q"]);
+    assert_eq!(get(&server.addr, "/en/").status, 200);
+}
+
+#[test]
+fn the_live_reload_stream_sends_heartbeats() {
+    let server = start(example_copy(), &[]);
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        s,
+        "GET /__waypost/events HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+    let mut lines = BufReader::new(s).lines();
+    let got = lines.by_ref().take(100).find_map(|l| {
+        let l = l.ok()?;
+        l.starts_with(':').then_some(l)
+    });
+    assert!(
+        got.is_some(),
+        "a comment line (heartbeat) arrives on an idle stream"
+    );
+}
+
+#[test]
+fn a_refreshed_search_index_keeps_serving_the_files_an_open_page_knows() {
+    let server = start(example_copy(), &[]);
+    let events = Events::connect(&server.addr);
+    eventually("the first search index", || {
+        served_search_pages(&server.addr) > 0
+    });
+    let entry = |lang: &str| -> serde_json::Value {
+        let r = get(
+            &server.addr,
+            &format!("/{lang}/pagefind/pagefind-entry.json"),
+        );
+        serde_json::from_str(&r.body).unwrap()
+    };
+    let en_hash = entry("en")["languages"]["en"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let zh_entry = entry("zh");
+    let old_meta = format!("/en/pagefind/pagefind.{en_hash}.pf_meta");
+    assert_eq!(get(&server.addr, &old_meta).status, 200);
+
+    // A body edit of an existing page: only the languages that show it are re-indexed.
+    let page = server.root.join("content/en/esim/in-app.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    save(
+        &page,
+        &text.replace(
+            "## Steps {#steps}",
+            "Zanzibarish marker.\n\n## Steps {#steps}",
+        ),
+    );
+    events.wait("reload", 20);
+    eventually("the index refresh after the edit", || {
+        entry("en")["languages"]["en"]["hash"] != en_hash.as_str()
+    });
+    assert_eq!(
+        get(&server.addr, &old_meta).status,
+        200,
+        "the replaced index's files are still served to pages that loaded it"
+    );
+    assert_eq!(
+        entry("zh"),
+        zh_entry,
+        "an English edit leaves the Chinese index as it was"
+    );
+}
+
+#[test]
+fn broken_links_the_policy_lets_through_are_shown_as_warnings_not_as_a_failed_build() {
+    let dir = example_copy();
+    crate::common::append_to_site_yaml(dir.path(), "links:\n  missing_page: warn\n");
+    let server = start(dir, &[]);
+    let events = Events::connect(&server.addr);
+    let page = server.root.join("content/en/esim/in-app.md");
+    let good = std::fs::read_to_string(&page).unwrap();
+    save(
+        &page,
+        &good.replace(
+            "## Steps {#steps}",
+            "See [the old page](retired-page.md).\n\n## Steps {#steps}",
+        ),
+    );
+    let data = events.wait("warnings", 30);
+    assert!(data.contains("content/en/esim/in-app.md:"), "{data}");
+    assert!(data.contains("retired-page.md"), "{data}");
+    let body = get(&server.addr, "/en/esim/in-app/").body;
+    assert!(body.contains("See the old page."), "rendered as text");
+    // A browser that connects now sees them at once.
+    let late = Events::connect(&server.addr);
+    late.wait("warnings", 10);
+    // Fixed: the warnings go away.
+    save(&page, &good);
+    let data = events.wait("warnings", 30);
+    assert!(data.contains("\"message\":\"\""), "{data}");
 }

@@ -167,7 +167,7 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
                 "is not a page of the site (an ignored file name?)",
             )
         })?;
-    let s = super::coverage::source_of(site, i).ok_or_else(|| {
+    let s = crate::site::coverage::source_of(site, i).ok_or_else(|| {
         let key = site.groups[site.pages[i].group].key.clone();
         Diagnostic::new(
             &display,
