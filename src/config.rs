@@ -1,8 +1,9 @@
 //! `site.yaml`: the site's configuration.
 //!
 //! Takes the text of `site.yaml`; gives a validated [`Config`] (languages in order, the
-//! first being the default; base URL split into origin and path) or a [`Diagnostic`]
-//! naming the line. Unknown keys are errors, with the closest valid key suggested.
+//! first being the default; base URL split into origin and path; `title` and
+//! `description` as one text or one per language) or a [`Diagnostic`] naming the line.
+//! Unknown keys are errors, with the closest valid key suggested.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,6 +61,55 @@ impl Language {
                 _ => Dir::Ltr,
             }
         })
+    }
+}
+
+/// A text given once for every language (`title: Guides`) or per language
+/// (`title: {en: Guides, es: Guías}`); a language without an entry gets the default
+/// language's.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Localized {
+    /// The same text in every language.
+    One(String),
+    /// Language code → text.
+    PerLanguage(BTreeMap<String, String>),
+}
+
+impl Localized {
+    /// The text for `lang`, else the default language's (`default`), else the first.
+    pub fn get<'a>(&'a self, lang: &str, default: &str) -> &'a str {
+        match self {
+            Localized::One(s) => s,
+            Localized::PerLanguage(m) => m
+                .get(lang)
+                .or_else(|| m.get(default))
+                .or_else(|| m.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+
+    /// Checks a per-language map against the configured languages: every key is one of
+    /// them and the default language has an entry.
+    fn validate(&self, key: &str, langs: &[Language]) -> Result<(), (String, String)> {
+        let Localized::PerLanguage(m) = self else {
+            return Ok(());
+        };
+        if let Some(code) = m.keys().find(|c| !langs.iter().any(|l| &l.code == *c)) {
+            let known: Vec<&str> = langs.iter().map(|l| l.code.as_str()).collect();
+            return Err((
+                format!("`{key}` has an entry for `{code}`, which is not in `languages`"),
+                format!("the languages are: {}", known.join(", ")),
+            ));
+        }
+        let default = &langs[0].code;
+        if !m.contains_key(default) {
+            return Err((
+                format!("`{key}` has no entry for the default language `{default}`"),
+                format!("add `{default}: …` under `{key}`; other languages fall back to it"),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -152,9 +202,9 @@ fn default_review_days() -> u32 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    title: String,
+    title: Localized,
     #[serde(default)]
-    description: Option<String>,
+    description: Option<Localized>,
     base_url: String,
     languages: Vec<Language>,
     #[serde(default = "yes")]
@@ -194,10 +244,11 @@ pub const CONFIG_KEYS: &[&str] = &[
 /// The validated site configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Site title.
-    pub title: String,
-    /// Site description (for the home pages' meta description).
-    pub description: Option<String>,
+    /// Site title, one or per language (see [`Config::title`]).
+    pub title: Localized,
+    /// Site description (the chooser's and home pages' meta description), one or per
+    /// language.
+    pub description: Option<Localized>,
     /// Base URL without trailing slash: `https://example.org/guides`.
     pub base_url: String,
     /// Path part of the base URL without trailing slash: `/guides`, or empty.
@@ -277,6 +328,16 @@ impl Config {
                 .at_line(line_of("languages").unwrap_or(1)));
             }
         }
+        for (key, value) in [
+            ("title", Some(&raw.title)),
+            ("description", raw.description.as_ref()),
+        ] {
+            if let Some(Err((msg, hint))) = value.map(|v| v.validate(key, &raw.languages)) {
+                return Err(Diagnostic::new(path, msg)
+                    .at_line(line_of(key).unwrap_or(1))
+                    .hint(hint));
+            }
+        }
         let (base_url, base_path) = split_base_url(&raw.base_url).map_err(|msg| {
             Diagnostic::new(path, msg)
                 .at_line(line_of("base_url").unwrap_or(1))
@@ -309,6 +370,18 @@ impl Config {
         self.base_url = base_url;
         self.base_path = base_path;
         Ok(())
+    }
+
+    /// The site title in `lang` (the default language's when it has none of its own).
+    pub fn title(&self, lang: &str) -> &str {
+        self.title.get(lang, &self.languages[0].code)
+    }
+
+    /// The site description in `lang`, if there is one.
+    pub fn description(&self, lang: &str) -> Option<&str> {
+        self.description
+            .as_ref()
+            .map(|d| d.get(lang, &self.languages[0].code))
     }
 
     /// The default language (the first listed).
@@ -410,6 +483,14 @@ pub fn yaml_diagnostic(
         None => msg,
     };
     let mut d = Diagnostic::new(path, msg.clone());
+    if msg.contains("untagged enum Localized") {
+        d.message = "expected a text, or a map of language code to text".into();
+        d.hint = Some("write `title: My guides` or `title: {en: My guides, es: Mis guías}`".into());
+        if let Some(loc) = err.location() {
+            d = d.at(loc.line() + line_offset, loc.column());
+        }
+        return d;
+    }
     if let Some(loc) = err.location() {
         d = d.at(loc.line() + line_offset, loc.column());
     }
@@ -498,6 +579,33 @@ mod tests {
         assert_eq!(err.line, Some(4));
         assert!(err.message.contains("review_after_day"), "{err}");
         assert!(err.hint.unwrap().contains("review_after_days"));
+    }
+
+    #[test]
+    fn title_may_be_one_text_or_one_per_language() {
+        let base = "base_url: https://e.org/\nlanguages: [{code: en, name: E}, {code: es, name: S}, {code: ar, name: A}]\n";
+        let one = Config::parse(&format!("title: Guides\n{base}"), Path::new("site.yaml")).unwrap();
+        assert_eq!(one.title("es"), "Guides");
+        assert_eq!(one.description("es"), None);
+        let map = Config::parse(
+            &format!("title: {{en: Guides, es: Guías}}\ndescription: {{en: D}}\n{base}"),
+            Path::new("site.yaml"),
+        )
+        .unwrap();
+        assert_eq!(map.title("es"), "Guías");
+        assert_eq!(
+            map.title("ar"),
+            "Guides",
+            "falls back to the default language"
+        );
+        assert_eq!(map.description("es"), Some("D"));
+        let err = Config::parse(
+            &format!("title: {{en: Guides, fr: Guides}}\n{base}"),
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(err.line, Some(1));
+        assert!(err.message.contains("`fr`"), "{err}");
     }
 
     #[test]

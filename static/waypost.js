@@ -1,25 +1,29 @@
-// waypost default theme: theme toggle, language memory, root language chooser.
-// No dependencies, no network requests; everything works without it too.
+// waypost default theme: theme toggle, language memory and menu, the root language
+// chooser, the sidebar drawer, "On this page" highlighting and search. No dependencies;
+// Pagefind's search library is fetched the first time search is used. Every page reads
+// the same without this file.
 (function () {
   "use strict";
+  var doc = document, root = doc.documentElement;
+  var $ = function (sel, el) { return (el || doc).querySelector(sel); };
+  var $$ = function (sel, el) { return Array.prototype.slice.call((el || doc).querySelectorAll(sel)); };
   var store = {
     get: function (k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
     set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
   };
 
   // Remember an explicit language choice (switcher or chooser link).
-  document.addEventListener("click", function (ev) {
+  doc.addEventListener("click", function (ev) {
     var a = ev.target.closest && ev.target.closest("a[data-lang-choice]");
     if (a) store.set("waypost-lang", a.getAttribute("data-lang-choice"));
   });
 
   // The root page sends the visitor to the best language: an earlier explicit choice,
   // else the first of the browser's languages we have (exact tag, then primary subtag).
-  var chooser = document.querySelector("[data-language-chooser]");
+  var chooser = $("[data-language-chooser]");
   if (chooser) {
-    var links = Array.prototype.slice.call(chooser.querySelectorAll("a[data-lang-choice]"));
     var byCode = {};
-    links.forEach(function (a) { byCode[a.getAttribute("data-lang-choice").toLowerCase()] = a.getAttribute("href"); });
+    $$("a[data-lang-choice]", chooser).forEach(function (a) { byCode[a.getAttribute("data-lang-choice").toLowerCase()] = a.getAttribute("href"); });
     var pick = function (tag) {
       if (!tag) return null;
       tag = tag.toLowerCase();
@@ -36,116 +40,297 @@
   }
 
   // Light/dark toggle: follows the system until the reader chooses, then remembers.
-  var root = document.documentElement;
-  var toggle = document.querySelector("[data-theme-toggle]");
-  if (toggle) {
-    toggle.hidden = false;
-    var current = function () {
-      return root.dataset.theme || (window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
-    };
-    var sync = function () { toggle.setAttribute("aria-pressed", current() === "dark" ? "true" : "false"); };
-    sync();
-    toggle.addEventListener("click", function () {
+  var toggles = $$("[data-theme-toggle]");
+  var current = function () {
+    return root.dataset.theme || (window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  };
+  var syncToggles = function () {
+    toggles.forEach(function (t) { t.setAttribute("aria-pressed", current() === "dark" ? "true" : "false"); });
+  };
+  toggles.forEach(function (t) {
+    t.hidden = false;
+    t.addEventListener("click", function () {
       var next = current() === "dark" ? "light" : "dark";
       root.dataset.theme = next;
       store.set("waypost-theme", next);
-      sync();
+      syncToggles();
+    });
+  });
+  syncToggles();
+
+  // Language menu (a <details>): closes on a click elsewhere and on Escape.
+  var langMenu = $("[data-lang-menu]");
+  if (langMenu) {
+    doc.addEventListener("click", function (ev) {
+      if (langMenu.open && !langMenu.contains(ev.target)) langMenu.open = false;
+    });
+    langMenu.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && langMenu.open) { ev.preventDefault(); langMenu.open = false; $("summary", langMenu).focus(); }
     });
   }
-})();
 
-// Search: Pagefind's own UI (translated into the page's language by Pagefind), in the
-// header and on /<lang>/search/. Keyboard: "/" focuses the box, arrows move through the
-// results, Enter opens one, Escape clears and closes.
-(function () {
-  "use strict";
-  if (typeof window.PagefindUI !== "function") return;
+  // Sidebar: a drawer below 1100 px, opened by the menu button (a link to #sidebar
+  // without JavaScript); sections fold open and shut.
+  var menuButton = $("[data-menu-toggle]");
+  var sidebar = $("[data-sidebar]");
+  if (menuButton && sidebar) {
+    var setMenu = function (open, focusBack) {
+      root.classList.toggle("menu-open", open);
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) { var first = $("a[aria-current='page'], a", sidebar); if (first) first.focus(); }
+      else if (focusBack) menuButton.focus();
+    };
+    menuButton.setAttribute("role", "button");
+    menuButton.setAttribute("aria-expanded", "false");
+    menuButton.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      setMenu(!root.classList.contains("menu-open"), false);
+    });
+    doc.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && root.classList.contains("menu-open")) setMenu(false, true);
+    });
+    doc.addEventListener("click", function (ev) {
+      if (root.classList.contains("menu-open") && !sidebar.contains(ev.target) && !menuButton.contains(ev.target)) setMenu(false, false);
+    });
+  }
+  $$("[data-nav-expand]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var group = b.closest(".nav-group");
+      var open = !group.classList.contains("is-open");
+      group.classList.toggle("is-open", open);
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+  var currentLink = sidebar && $("a[aria-current='page']", sidebar);
+  if (currentLink && sidebar.scrollHeight > sidebar.clientHeight) {
+    var r = currentLink.getBoundingClientRect(), s = sidebar.getBoundingClientRect();
+    if (r.bottom > s.bottom) sidebar.scrollTop += r.top - s.top - s.height / 3;
+  }
 
-  var mount = function (host, opts) {
+  // "On this page": open beside the text on wide screens; the heading being read is
+  // marked as the reader scrolls.
+  var toc = $("[data-toc]");
+  if (toc) {
+    var wide = window.matchMedia("(min-width: 68.75rem)");
+    var syncToc = function () { if (wide.matches) toc.open = true; };
+    syncToc();
+    if (wide.addEventListener) wide.addEventListener("change", syncToc);
+    var links = $$("a[href^='#']", toc);
+    var targets = links.map(function (a) {
+      try { return doc.getElementById(decodeURIComponent(a.getAttribute("href").slice(1))); } catch (e) { return null; }
+    });
+    var marked = null, ticking = false;
+    var spy = function () {
+      ticking = false;
+      var offset = ($(".site-header") || root).getBoundingClientRect().height + 24;
+      var at = 0;
+      for (var i = 0; i < targets.length; i++) {
+        if (targets[i] && targets[i].getBoundingClientRect().top <= offset) at = i;
+      }
+      if (window.innerHeight + window.scrollY >= root.scrollHeight - 4) {
+        for (var j = targets.length - 1; j > at; j--) {
+          if (targets[j] && targets[j].getBoundingClientRect().top < window.innerHeight) { at = j; break; }
+        }
+      }
+      var link = links[at];
+      if (link === marked) return;
+      if (marked) marked.removeAttribute("aria-current");
+      if (link) link.setAttribute("aria-current", "true");
+      marked = link;
+    };
+    window.addEventListener("scroll", function () { if (!ticking) { ticking = true; requestAnimationFrame(spy); } }, { passive: true });
+    spy();
+  }
+
+  // Arriving from the language switcher on a page not translated into this language.
+  if (/[?&]untranslated\b/.test(window.location.search)) {
+    var n = $("[data-untranslated-notice]");
+    if (n) n.hidden = false;
+  }
+
+  // Search, with Pagefind's library (not its UI), loaded on first use: the header button,
+  // "/" or Ctrl/⌘-K open an overlay; on /<lang>/search/ the page's own box. Results come
+  // first, filters behind "Filters" on narrow screens; Enter opens the selected result or
+  // the first; arrows move through results; Escape closes and gives focus back.
+  var dialog = $("[data-search-dialog]");
+  var pagePanel = $("[data-search-page]");
+  if (!dialog && !pagePanel) return;
+  var engines = {};
+  var engine = function (bundle) {
+    if (!engines[bundle]) {
+      engines[bundle] = import(bundle + "pagefind.js").then(function (pf) {
+        return Promise.resolve(pf.options({ excerptLength: 22 })).then(function () { pf.init(); return pf; });
+      });
+    }
+    return engines[bundle];
+  };
+  var esc = function (s) {
+    return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  };
+  // Pagefind's excerpts are escaped text with <mark> around matches.
+  var excerpt = function (s) {
+    return esc(s || "").replace(/&#60;mark&#62;/g, "<mark>").replace(/&#60;\/mark&#62;/g, "</mark>");
+  };
+
+  var mount = function (host) {
     var bundle = host.getAttribute("data-bundle");
-    host.innerHTML = "";
-    var ui = new window.PagefindUI(Object.assign({
-      element: host,
-      bundlePath: bundle,
-      showSubResults: true,
-      showImages: false,
-      resetStyles: false,
-      debounceTimeoutMs: 150
-    }, opts || {}));
-    return ui;
-  };
+    var input = $("input[type=search]", host);
+    var form = $("[data-search-form]", host);
+    var status = $(".search-status", host);
+    var results = $(".search-results", host);
+    var filters = $(".search-filters", host);
+    var filtersToggle = $("[data-filters-toggle]", host);
+    var chosen = {};
+    var pending = null, seq = 0, filtersShown = false;
+    var text = function (attr, n) { return (host.getAttribute(attr) || "").replace("{n}", n); };
 
-  var resultLinks = function (host) {
-    return Array.prototype.slice.call(host.querySelectorAll("a.pagefind-ui__result-link"));
-  };
+    var renderFilters = function (pf) {
+      if (filtersShown) return;
+      filtersShown = true;
+      Promise.resolve(pf.filters()).then(function (all) {
+        var html = "";
+        Object.keys(all || {}).sort().forEach(function (name) {
+          var values = Object.keys(all[name]).sort();
+          if (!values.length) return;
+          html += "<fieldset><legend>" + esc(name) + "</legend>";
+          values.forEach(function (v) {
+            html += "<label><input type=\"checkbox\" data-filter=\"" + esc(name) + "\" value=\"" + esc(v) + "\"> <span>" +
+              esc(v) + "</span> <span class=\"count\">" + all[name][v] + "</span></label>";
+          });
+          html += "</fieldset>";
+        });
+        filters.innerHTML = html;
+        if (filtersToggle) filtersToggle.hidden = !html;
+      });
+    };
 
-  var wireKeys = function (host, ui, closes) {
-    host.addEventListener("keydown", function (ev) {
-      var input = host.querySelector("input.pagefind-ui__search-input");
-      var links = resultLinks(host);
-      var i = links.indexOf(document.activeElement);
-      if (ev.key === "ArrowDown" && links.length) {
-        ev.preventDefault();
-        links[i < 0 ? 0 : Math.min(i + 1, links.length - 1)].focus();
-      } else if (ev.key === "ArrowUp" && i >= 0) {
-        ev.preventDefault();
-        if (i === 0 && input) input.focus(); else links[i - 1].focus();
-      } else if (ev.key === "Escape") {
-        ev.preventDefault();
-        if (input) { input.value = ""; }
-        ui.triggerSearch("");
-        if (closes) { host.classList.remove("is-open"); if (input) input.blur(); }
-        else if (input) input.focus();
+    var render = function (items, total) {
+      if (!items.length) { results.innerHTML = ""; status.textContent = text("data-no-results"); return; }
+      status.textContent = text("data-results-count", total);
+      results.innerHTML = "<ol>" + items.map(function (d) {
+        var subs = (d.sub_results || []).filter(function (s) { return s.url.indexOf("#") > 0 && s.url !== d.url; }).slice(0, 3);
+        return "<li class=\"result\"><a class=\"result-link\" href=\"" + esc(d.url) + "\">" + esc(d.meta && d.meta.title || d.url) +
+          "</a><p class=\"result-excerpt\">" + excerpt(d.excerpt) + "</p>" +
+          (subs.length ? "<ul>" + subs.map(function (s) {
+            return "<li><a class=\"result-sub-link\" href=\"" + esc(s.url) + "\">" + esc(s.title) + "</a><p>" + excerpt(s.excerpt) + "</p></li>";
+          }).join("") + "</ul>" : "") + "</li>";
+      }).join("") + "</ol>";
+    };
+
+    var run = function () {
+      var term = input.value.trim();
+      var active = {};
+      var any = false;
+      Object.keys(chosen).forEach(function (k) { if (chosen[k].length) { active[k] = chosen[k]; any = true; } });
+      var mine = ++seq;
+      if (!term && !any) { results.innerHTML = ""; status.textContent = ""; pending = null; return Promise.resolve(); }
+      if (!results.firstChild) status.textContent = text("data-loading");
+      pending = engine(bundle).then(function (pf) {
+        renderFilters(pf);
+        return pf.debouncedSearch(term || null, { filters: active }, 120);
+      }).then(function (r) {
+        if (!r || mine !== seq) return;
+        return Promise.all(r.results.slice(0, 12).map(function (x) { return x.data(); })).then(function (items) {
+          if (mine === seq) render(items, r.results.length);
+        });
+      }).catch(function (e) { status.textContent = String(e && e.message || e); });
+      return pending;
+    };
+
+    var links = function () { return $$(".result-link, .result-sub-link", results); };
+    var openFirst = function () {
+      var go = function () {
+        var a = $(".result-link", results);
+        if (a) window.location.href = a.href;
+      };
+      if (pending) pending.then(go); else go();
+    };
+
+    input.addEventListener("input", function () {
+      run();
+      if (pagePanel === host) {
+        var url = new URL(window.location.href);
+        if (input.value) url.searchParams.set("q", input.value); else url.searchParams.delete("q");
+        window.history.replaceState(null, "", url.toString());
       }
     });
+    input.addEventListener("focus", function () { engine(bundle).then(renderFilters); }, { once: true });
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); openFirst(); });
+    filters.addEventListener("change", function (ev) {
+      var box = ev.target;
+      if (!box.matches("input[data-filter]")) return;
+      var name = box.getAttribute("data-filter");
+      chosen[name] = $$("input[data-filter]:checked", filters)
+        .filter(function (b) { return b.getAttribute("data-filter") === name; })
+        .map(function (b) { return b.value; });
+      run();
+    });
+    if (filtersToggle) {
+      filtersToggle.addEventListener("click", function () {
+        var open = !filters.classList.contains("is-open");
+        filters.classList.toggle("is-open", open);
+        filtersToggle.setAttribute("aria-expanded", open ? "true" : "false");
+        engine(bundle).then(renderFilters);
+      });
+    }
+    host.addEventListener("keydown", function (ev) {
+      var all = links();
+      var i = all.indexOf(doc.activeElement);
+      if (ev.key === "ArrowDown" && all.length && (i >= 0 || doc.activeElement === input)) {
+        ev.preventDefault();
+        all[i < 0 ? 0 : Math.min(i + 1, all.length - 1)].focus();
+      } else if (ev.key === "ArrowUp" && i >= 0) {
+        ev.preventDefault();
+        if (i === 0) input.focus(); else all[i - 1].focus();
+      }
+    });
+    return { input: input, run: run, warm: function () { return engine(bundle); } };
   };
 
-  var header = document.querySelector("[data-search]");
-  if (header) {
-    var ui = mount(header);
-    header.classList.add("is-ready");
-    wireKeys(header, ui, true);
-    header.addEventListener("input", function () {
-      var input = header.querySelector("input.pagefind-ui__search-input");
-      header.classList.toggle("is-open", !!(input && input.value.trim()));
-    });
-    document.addEventListener("click", function (ev) {
-      if (!header.contains(ev.target)) header.classList.remove("is-open");
-    });
-    header.addEventListener("focusin", function () {
-      var input = header.querySelector("input.pagefind-ui__search-input");
-      if (input && input.value.trim()) header.classList.add("is-open");
-    });
-  }
-
-  var page = document.querySelector("[data-search-page]");
+  var page = pagePanel && mount(pagePanel);
   if (page) {
-    var pageUi = mount(page, { autofocus: true });
-    wireKeys(page, pageUi, false);
     var q = new URLSearchParams(window.location.search).get("q");
-    if (q) pageUi.triggerSearch(q);
-    page.addEventListener("input", function (ev) {
-      if (!ev.target.matches("input.pagefind-ui__search-input")) return;
-      var url = new URL(window.location.href);
-      if (ev.target.value) url.searchParams.set("q", ev.target.value); else url.searchParams.delete("q");
-      window.history.replaceState(null, "", url.toString());
-    });
+    if (q) { page.input.value = q; page.run(); }
   }
 
-  document.addEventListener("keydown", function (ev) {
-    if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    var t = ev.target;
-    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-    var host = page || header;
-    var input = host && host.querySelector("input.pagefind-ui__search-input");
-    if (input) { ev.preventDefault(); input.focus(); }
+  var overlay = dialog && mount(dialog);
+  var opener = null;
+  var openSearch = function (from) {
+    if (page) { page.input.focus(); page.input.select(); return; }
+    if (!overlay || dialog.open) return;
+    opener = from && from !== doc.body ? from : $("[data-search-open]");
+    overlay.warm();
+    if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
+    overlay.input.focus();
+    overlay.input.select();
+  };
+  if (dialog) {
+    dialog.addEventListener("close", function () {
+      if (opener && opener.focus) opener.focus();
+      opener = null;
+    });
+    $("[data-search-close]", dialog).addEventListener("click", function () { dialog.close(); });
+    // Escape closes (also where the browser keeps the dialog open after a repeated cancel).
+    dialog.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape") { ev.preventDefault(); dialog.close(); }
+    });
+    // A click on the backdrop (outside the box) closes.
+    dialog.addEventListener("click", function (ev) {
+      if (ev.target !== dialog) return;
+      var r = dialog.getBoundingClientRect();
+      if (ev.clientX < r.left || ev.clientX > r.right || ev.clientY < r.top || ev.clientY > r.bottom) dialog.close();
+    });
+  }
+  $$("[data-search-open]").forEach(function (b) {
+    b.addEventListener("click", function (ev) { ev.preventDefault(); openSearch(b); });
+    b.addEventListener("focus", function () { if (overlay) overlay.warm(); }, { once: true });
   });
-})();
-
-// Arriving from the language switcher on a page not translated into this language.
-(function () {
-  "use strict";
-  if (!/[?&]untranslated\b/.test(window.location.search)) return;
-  var n = document.querySelector("[data-untranslated-notice]");
-  if (n) n.hidden = false;
+  doc.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    var typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+    var slash = ev.key === "/" && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !typing;
+    var ctrlK = (ev.key === "k" || ev.key === "K") && (ev.ctrlKey || ev.metaKey) && !ev.altKey;
+    if (slash || ctrlK) { ev.preventDefault(); openSearch(doc.activeElement); }
+  });
 })();

@@ -323,7 +323,7 @@ impl Report {
         let failed = counts.errors > 0 || (opts.strict && counts.warnings > 0);
         Report {
             version: 1,
-            site: config.title.clone(),
+            site: config.title(&config.default_language().code).to_string(),
             default_language: config.default_language().code.clone(),
             today: opts.today.to_string(),
             strict: opts.strict,

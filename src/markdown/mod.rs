@@ -375,6 +375,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         has_raw_html,
         ..
     } = em;
+    let html_events = label_task_items(html_events);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
     if has_raw_html && !input.unsafe_html {
@@ -788,6 +789,7 @@ pub fn sanitize(html: &str) -> String {
     ])
     .add_tags([
         "input",
+        "label",
         "details",
         "summary",
         "figure",
@@ -818,4 +820,57 @@ pub fn sanitize(html: &str) -> String {
         Some(value.into())
     });
     b.clean(html).to_string()
+}
+
+/// A task list's checkbox is labelled by the text of its item: `<label>` runs from the
+/// box to the item's first block boundary (end of the item or paragraph, a nested list).
+fn label_task_items(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len() + 4);
+    let mut open = false;
+    for ev in events {
+        if open {
+            let inline = match &ev {
+                Event::Start(t) => matches!(
+                    t,
+                    Tag::Emphasis
+                        | Tag::Strong
+                        | Tag::Strikethrough
+                        | Tag::Link { .. }
+                        | Tag::Image { .. }
+                        | Tag::Superscript
+                        | Tag::Subscript
+                ),
+                Event::End(t) => matches!(
+                    t,
+                    TagEnd::Emphasis
+                        | TagEnd::Strong
+                        | TagEnd::Strikethrough
+                        | TagEnd::Link
+                        | TagEnd::Image
+                        | TagEnd::Superscript
+                        | TagEnd::Subscript
+                ),
+                Event::Html(_) | Event::Rule | Event::TaskListMarker(_) => false,
+                _ => true,
+            };
+            if !inline {
+                out.push(Event::Html(CowStr::Borrowed("</label>")));
+                open = false;
+            }
+        }
+        if let Event::TaskListMarker(checked) = ev {
+            out.push(Event::Html(CowStr::Borrowed(if checked {
+                "<label class=\"task\"><input disabled=\"\" type=\"checkbox\" checked=\"\"/> "
+            } else {
+                "<label class=\"task\"><input disabled=\"\" type=\"checkbox\"/> "
+            })));
+            open = true;
+            continue;
+        }
+        out.push(ev);
+    }
+    if open {
+        out.push(Event::Html(CowStr::Borrowed("</label>")));
+    }
+    out
 }

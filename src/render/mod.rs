@@ -446,7 +446,7 @@ fn feeds(site: &Site) -> Vec<OutputFile> {
             .unwrap_or_else(|| "1970-01-01".into());
         let title = format!(
             "{} · {}",
-            site.config.title,
+            site.config.title(&lang.code),
             site.i18n.get(&lang.code, "feed_title")
         );
         let mut x = format!(
@@ -465,7 +465,7 @@ fn feeds(site: &Site) -> Vec<OutputFile> {
                 escape(&p.permalink),
                 escape(&p.permalink),
                 escape(&p.description),
-                escape(&site.config.title),
+                escape(site.config.title(&lang.code)),
             ));
         }
         x.push_str("</feed>\n");

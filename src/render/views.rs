@@ -2,7 +2,9 @@
 //!
 //! Takes the [`Site`] and today's date; gives Tera contexts for pages, the language
 //! chooser and the 404 pages. Views borrow from the site; what is the same for every page
-//! of a language (navigation, language list) is built once.
+//! of a language (site title, language list, the sidebar navigation) is built once: the
+//! sidebar (`partials/nav.html`) is rendered once per language and top-level section,
+//! and each page only marks its own link in it.
 
 use std::collections::HashMap;
 
@@ -44,12 +46,32 @@ struct Link<'a> {
     url: &'a str,
 }
 
+/// An entry of the sidebar. A fallback entry (the page is not translated yet) keeps
+/// its original title, in its own language and direction, and names that language.
 #[derive(Serialize)]
 struct NavItem<'a> {
     title: &'a str,
     url: &'a str,
     is_section: bool,
+    fallback: bool,
+    /// Language and direction of the title (the source's for a fallback).
+    content_lang: &'a str,
+    content_dir: &'static str,
+    /// For a fallback: the name of the language the text is in.
+    source_name: &'a str,
+    /// The section holds the current page (its list is shown open).
+    open: bool,
+    /// A top-level section's pages and subsections (empty for other entries, and for
+    /// sections other than the open one on a big site), at most [`SIDEBAR_FULL_LIMIT`].
+    children: Vec<NavItem<'a>>,
+    /// The section has more entries than `children` shows (its page lists them all).
+    more: bool,
 }
+
+/// Above this many entries in a language, the sidebar lists only the open section's
+/// pages: every page carries the sidebar, and a full one would grow the site with the
+/// square of its size.
+const SIDEBAR_FULL_LIMIT: usize = 200;
 
 #[derive(Serialize)]
 struct DateView {
@@ -77,6 +99,10 @@ struct ChildView<'a> {
     description: &'a str,
     is_section: bool,
     fallback: bool,
+    /// Language and direction of the title and description (the source's for a
+    /// fallback).
+    content_lang: &'a str,
+    content_dir: &'static str,
     facets: Vec<FacetView<'a>>,
     reviewed: Option<DateView>,
 }
@@ -148,13 +174,16 @@ struct PageView<'a> {
 pub struct Shared<'a> {
     site: &'a Site,
     today: NaiveDate,
-    site_view: SiteView<'a>,
+    /// The site as each language shows it (its own title and description).
+    site_views: HashMap<&'a str, SiteView<'a>>,
+    default_lang: &'a str,
     langs: HashMap<&'a str, LangView<'a>>,
-    /// The site navigation of each language, rendered once (`partials/nav.html`): a big
-    /// site has hundreds of sections, and rebuilding them for every page made the build
-    /// grow faster than the site.
-    nav_html: HashMap<&'a str, String>,
-    /// URLs of the navigation's items per language, to mark the current one.
+    /// The sidebar of each language, rendered once per open top-level section
+    /// (`partials/nav.html`; `None`: no section open): a big site has hundreds of
+    /// sections, and rebuilding them for every page made the build grow faster than
+    /// the site.
+    nav_html: HashMap<(&'a str, Option<&'a str>), String>,
+    /// URLs of each language's top-level entries, to find the open one.
     nav_urls: HashMap<&'a str, Vec<&'a str>>,
 }
 
@@ -189,88 +218,152 @@ impl<'a> Shared<'a> {
             .collect();
         let langs: HashMap<&'a str, LangView<'a>> =
             lang_views.iter().map(|l| (l.code, l.clone())).collect();
-        let mut nav = HashMap::new();
+        let default_lang: &'a str = &cfg.default_language().code;
+        let site_views: HashMap<&'a str, SiteView<'a>> = cfg
+            .languages
+            .iter()
+            .map(|l| {
+                (
+                    l.code.as_str(),
+                    SiteView {
+                        title: cfg.title(&l.code),
+                        description: cfg.description(&l.code),
+                        base_url: &cfg.base_url,
+                        base_path: &cfg.base_path,
+                        default_language: default_lang,
+                        languages: lang_views.clone(),
+                        extra: &cfg.extra,
+                        search: cfg.search.enabled,
+                        review_after_days: cfg.review_after_days,
+                    },
+                )
+            })
+            .collect();
+        let mut nav_html = HashMap::new();
+        let mut nav_urls = HashMap::new();
         for (code, home) in &site.homes {
+            let code = code.as_str();
             let h = &site.pages[*home];
-            let items: Vec<NavItem<'a>> = h
+            let top: Vec<usize> = h
                 .subsections
                 .iter()
                 .chain(h.pages.iter())
-                .map(|&i| NavItem {
-                    title: &site.pages[i].title,
-                    url: &site.pages[i].url,
-                    is_section: site.pages[i].is_section(),
-                })
+                .copied()
                 .collect();
-            nav.insert(code.as_str(), items);
-        }
-        let site_view = SiteView {
-            title: &cfg.title,
-            description: cfg.description.as_deref(),
-            base_url: &cfg.base_url,
-            base_path: &cfg.base_path,
-            default_language: &cfg.default_language().code,
-            languages: lang_views,
-            extra: &cfg.extra,
-            search: cfg.search.enabled,
-            review_after_days: cfg.review_after_days,
-        };
-        let mut nav_html = HashMap::new();
-        let mut nav_urls = HashMap::new();
-        for (code, items) in &nav {
-            let mut ctx = Context::new();
-            ctx.insert("site", &site_view);
-            if let Some(l) = langs.get(code) {
-                ctx.insert("lang", l);
+            let total: usize = top
+                .iter()
+                .map(|&i| 1 + site.pages[i].pages.len() + site.pages[i].subsections.len())
+                .sum();
+            let full = total <= SIDEBAR_FULL_LIMIT;
+            let mut variants: Vec<Option<usize>> = vec![None];
+            variants.extend(
+                top.iter()
+                    .filter(|&&i| site.pages[i].is_section())
+                    .map(|&i| Some(i)),
+            );
+            for open in variants {
+                let items: Vec<NavItem<'a>> = top
+                    .iter()
+                    .map(|&i| {
+                        let is_open = open == Some(i);
+                        let mut item = nav_item(site, i);
+                        item.open = is_open;
+                        if is_open || full {
+                            let p = &site.pages[i];
+                            let all = p.pages.iter().chain(p.subsections.iter());
+                            item.more = p.pages.len() + p.subsections.len() > SIDEBAR_FULL_LIMIT;
+                            item.children = all
+                                .take(SIDEBAR_FULL_LIMIT)
+                                .map(|&j| nav_item(site, j))
+                                .collect();
+                        }
+                        item
+                    })
+                    .collect();
+                let mut ctx = Context::new();
+                if let Some(v) = site_views.get(code) {
+                    ctx.insert("site", v);
+                }
+                if let Some(l) = langs.get(code) {
+                    ctx.insert("lang", l);
+                }
+                ctx.insert("t", site.i18n.strings(code));
+                ctx.insert("nav", &items);
+                let html = tera
+                    .render("partials/nav.html", &ctx)
+                    .map_err(|e| super::template_error("partials/nav.html", &e, None))?;
+                nav_html.insert((code, open.map(|i| site.pages[i].url.as_str())), html);
             }
-            ctx.insert("t", site.i18n.strings(code));
-            ctx.insert("nav", items);
-            let html = tera
-                .render("partials/nav.html", &ctx)
-                .map_err(|e| super::template_error("partials/nav.html", &e, None))?;
-            nav_html.insert(*code, html);
-            nav_urls.insert(*code, items.iter().map(|i| i.url).collect());
+            nav_urls.insert(
+                code,
+                top.iter()
+                    .filter(|&&i| site.pages[i].is_section())
+                    .map(|&i| site.pages[i].url.as_str())
+                    .collect(),
+            );
         }
         Ok(Shared {
             site,
             today,
-            site_view,
+            site_views,
+            default_lang,
             langs,
             nav_html,
             nav_urls,
         })
     }
 
-    /// The navigation of `lang` with the item that holds `url` marked current.
+    /// The sidebar of `lang` with the section that holds `url` open, the link to `url`
+    /// marked as the current page and its section's link as holding it.
     fn nav_for(&self, lang: &str, url: Option<&str>) -> String {
-        let Some(html) = self.nav_html.get(lang) else {
-            return String::new();
-        };
-        let current = url.and_then(|u| {
+        let open = url.and_then(|u| {
             self.nav_urls
                 .get(lang)?
                 .iter()
                 .filter(|n| u.starts_with(**n))
                 .max_by_key(|n| n.len())
-                .map(|n| (*n, *n == u))
+                .copied()
         });
-        match current {
-            Some((n, exact)) => {
-                let href = format!("href=\"{}\"", crate::markdown::escape(n));
-                let mark = if exact { "page" } else { "true" };
+        let Some(html) = self
+            .nav_html
+            .get(&(lang, open))
+            .or_else(|| self.nav_html.get(&(lang, None)))
+        else {
+            return String::new();
+        };
+        let mark = |html: &str, target: &str, value: &str| -> Option<String> {
+            let href = format!("href=\"{}\">", crate::markdown::escape(target));
+            html.contains(&href).then(|| {
                 html.replacen(
-                    &format!("{href}>"),
-                    &format!("{href} aria-current=\"{mark}\">"),
+                    &href,
+                    &format!("{} aria-current=\"{value}\">", href.trim_end_matches('>')),
                     1,
                 )
+            })
+        };
+        let mut out = html.clone();
+        if let Some(u) = url {
+            if let Some(marked) = mark(&out, u, "page") {
+                out = marked;
             }
-            None => html.clone(),
         }
+        if let Some(o) = open.filter(|o| Some(*o) != url) {
+            if let Some(marked) = mark(&out, o, "true") {
+                out = marked;
+            }
+        }
+        out
     }
 
     fn base(&self, lang: &str, url: Option<&str>) -> Context {
         let mut ctx = Context::new();
-        ctx.insert("site", &self.site_view);
+        if let Some(v) = self
+            .site_views
+            .get(lang)
+            .or_else(|| self.site_views.get(self.default_lang))
+        {
+            ctx.insert("site", v);
+        }
         if let Some(l) = self.langs.get(lang) {
             ctx.insert("lang", l);
         }
@@ -334,6 +427,8 @@ impl<'a> Shared<'a> {
                 description: &c.description,
                 is_section: c.is_section(),
                 fallback: c.fallback_from.is_some(),
+                content_lang: &c.content_lang,
+                content_dir: dir_of(site, &c.content_lang),
                 facets: self.facets(&c.fm.facets, &p.lang),
                 reviewed: self.date(c.fm.reviewed, &p.lang),
             }
@@ -365,10 +460,7 @@ impl<'a> Shared<'a> {
                 url: &site.pages[s].url,
             }
         });
-        let content_dir = site
-            .config
-            .language(&p.content_lang)
-            .map_or("ltr", |l| l.direction().as_str());
+        let content_dir = dir_of(site, &p.content_lang);
         let view = PageView {
             title: &p.title,
             description: &p.description,
@@ -475,7 +567,7 @@ impl<'a> Shared<'a> {
     pub fn root_context(&self) -> Context {
         let default = &self.site.config.default_language().code;
         let mut ctx = self.base(default, None);
-        ctx.insert("languages", &self.site_view.languages);
+        ctx.insert("languages", &self.site_views[self.default_lang].languages);
         ctx.insert("canonical", &format!("{}/", self.site.config.base_url));
         ctx.insert("alternates", &Vec::<Alternate>::new());
         ctx.insert("switcher", &Vec::<SwitchItem>::new());
@@ -504,5 +596,32 @@ impl<'a> Shared<'a> {
         ctx.insert("switcher", &switcher);
         ctx.insert("alternates", &Vec::<Alternate>::new());
         ctx
+    }
+}
+
+/// The writing direction of `lang` (`ltr` for a language the site does not list).
+fn dir_of(site: &Site, lang: &str) -> &'static str {
+    site.config
+        .language(lang)
+        .map_or("ltr", |l| l.direction().as_str())
+}
+
+/// A sidebar entry for page `i`, closed and without children.
+fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
+    let p = &site.pages[i];
+    let source_name = p.fallback_from.as_deref().map_or("", |c| {
+        site.config.language(c).map_or(c, |l| l.name.as_str())
+    });
+    NavItem {
+        title: &p.title,
+        url: &p.url,
+        is_section: p.is_section(),
+        fallback: p.fallback_from.is_some(),
+        content_lang: &p.content_lang,
+        content_dir: dir_of(site, &p.content_lang),
+        source_name,
+        open: false,
+        children: Vec::new(),
+        more: false,
     }
 }

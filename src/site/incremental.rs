@@ -5,9 +5,9 @@
 //! into it, and returns the pages whose HTML may have changed: the page, its fallback
 //! copies, its section (which lists it), its prev/next neighbours, its translations when
 //! its body changed (their "outdated" notices), and — when its title or weight changed —
-//! its siblings, and for a section every page under it (breadcrumbs) or, at the top, the
-//! whole language (navigation). Anything that can move URLs (new, deleted or renamed
-//! files, `slug`, `translation_key`, `draft`, `aliases`) asks for a full rebuild.
+//! the whole language (every page carries the sidebar, which lists it). Anything that
+//! can move URLs (new, deleted or renamed files, `slug`, `translation_key`, `draft`,
+//! `aliases`) asks for a full rebuild.
 //! On error the site is left exactly as it was.
 
 use std::collections::BTreeSet;
@@ -203,19 +203,11 @@ impl Site {
                     set.extend(self.pages[parent].pages.iter().copied());
                     set.extend(self.pages[parent].subsections.iter().copied());
                 }
-                // The language's navigation (on every page of it) lists the home's
-                // sections and pages; a section's title is also in the breadcrumbs of
-                // everything under it.
-                let top = p.parent.is_none() || self.pages[p.parent.unwrap_or(i)].parent.is_none();
-                if top {
-                    let lang = p.lang.clone();
-                    set.extend((0..self.pages.len()).filter(|&j| self.pages[j].lang == lang));
-                } else if p.is_section() {
-                    let lang = p.lang.clone();
-                    for (j, q) in self.pages.iter().enumerate() {
-                        if q.lang == lang && self.ancestors(j).contains(&i) {
-                            set.insert(j);
-                        }
+                // Every page of the language shows the sidebar, which lists it.
+                let lang = p.lang.clone();
+                for (j, q) in self.pages.iter().enumerate() {
+                    if q.lang == lang {
+                        set.insert(j);
                     }
                 }
             }

@@ -570,9 +570,8 @@ fn name_title(rel: &str, kind: Kind, config: &Config, lang: &str) -> String {
         Kind::Page => file_name(rel).trim_end_matches(".md"),
     };
     if name.is_empty() {
-        return config.title.clone();
+        return config.title(lang).to_string();
     }
-    let _ = lang;
     let spaced = name.replace(['-', '_'], " ");
     let mut c = spaced.chars();
     match c.next() {

@@ -3,7 +3,10 @@
 //! (what any static host does: files, `index.html` for folders, `404.html`).
 //!
 //! Chromium is required: `.ci/run` installs it. Screenshots of each page type are kept
-//! in `target/test-artifacts/` (not committed).
+//! in `target/test-artifacts/` (not committed). The layout is checked at 320–1440 px in
+//! every language of the example site (one tab, the viewport set with
+//! `Emulation.setDeviceMetricsOverride`); accessibility with axe-core read from disk
+//! (`WAYPOST_AXE_JS`, or `target/npm/node_modules/axe-core/axe.min.js`).
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -279,6 +282,53 @@ impl Page {
         );
     }
 
+    /// Sets the viewport (CSS pixels) as a device of that size would.
+    pub fn set_viewport(&self, width: u32, height: u32) {
+        use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+        self.tab
+            .call_method(SetDeviceMetricsOverride {
+                width,
+                height,
+                device_scale_factor: 1.0,
+                mobile: width <= 430,
+                scale: None,
+                screen_width: None,
+                screen_height: None,
+                position_x: None,
+                position_y: None,
+                dont_set_visible_size: None,
+                screen_orientation: None,
+                viewport: None,
+                display_feature: None,
+                device_posture: None,
+            })
+            .expect("set the viewport");
+    }
+
+    /// Makes the page see a system in dark (or light) mode.
+    pub fn set_dark(&self, dark: bool) {
+        use headless_chrome::protocol::cdp::Emulation::{MediaFeature, SetEmulatedMedia};
+        self.tab
+            .call_method(SetEmulatedMedia {
+                media: None,
+                features: Some(vec![MediaFeature {
+                    name: "prefers-color-scheme".into(),
+                    value: if dark { "dark" } else { "light" }.into(),
+                }]),
+            })
+            .expect("emulate the colour scheme");
+    }
+
+    /// Loads `url` in this tab and waits until it has loaded.
+    pub fn goto(&self, url: &str) {
+        self.tab
+            .navigate_to(url)
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        self.wait_for("document.readyState === 'complete'", 20);
+    }
+
     /// Asserts that nothing went wrong in the page so far.
     pub fn assert_no_errors(&self) {
         let errors = self.errors.lock().unwrap();
@@ -305,7 +355,7 @@ impl Page {
     /// The hrefs of the search results, in order.
     pub fn result_urls(&self) -> Vec<String> {
         let v = self.eval(
-            "JSON.stringify(Array.from(document.querySelectorAll('.pagefind-ui__result-link')).map(a => a.getAttribute('href')))",
+            "JSON.stringify(Array.from(document.querySelectorAll('[data-search-page] .result-link')).map(a => a.getAttribute('href')))",
         );
         serde_json::from_str(v.as_str().unwrap_or("[]")).unwrap_or_default()
     }
@@ -318,7 +368,7 @@ mod search {
         let url = format!("{}/{lang}/search/?q={}", server.base, urlencode(query));
         let page = chrome.open(&url);
         page.wait_for(
-            "document.querySelectorAll('.pagefind-ui__result-link').length > 0 || /No results|没有|Sin resultados|لا توجد/i.test(document.querySelector('.pagefind-ui__message')?.textContent || '')",
+            "document.querySelectorAll('[data-search-page] .result-link').length > 0 || /No results|没有|Sin resultados|لا توجد/i.test(document.querySelector('[data-search-page] .search-status')?.textContent || '')",
             20,
         );
         page
@@ -349,7 +399,7 @@ mod search {
         );
         // Sub-results link to headings of the page.
         page.wait_for(
-            "document.querySelectorAll('.pagefind-ui__result-nested a[href*=\"#\"]').length > 0",
+            "document.querySelectorAll('.result-sub-link[href*=\"#\"]').length > 0",
             10,
         );
         page.screenshot("search-en");
@@ -393,7 +443,7 @@ mod search {
         );
         let page = search_page(&chrome, &server, "es", "linea");
         let text = page
-            .eval("document.querySelector('.pagefind-ui__results').textContent")
+            .eval("document.querySelector('[data-search-page] .search-results').textContent")
             .to_string();
         assert!(
             text.contains("línea"),
@@ -410,17 +460,16 @@ mod search {
         let page = search_page(&chrome, &server, "en", "esim");
         // Open the Channel filter and tick "In the app".
         page.wait_for(
-            "document.querySelectorAll('.pagefind-ui__filter-checkbox').length > 0",
+            "document.querySelectorAll('[data-search-page] input[data-filter]').length > 0",
             10,
         );
         page.eval(
-            "(() => { document.querySelectorAll('details.pagefind-ui__filter-block').forEach(d => d.open = true);
-                const box = Array.from(document.querySelectorAll('.pagefind-ui__filter-checkbox'))
-                  .find(b => b.closest('label, .pagefind-ui__filter-value').textContent.includes('In the app'));
+            "(() => { const box = Array.from(document.querySelectorAll('[data-search-page] input[data-filter]'))
+                  .find(b => b.closest('label').textContent.includes('In the app'));
                 box.click(); return true; })()",
         );
         page.wait_for(
-            "Array.from(document.querySelectorAll('.pagefind-ui__result-link')).every(a => a.getAttribute('href').includes('in-app') || a.getAttribute('href').includes('video-call'))",
+            "Array.from(document.querySelectorAll('[data-search-page] .result-link')).every(a => a.getAttribute('href').includes('in-app') || a.getAttribute('href').includes('video-call'))",
             10,
         );
         let urls = page.result_urls();
@@ -439,7 +488,7 @@ mod search {
         let chrome = chrome();
         let page = search_page(&chrome, &server, "zh", "实名认证");
         page.wait_for(
-            "document.querySelectorAll('.pagefind-ui__result-excerpt').length > 0",
+            "document.querySelectorAll('.result-excerpt').length > 0",
             10,
         );
         let served = server.served.lock().unwrap().clone();
@@ -471,35 +520,128 @@ mod search {
         page.assert_no_errors();
     }
 
+    fn served_pagefind(server: &StaticServer) -> Vec<String> {
+        server
+            .served
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p.contains("/pagefind/"))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    fn wait_served(server: &StaticServer, what: &str) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if served_pagefind(server).iter().any(|p| p.ends_with(what)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{what} was never requested: {:?}", served_pagefind(server));
+    }
+
     #[test]
-    fn slash_focuses_the_header_search_and_escape_closes_it() {
+    fn the_search_overlay_opens_with_slash_and_ctrl_k_and_loads_pagefind_on_first_use() {
         let _g = serial();
         let server = serve_dir(example_site());
         let chrome = chrome();
         let page = chrome.open(&format!("{}/en/esim/", server.base));
-        page.wait_for(
-            "!!document.querySelector('[data-search] input.pagefind-ui__search-input')",
-            10,
-        );
-        page.tab.press_key("/").unwrap();
-        page.wait_for("document.activeElement === document.querySelector('[data-search] input.pagefind-ui__search-input')", 5);
-        page.tab.type_str("passport").unwrap();
-        page.wait_for("document.querySelector('[data-search]').classList.contains('is-open') && document.querySelectorAll('[data-search] .pagefind-ui__result-link').length > 0", 20);
-        // Arrow down moves into the results; Enter would follow the link.
-        page.tab.press_key("ArrowDown").unwrap();
-        page.wait_for("document.activeElement && document.activeElement.classList.contains('pagefind-ui__result-link')", 5);
-        page.screenshot("search-header-open");
-        page.tab.press_key("Escape").unwrap();
-        page.wait_for(
-            "!document.querySelector('[data-search]').classList.contains('is-open')",
-            5,
-        );
+        page.set_viewport(390, 844);
+        page.wait_for("document.readyState === 'complete'", 10);
+        // Nothing of Pagefind (UI, library, index) before search is used.
+        assert_eq!(served_pagefind(&server), Vec::<String>::new());
         assert_eq!(
             page.eval(
-                "document.querySelector('[data-search] input.pagefind-ui__search-input').value"
+                "!!document.querySelector('script[src*=\"pagefind\"], link[href*=\"pagefind\"]')"
             ),
-            ""
+            false
         );
+
+        // "/" opens the overlay with the labelled box focused; typing finds results, the
+        // results come first (filters are behind their toggle on a phone).
+        page.tab.press_key("/").unwrap();
+        page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
+        wait_served(&server, "/en/pagefind/pagefind.js");
+        assert!(
+            served_pagefind(&server)
+                .iter()
+                .all(|p| !p.contains("pagefind-ui")),
+            "{:?}",
+            served_pagefind(&server)
+        );
+        assert_eq!(
+            page.eval("document.querySelector('label[for=\"search-q\"]').textContent"),
+            "Search"
+        );
+        page.tab.type_str("passport").unwrap();
+        page.wait_for(
+            "document.querySelectorAll('[data-search-dialog] .result-link').length > 0",
+            20,
+        );
+        let first_y = page.eval("document.querySelector('[data-search-dialog] .result-link').getBoundingClientRect().top");
+        assert!(
+            first_y.as_f64().unwrap() < 300.0,
+            "the first result is near the top on a phone: {first_y}"
+        );
+        assert_eq!(page.eval("getComputedStyle(document.querySelector('[data-search-dialog] .search-filters')).display"), "none");
+        // Arrow down moves into the results.
+        page.tab.press_key("ArrowDown").unwrap();
+        page.wait_for(
+            "document.activeElement && document.activeElement.classList.contains('result-link')",
+            5,
+        );
+        page.screenshot("search-overlay-390");
+
+        // Escape closes and gives focus back to what opened it.
+        page.eval("document.querySelector('[data-search-dialog]').close(); document.querySelector('[data-search-open]').focus(); true");
+        page.tab.press_key("Enter").unwrap();
+        page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
+        page.tab.press_key("Escape").unwrap();
+        page.wait_for("!document.querySelector('[data-search-dialog]').open", 5);
+        page.wait_for(
+            "document.activeElement === document.querySelector('[data-search-open]')",
+            5,
+        );
+
+        // Ctrl-K opens it too; Enter opens the first result.
+        page.set_viewport(1440, 900);
+        page.tab
+            .press_key_with_modifiers(
+                "k",
+                Some(&[headless_chrome::browser::tab::ModifierKey::Ctrl]),
+            )
+            .unwrap();
+        page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
+        page.eval("document.getElementById('search-q').value = ''; true");
+        page.tab.type_str("video call").unwrap();
+        page.wait_for("document.querySelector('[data-search-dialog] .result-link')?.getAttribute('href') === '/en/account/video-call/'", 20);
+        page.screenshot("search-overlay-1440");
+        page.tab.press_key("Enter").unwrap();
+        page.wait_for("location.pathname === '/en/account/video-call/'", 20);
+        page.assert_no_errors();
+    }
+
+    #[test]
+    fn the_search_page_keeps_its_labelled_box_and_enter_opens_the_first_result() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = search_page(&chrome, &server, "es", "videollamada");
+        // The box is the page's own (labelled, never replaced), and the form is valid.
+        assert_eq!(page.eval("document.activeElement.id === 'search-page-q' || !!document.querySelector('label[for=\"search-page-q\"]')"), true);
+        assert_eq!(
+            page.eval("document.querySelector('[data-search-page] form').getAttribute('action')"),
+            "/es/search/"
+        );
+        assert_eq!(
+            page.eval("!!document.querySelector('meta[name=description]')"),
+            true
+        );
+        page.eval("document.getElementById('search-page-q').focus(); true");
+        page.tab.press_key("Enter").unwrap();
+        page.wait_for("location.pathname === '/es/account/video-call/'", 20);
         page.assert_no_errors();
     }
 }
@@ -674,5 +816,255 @@ mod theme {
             page.screenshot(&format!("type-{name}"));
             page.assert_no_errors();
         }
+    }
+}
+
+/// The reading layout at phone, tablet and desktop widths, in every language of the
+/// example site (one browser, one tab, the viewport set per step).
+mod layout {
+    use super::*;
+
+    const WIDTHS: [u32; 5] = [320, 390, 768, 1100, 1440];
+    const LANGS: [&str; 4] = ["en", "zh", "es", "ar"];
+
+    fn metrics(page: &Page) -> serde_json::Value {
+        let v = page.eval(
+            "JSON.stringify((() => { const h = document.querySelector('.site-header');
+               const inner = h.querySelector('.header-inner');
+               const tops = Array.from(inner.children).filter(e => e.offsetParent).map(e => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2));
+               return { scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+                 header: h.getBoundingClientRect().height,
+                 oneRow: Math.max(...tops) - Math.min(...tops) <= 4 && inner.scrollHeight <= inner.clientHeight + 1,
+                 title: getComputedStyle(document.querySelector('.site-title')).whiteSpace }; })())",
+        );
+        serde_json::from_str(v.as_str().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_width_and_language_fits_with_a_one_row_header() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/en/", server.base));
+        let mut table = Vec::new();
+        for w in WIDTHS {
+            let h = if w <= 430 { 844 } else { 900 };
+            page.set_viewport(w, h);
+            for lang in LANGS {
+                // A guide (a fallback copy in Arabic) and a section with its comparison.
+                for (kind, path) in [("guide", "esim/in-app/"), ("section", "activate-sim/")] {
+                    page.goto(&format!("{}/{lang}/{path}", server.base));
+                    let m = metrics(&page);
+                    let at = format!("{kind} {lang} at {w}px: {m}");
+                    assert!(
+                        m["scroll"].as_f64() <= m["inner"].as_f64(),
+                        "horizontal overflow, {at}"
+                    );
+                    assert_eq!(m["oneRow"], true, "the header is one row, {at}");
+                    let header = m["header"].as_f64().unwrap();
+                    if w <= 430 {
+                        assert!(header <= 64.0, "header at most 64 px on a phone, {at}");
+                    }
+                    if kind == "guide" {
+                        table.push(format!("{w} {lang} {header}"));
+                        page.screenshot(&format!("layout-{w}-{lang}"));
+                    } else {
+                        // The comparison: nothing cut off (each cell shows all it holds).
+                        let cut = page.eval(
+                            "Array.from(document.querySelectorAll('.compare-table tbody th, .compare-table tbody td')).filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent).join(' | ')",
+                        );
+                        assert_eq!(cut, "", "cut-off cells, {at}");
+                        // The comparison fits its column: no hidden sideways scrolling.
+                        let hidden = page.eval(
+                            "Array.from(document.querySelectorAll('.compare .table-scroll')).some(t => t.scrollWidth > t.clientWidth + 1)",
+                        );
+                        assert_eq!(hidden, false, "the comparison scrolls sideways, {at}");
+                        if w == 320 {
+                            page.eval("document.querySelector('.compare').scrollIntoView(); true");
+                            page.screenshot(&format!("compare-320-{lang}"));
+                        }
+                    }
+                }
+            }
+        }
+        println!("header heights (width lang px):\n{}", table.join("\n"));
+        page.assert_no_errors();
+    }
+
+    #[test]
+    fn at_1440_the_sidebar_and_the_sticky_toc_stay_in_view_while_scrolling() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/en/", server.base));
+        page.set_viewport(1440, 900);
+        for lang in LANGS {
+            page.goto(&format!("{}/{lang}/esim/in-app/", server.base));
+            // The current section is open and the current page marked.
+            assert_eq!(
+                page.eval("document.querySelector('.sidebar a[aria-current=\"page\"]').getAttribute('href')"),
+                format!("/{lang}/esim/in-app/")
+            );
+            assert_eq!(
+                page.eval("document.querySelector('.sidebar a[aria-current=\"page\"]').offsetParent !== null"),
+                true
+            );
+            page.eval("window.scrollTo(0, document.getElementById('if-something-goes-wrong')?.offsetTop || document.body.scrollHeight); true");
+            page.wait_for("window.scrollY > 300", 10);
+            let v = page.eval(
+                "JSON.stringify((() => { const r = e => document.querySelector(e).getBoundingClientRect();
+                   return { sidebar: r('.sidebar'), toc: r('.toc'), header: r('.site-header'), open: document.querySelector('[data-toc]').open }; })())",
+            );
+            let m: serde_json::Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
+            let visible = |k: &str| {
+                m[k]["top"].as_f64().unwrap() >= 0.0
+                    && m[k]["top"].as_f64().unwrap() < 200.0
+                    && m[k]["width"].as_f64().unwrap() > 100.0
+            };
+            assert!(
+                visible("sidebar"),
+                "{lang}: sidebar in view after scrolling: {m}"
+            );
+            assert!(visible("toc"), "{lang}: TOC in view after scrolling: {m}");
+            assert_eq!(m["header"]["top"], 0.0, "{lang}: sticky header");
+            assert_eq!(m["open"], true, "{lang}: the TOC is open beside the text");
+            // The heading being read is marked, not the first one.
+            page.wait_for("(() => { const a = document.querySelector('.toc a[aria-current]'); return !!a && a !== document.querySelector('.toc a'); })()", 10);
+            page.screenshot(&format!("scrolled-1440-{lang}"));
+        }
+        page.assert_no_errors();
+    }
+
+    #[test]
+    fn the_menu_button_opens_the_sidebar_drawer_on_a_phone() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/en/", server.base));
+        page.set_viewport(390, 844);
+        page.goto(&format!("{}/zh/esim/qr-code/", server.base));
+        assert_eq!(
+            page.eval("getComputedStyle(document.querySelector('.sidebar')).display"),
+            "none"
+        );
+        page.eval("document.querySelector('[data-menu-toggle]').click(); true");
+        page.wait_for(
+            "getComputedStyle(document.querySelector('.sidebar')).display === 'block'",
+            5,
+        );
+        assert_eq!(
+            page.eval("document.querySelector('[data-menu-toggle]').getAttribute('aria-expanded')"),
+            "true"
+        );
+        page.screenshot("drawer-390-zh");
+        page.tab.press_key("Escape").unwrap();
+        page.wait_for(
+            "getComputedStyle(document.querySelector('.sidebar')).display === 'none'",
+            5,
+        );
+        page.wait_for(
+            "document.activeElement === document.querySelector('[data-menu-toggle]')",
+            5,
+        );
+        // The language menu lists the translations and marks fallbacks.
+        page.goto(&format!("{}/en/esim/qr-code/", server.base));
+        page.eval("document.querySelector('.lang-menu summary').click(); true");
+        page.wait_for("document.querySelector('.lang-menu').open", 5);
+        assert_eq!(page.eval("document.querySelector('.lang-menu a[hreflang=\"ar\"]').classList.contains('fallback')"), true);
+        page.screenshot("language-menu-390");
+        page.assert_no_errors();
+    }
+}
+
+/// axe-core (from npm, read from disk: no network at test time) on every page type, light
+/// and dark.
+mod a11y {
+    use super::*;
+
+    /// `WAYPOST_AXE_JS`, else `target/npm/node_modules/axe-core/axe.min.js` (`.ci/run`
+    /// installs it with `npm install --prefix target/npm axe-core@4.10.2`).
+    fn axe_source() -> String {
+        let path = std::env::var_os("WAYPOST_AXE_JS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("target/npm/node_modules/axe-core/axe.min.js")
+            });
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is needed for the accessibility tests and was not found at {} ({e}): run `npm install --prefix target/npm axe-core@4.10.2` or set WAYPOST_AXE_JS to axe.min.js",
+                path.display()
+            )
+        })
+    }
+
+    fn violations(page: &Page, axe: &str) -> Vec<String> {
+        if page.eval("typeof window.axe") != "object" {
+            page.tab.evaluate(axe, false).expect("inject axe-core");
+        }
+        let v = page
+            .tab
+            .evaluate(
+                "axe.run(document, { resultTypes: ['violations'] }).then(r => JSON.stringify(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).slice(0, 5).join(', '))))",
+                true,
+            )
+            .expect("run axe")
+            .value
+            .unwrap_or_default();
+        serde_json::from_str(v.as_str().unwrap_or("[]")).unwrap_or_default()
+    }
+
+    #[test]
+    fn axe_finds_no_violations_on_any_page_type_in_light_and_dark() {
+        let axe = axe_source();
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/en/", server.base));
+        let mut found = Vec::new();
+        for dark in [false, true] {
+            page.set_dark(dark);
+            for (w, h) in [(1440, 900), (390, 844)] {
+                page.set_viewport(w, h);
+                for (name, path) in [
+                    ("home", "/en/"),
+                    ("section", "/en/activate-sim/"),
+                    ("guide", "/en/esim/in-app/"),
+                    ("guide-zh", "/zh/esim/in-app/"),
+                    ("checklist", "/en/help/documents-checklist/"),
+                    ("status-ar", "/ar/status/"),
+                    ("guide-ar", "/ar/activate-sim/online/"),
+                    ("fallback-ar", "/ar/account/video-call/"),
+                    ("search", "/en/search/?q=passport"),
+                    ("not-found", "/en/404.html"),
+                ] {
+                    page.goto(&format!("{}{path}", server.base));
+                    if name == "search" {
+                        page.wait_for("document.querySelectorAll('.result-link').length > 0", 20);
+                    }
+                    let mode = if dark { "dark" } else { "light" };
+                    for v in violations(&page, &axe) {
+                        found.push(format!("{name} {w}px {mode}: {v}"));
+                    }
+                    if w == 1440 {
+                        page.screenshot(&format!("a11y-{name}-{mode}"));
+                    }
+                }
+                // The search overlay, open with results.
+                page.goto(&format!("{}/en/esim/", server.base));
+                page.tab.press_key("/").unwrap();
+                page.wait_for("document.querySelector('[data-search-dialog]').open", 10);
+                page.tab.type_str("passport").unwrap();
+                page.wait_for(
+                    "document.querySelectorAll('[data-search-dialog] .result-link').length > 0",
+                    20,
+                );
+                for v in violations(&page, &axe) {
+                    found.push(format!("search overlay {w}px dark={dark}: {v}"));
+                }
+            }
+        }
+        assert!(found.is_empty(), "axe violations:\n{}", found.join("\n"));
+        page.assert_no_errors();
     }
 }

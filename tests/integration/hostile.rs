@@ -533,7 +533,7 @@ fn front_matter_strings_are_escaped_in_every_place_they_are_shown() {
     );
     assert_contains(
         &page,
-        &format!("<li aria-current=\"page\">{title}</li>"),
+        &format!("<li aria-current=\"page\"><bdi>{title}</bdi></li>"),
         "the breadcrumbs",
     );
     let desc = "&lt;img src=x onerror=&quot;alert(&#39;xss-fm-desc&#39;)&quot;&gt; &quot;d&quot; &amp; &#39;d&#39;";

@@ -20,3 +20,4 @@ mod output;
 mod search;
 mod serve;
 mod serve_load;
+mod theme;
