@@ -154,6 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 drafts,
                 base_url,
                 strict,
+                fingerprint_assets: true,
                 ..Default::default()
             };
             let progress = TerminalProgress::new(!cli.quiet);

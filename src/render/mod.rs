@@ -194,6 +194,7 @@ impl Renderer {
             ),
         ));
         files.extend(static_files(site)?);
+        files.extend(fingerprinted(site)?.into_iter().filter_map(|(_, _, f)| f));
         for a in &site.assets {
             files.push(OutputFile {
                 path: a.output.clone(),
@@ -202,6 +203,48 @@ impl Renderer {
         }
         Ok(files)
     }
+}
+
+/// The theme files that get content-hashed names in a build (see
+/// [`BuildOptions::fingerprint_assets`](crate::site::BuildOptions::fingerprint_assets)).
+pub const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js"];
+
+/// For each of [`FINGERPRINTED`]: its name, the URL pages link to, and (when fingerprinting)
+/// the copy under its content-hashed name. The bytes are those the site publishes: a
+/// site's own `static/waypost.css` replaces the built-in one here too. The plain name is
+/// still written, for templates that name it.
+pub fn fingerprinted(site: &Site) -> Result<Vec<(String, String, Option<OutputFile>)>> {
+    let statics = static_files(site)?;
+    let mut out = Vec::new();
+    for name in FINGERPRINTED {
+        let plain = format!("{}/{name}", site.config.base_path);
+        let Some(file) = statics.iter().rev().find(|f| f.path == *name) else {
+            continue;
+        };
+        if !site.opts.fingerprint_assets {
+            out.push((name.to_string(), plain, None));
+            continue;
+        }
+        let bytes = file.read().map_err(|e| match &file.contents {
+            Contents::Copy(p) => Error::io(p, "cannot read", e),
+            Contents::Bytes(_) => Error::io(std::path::Path::new(name), "cannot read", e),
+        })?;
+        // FNV-1a: stable across Rust versions and platforms, unlike std's hasher.
+        let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+        let hashed = format!("{stem}.{:08x}.{ext}", (hash >> 32) as u32 ^ hash as u32);
+        out.push((
+            name.to_string(),
+            format!("{}/{hashed}", site.config.base_path),
+            Some(OutputFile {
+                path: hashed,
+                contents: file.contents.clone(),
+            }),
+        ));
+    }
+    Ok(out)
 }
 
 /// `/<lang>/status/`, translation coverage for translators, when `status_page: true`.

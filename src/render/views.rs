@@ -28,6 +28,9 @@ struct SiteView<'a> {
     extra: &'a serde_json::Value,
     search: bool,
     review_after_days: u32,
+    /// URLs of the theme's stylesheet and script by file name (`waypost.css` →
+    /// `/waypost.3f9a2c1e.css` in a build): `{{ site.assets["waypost.css"] }}`.
+    assets: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -219,6 +222,13 @@ impl<'a> Shared<'a> {
         let langs: HashMap<&'a str, LangView<'a>> =
             lang_views.iter().map(|l| (l.code, l.clone())).collect();
         let default_lang: &'a str = &cfg.default_language().code;
+        let assets: std::collections::BTreeMap<String, String> = super::fingerprinted(site)
+            .map_err(|e| {
+                crate::error::Diagnostic::new("static", format!("cannot fingerprint: {e}"))
+            })?
+            .into_iter()
+            .map(|(name, url, _)| (name, url))
+            .collect();
         let site_views: HashMap<&'a str, SiteView<'a>> = cfg
             .languages
             .iter()
@@ -235,6 +245,7 @@ impl<'a> Shared<'a> {
                         extra: &cfg.extra,
                         search: cfg.search.enabled,
                         review_after_days: cfg.review_after_days,
+                        assets: assets.clone(),
                     },
                 )
             })

@@ -34,6 +34,11 @@ pub struct BuildOptions {
     pub strict: bool,
     /// "Today", for review notices; None: see [`BuildOptions::today`].
     pub today: Option<chrono::NaiveDate>,
+    /// Give the theme's stylesheet and script content-hashed names
+    /// (`waypost.3f9a2c1e.css`) and link pages to those, so a deploy is never mixed with a
+    /// cached older copy (`waypost build`; `serve` keeps the plain names, which its CSS
+    /// swap reloads in place).
+    pub fingerprint_assets: bool,
 }
 
 impl BuildOptions {

@@ -780,3 +780,50 @@ fn a_broken_link_in_raw_html_is_an_error_at_its_line() {
         .stderr_has("page.md:7")
         .stderr_has("missing.md");
 }
+
+#[test]
+fn the_theme_stylesheet_and_script_get_content_hashed_names_that_every_page_follows() {
+    let tmp = copy_site(&fixture("overrides"));
+    let site = tmp.path().join("site");
+    let css_name = |b: &Built| -> String {
+        let page = b.read("en/index.html");
+        let href = attr_values(&page, "href")
+            .into_iter()
+            .find(|h| h.contains("waypost.") && h.ends_with(".css"))
+            .expect("a stylesheet link")
+            .to_string();
+        href.trim_start_matches('/').to_string()
+    };
+    let first = build_ok(&site);
+    let name = css_name(&first);
+    assert!(
+        name.len() == "waypost.12345678.css".len() && name.starts_with("waypost."),
+        "{name}"
+    );
+    assert_eq!(
+        std::fs::read(first.path(&name)).unwrap(),
+        std::fs::read(first.path("waypost.css")).unwrap(),
+        "the hashed copy is the published stylesheet (the plain name stays for templates that use it)"
+    );
+    let js = attr_values(&first.read("en/index.html"), "src")
+        .into_iter()
+        .find(|s| s.contains("waypost.") && s.ends_with(".js"))
+        .map(|s| s.trim_start_matches('/').to_string())
+        .expect("the theme script");
+    first.assert_file(&js);
+    // Every page links the same name.
+    for (file, html) in html_files(&first.out()) {
+        if html.contains("stylesheet") {
+            assert_contains(&html, &format!("/{name}"), &file);
+        }
+    }
+    // Same bytes, same name; another stylesheet, another name.
+    assert_eq!(css_name(&build_ok(&site)), name);
+    let css = site.join("static/waypost.css");
+    let mut text = std::fs::read_to_string(&css).unwrap();
+    text.push_str("\nbody { color: #123; }\n");
+    std::fs::write(&css, text).unwrap();
+    let changed = build_ok(&site);
+    assert_ne!(css_name(&changed), name);
+    changed.assert_file(&css_name(&changed));
+}
