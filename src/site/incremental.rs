@@ -212,16 +212,16 @@ impl Site {
                 }
             }
         }
+        // Translations say whether they are behind their source: by stamp (the source's
+        // body hash) or by date (the source's `updated` or `date`).
         let mut outdated_changed = false;
-        if hash != old_hash {
-            let members = &self.groups[self.pages[primary].group].members;
-            if members
-                .iter()
-                .any(|(_, j)| self.pages[*j].fm.source_hash.is_some())
-            {
-                set.extend(members.iter().map(|(_, j)| *j));
-                outdated_changed = true;
-            }
+        let members = &self.groups[self.pages[primary].group].members;
+        let stamped = members
+            .iter()
+            .any(|(_, j)| self.pages[*j].fm.source_hash.is_some());
+        if (hash != old_hash && stamped) || (fm.date, fm.updated) != old_dates {
+            set.extend(members.iter().map(|(_, j)| *j));
+            outdated_changed = true;
         }
         let listings = listing_changed
             || outdated_changed

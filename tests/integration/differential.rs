@@ -652,3 +652,50 @@ fn serve_holds_the_site_a_fresh_build_makes_when_broken_links_are_warnings() {
         differential(dir.path(), seed, steps(80));
     }
 }
+
+#[test]
+fn a_new_date_on_a_source_page_updates_its_translations_outdated_notice() {
+    // Found by the differential test (seed 22, 600 steps): translations say whether they
+    // are behind their source by date, and kept the old notice when only the source's
+    // `updated` changed.
+    let dir = english_site([
+        ("content/en/_index.md", "# Home\n"),
+        ("content/es/_index.md", "# Inicio\n"),
+        (
+            "content/en/guide.md",
+            "---\ntitle: Guide\nupdated: 2026-05-01\n---\nText.\n",
+        ),
+        (
+            "content/es/guide.md",
+            "---\ntitle: Guía\nupdated: 2026-03-01\n---\nTexto.\n",
+        ),
+    ]);
+    let root = dir.path();
+    std::fs::write(
+        root.join("site.yaml"),
+        "title: T\nbase_url: https://t.example.org/\nlanguages:\n  - code: en\n    name: English\n  - code: es\n    name: Español\n",
+    )
+    .unwrap();
+    let (mut rebuilder, files) = Rebuilder::new(root, &options()).unwrap();
+    let mut served = Files::new();
+    put(&mut served, files, true);
+    let before = String::from_utf8_lossy(&served["es/guide/index.html"]).into_owned();
+    assert_contains(&before, "notice-outdated", "the Spanish guide is behind");
+    std::fs::write(
+        root.join("content/en/guide.md"),
+        "---\ntitle: Guide\nupdated: 2026-01-01\n---\nText.\n",
+    )
+    .unwrap();
+    let outcome = rebuilder
+        .apply(&BTreeSet::from([PathBuf::from("content/en/guide.md")]))
+        .unwrap();
+    put(&mut served, outcome.files, outcome.complete);
+    let built = fresh(root).unwrap();
+    assert_eq!(served, built, "{}", diff_summary(&served, &built));
+    let after = String::from_utf8_lossy(&served["es/guide/index.html"]).into_owned();
+    assert_not_contains(
+        &after,
+        "notice-outdated",
+        "the Spanish guide is current now",
+    );
+}
