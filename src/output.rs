@@ -262,11 +262,7 @@ impl Staging {
 
     /// Writes one part of the site (files in parallel). Parts must not overlap.
     pub fn write(&mut self, files: &[OutputFile]) -> Result<()> {
-        for f in files {
-            if let Contents::Copy(src) = &f.contents {
-                check_inside(src, &self.root_real)?;
-            }
-        }
+        check_copies_inside(files, &self.root_real)?;
         write_tree(&self.tmp, files)?;
         self.written += files.len();
         if !self.precompress.is_empty() {
@@ -394,17 +390,18 @@ fn brotli(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Refuses a file to copy whose real location is outside the site: a file can be
-/// replaced by a symbolic link between the time the site was read and the time it is
-/// copied (or served).
-pub fn check_inside(src: &Path, root_real: &Path) -> Result<()> {
-    match crate::content::discover::link_leaves(src, root_real) {
-        None => Ok(()),
-        Some(msg) => Err(Error::one(
-            Diagnostic::new(src.strip_prefix(root_real).unwrap_or(src), msg)
-                .hint("copy the file into the site, or remove the link"),
-        )),
+/// Refuses files to copy whose real location is outside the site (`root_real`, the
+/// site's canonical folder): a file can be replaced by a symbolic link between the time
+/// the site was read and the time it is copied (or served).
+pub fn check_copies_inside(files: &[OutputFile], root_real: &Path) -> Result<()> {
+    for f in files {
+        if let Contents::Copy(src) = &f.contents {
+            if let Some(d) = crate::content::discover::link_outside(src, root_real, root_real) {
+                return Err(Error::one(d));
+            }
+        }
     }
+    Ok(())
 }
 
 /// Removes a folder of an earlier site, making read-only folders in it writable first if

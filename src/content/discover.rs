@@ -110,11 +110,8 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnost
             continue;
         }
         if entry.path_is_symlink() {
-            if let Some(msg) = link_leaves(entry.path(), &root_real) {
-                errors.push(
-                    Diagnostic::new(display_path(root, entry.path()), msg)
-                        .hint("copy the file into the site, or remove the link"),
-                );
+            if let Some(d) = link_outside(entry.path(), root, &root_real) {
+                errors.push(d);
                 continue;
             }
         }
@@ -208,17 +205,24 @@ fn unreadable_hint(is_link: bool, permission_denied: bool) -> &'static str {
     }
 }
 
-/// Why the symbolic link at `path` may not be followed, if it points outside `root_real`
-/// (the site's canonical folder).
-pub fn link_leaves(path: &Path, root_real: &Path) -> Option<String> {
-    match path.canonicalize() {
-        Ok(target) if target.starts_with(root_real) => None,
-        Ok(target) => Some(format!(
+/// The error for a file at `path` that resolves outside `root_real` (the site's canonical
+/// folder) through a symbolic link, or whose link cannot be followed; None when it stays
+/// inside. Named relative to `shown_from` (the site root). The one check behind every
+/// way a file enters the site: content, static files, templates, UI strings, and the
+/// copy made by a build or `serve`.
+pub fn link_outside(path: &Path, shown_from: &Path, root_real: &Path) -> Option<Diagnostic> {
+    let msg = match path.canonicalize() {
+        Ok(target) if target.starts_with(root_real) => return None,
+        Ok(target) => format!(
             "symbolic link to {} points outside the site",
             target.display()
-        )),
-        Err(e) => Some(format!("cannot follow the symbolic link: {e}")),
-    }
+        ),
+        Err(e) => format!("cannot follow the symbolic link: {e}"),
+    };
+    Some(
+        Diagnostic::new(display_path(shown_from, path), msg)
+            .hint("copy the file into the site, or remove the link"),
+    )
 }
 
 /// `content/en/x.md` relative to the root, for messages.

@@ -579,15 +579,10 @@ pub fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
             let entry = entry
                 .map_err(|e| Error::one(Diagnostic::new("static", format!("cannot read: {e}"))))?;
             if entry.path_is_symlink() {
-                if let Some(msg) = crate::content::discover::link_leaves(entry.path(), &root_real) {
-                    let shown = entry
-                        .path()
-                        .strip_prefix(&site.root)
-                        .unwrap_or(entry.path());
-                    return Err(Error::one(
-                        Diagnostic::new(shown, msg)
-                            .hint("copy the file into the site, or remove the link"),
-                    ));
+                if let Some(d) =
+                    crate::content::discover::link_outside(entry.path(), &site.root, &root_real)
+                {
+                    return Err(Error::one(d));
                 }
             }
             if !entry.file_type().is_file() {

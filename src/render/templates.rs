@@ -58,12 +58,10 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
                 }
             };
             if entry.path_is_symlink() {
-                if let Some(msg) = crate::content::discover::link_leaves(entry.path(), &root_real) {
-                    let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                    errors.push(
-                        Diagnostic::new(shown, msg)
-                            .hint("copy the file into the site, or remove the link"),
-                    );
+                if let Some(d) =
+                    crate::content::discover::link_outside(entry.path(), root, &root_real)
+                {
+                    errors.push(d);
                     continue;
                 }
             }

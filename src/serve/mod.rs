@@ -116,11 +116,9 @@ impl State {
     /// that is (now) a link leading out of the site is an error, and nothing is put in
     /// place: whatever the rebuild missed, the served site holds only the site's files.
     fn put(&self, files: Vec<OutputFile>, complete: bool) -> Result<Vec<String>> {
+        crate::output::check_copies_inside(&files, &self.root_real)?;
         let mut loaded = Vec::with_capacity(files.len());
         for f in files {
-            if let crate::output::Contents::Copy(src) = &f.contents {
-                crate::output::check_inside(src, &self.root_real)?;
-            }
             match f.read() {
                 Ok(b) => loaded.push((f.path.clone(), b.into_owned())),
                 Err(e) => log::warn!("{}: cannot read: {e}", f.path),

@@ -54,11 +54,9 @@ impl I18n {
                 // Followed only to places inside the site, like every other source.
                 if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
                     let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-                    if let Some(msg) = crate::content::discover::link_leaves(&path, &root_real) {
-                        errors.push(
-                            Diagnostic::new(&display, msg)
-                                .hint("copy the file into the site, or remove the link"),
-                        );
+                    if let Some(d) = crate::content::discover::link_outside(&path, root, &root_real)
+                    {
+                        errors.push(d);
                         continue;
                     }
                 }
