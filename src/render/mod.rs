@@ -44,23 +44,24 @@ impl Renderer {
     /// as in [`Renderer::site`].
     pub fn pages(&self, site: &Site, indices: &[usize], listings: bool) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
-        let ctx = views::Shared::new(site, site.opts.today(), &self.tera).map_err(Error::one)?;
+        let statics = Statics::load(site)?;
+        let ctx = views::Shared::new(site, site.opts.today(), &self.tera, statics.urls())
+            .map_err(Error::one)?;
         let (mut files, errors) = self.render_pages(site, &ctx, indices);
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
         if !listings {
             // The site's own files at a page's path win; only their paths are needed.
-            let own = static_files(site)?;
-            let taken: std::collections::HashSet<&str> = own
-                .iter()
+            let taken: std::collections::HashSet<&str> = statics
+                .files()
                 .map(|f| f.path.as_str())
                 .chain(site.assets.iter().map(|a| a.output.as_str()))
                 .collect();
             files.retain(|f| !taken.contains(f.path.as_str()));
             return Ok(files);
         }
-        let mut extras = self.extras(site, &ctx)?;
+        let mut extras = self.extras(site, &ctx, statics)?;
         dedup_keep_last(&mut extras);
         let taken: std::collections::HashSet<&str> =
             extras.iter().map(|f| f.path.as_str()).collect();
@@ -125,8 +126,10 @@ impl Renderer {
         mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
         check_template_names(site, &self.tera)?;
-        let ctx = views::Shared::new(site, site.opts.today(), &self.tera).map_err(Error::one)?;
-        let mut extras = self.extras(site, &ctx)?;
+        let statics = Statics::load(site)?;
+        let ctx = views::Shared::new(site, site.opts.today(), &self.tera, statics.urls())
+            .map_err(Error::one)?;
+        let mut extras = self.extras(site, &ctx, statics)?;
         // The site's own files (static, content files) replace generated ones of the
         // same path, pages included.
         dedup_keep_last(&mut extras);
@@ -149,7 +152,12 @@ impl Renderer {
     }
 
     /// Every file but the pages, in order (later entries of a path win).
-    fn extras(&self, site: &Site, ctx: &views::Shared<'_>) -> Result<Vec<OutputFile>> {
+    fn extras(
+        &self,
+        site: &Site,
+        ctx: &views::Shared<'_>,
+        statics: Statics,
+    ) -> Result<Vec<OutputFile>> {
         let mut files = Vec::with_capacity(site.assets.len() + 16);
         let tera = &self.tera;
         // The language chooser and the 404 pages.
@@ -193,8 +201,7 @@ impl Renderer {
                 site.config.base_url
             ),
         ));
-        files.extend(static_files(site)?);
-        files.extend(fingerprinted(site)?.into_iter().filter_map(|(_, _, f)| f));
+        files.extend(statics.into_files());
         for a in &site.assets {
             files.push(OutputFile {
                 path: a.output.clone(),
@@ -209,12 +216,55 @@ impl Renderer {
 /// [`BuildOptions::fingerprint_assets`](crate::site::BuildOptions::fingerprint_assets)).
 pub const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js"];
 
-/// For each of [`FINGERPRINTED`]: its name, the URL pages link to, and (when fingerprinting)
-/// the copy under its content-hashed name. The bytes are those the site publishes: a
-/// site's own `static/waypost.css` replaces the built-in one here too. The plain name is
-/// still written, for templates that name it.
-pub fn fingerprinted(site: &Site) -> Result<Vec<(String, String, Option<OutputFile>)>> {
-    let statics = static_files(site)?;
+/// The static files of one render (the theme's, then the site's own, which win) and the
+/// theme assets' URLs: the static folder is read, and the assets hashed, once per render
+/// for both the page contexts and the output.
+struct Statics {
+    files: Vec<OutputFile>,
+    fingerprinted: Vec<(String, String, Option<OutputFile>)>,
+}
+
+impl Statics {
+    fn load(site: &Site) -> Result<Statics> {
+        let files = static_files(site)?;
+        let fingerprinted = fingerprinted(site, &files)?;
+        Ok(Statics {
+            files,
+            fingerprinted,
+        })
+    }
+
+    /// URL of each of [`FINGERPRINTED`] by name, for `site.assets` in templates.
+    fn urls(&self) -> std::collections::BTreeMap<String, String> {
+        self.fingerprinted
+            .iter()
+            .map(|(name, url, _)| (name.clone(), url.clone()))
+            .collect()
+    }
+
+    /// Every file written: the static files, then the content-hashed copies.
+    fn files(&self) -> impl Iterator<Item = &OutputFile> {
+        self.files
+            .iter()
+            .chain(self.fingerprinted.iter().filter_map(|(_, _, f)| f.as_ref()))
+    }
+
+    fn into_files(self) -> impl Iterator<Item = OutputFile> {
+        self.files
+            .into_iter()
+            .chain(self.fingerprinted.into_iter().filter_map(|(_, _, f)| f))
+    }
+}
+
+/// For each of [`FINGERPRINTED`] among `statics` (the files [`static_files`] gives): its
+/// name, the URL pages link to, and (when fingerprinting) the copy under its
+/// content-hashed name. The bytes are those the site publishes: a site's own
+/// `static/waypost.css` replaces the built-in one here too. The plain name is still
+/// written, for templates that name it.
+fn fingerprinted(
+    site: &Site,
+    statics: &[OutputFile],
+) -> Result<Vec<(String, String, Option<OutputFile>)>> {
     let mut out = Vec::new();
     for name in FINGERPRINTED {
         let plain = format!("{}/{name}", site.config.base_path);

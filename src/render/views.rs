@@ -191,11 +191,13 @@ pub struct Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
-    /// Builds the per-language parts once.
+    /// Builds the per-language parts once; `assets` are the theme's stylesheet and script
+    /// URLs by file name (content-hashed in a build), for `site.assets`.
     pub fn new(
         site: &'a Site,
         today: NaiveDate,
         tera: &tera::Tera,
+        assets: std::collections::BTreeMap<String, String>,
     ) -> Result<Self, crate::error::Diagnostic> {
         let cfg = &site.config;
         let lang_views: Vec<LangView<'a>> = cfg
@@ -222,13 +224,6 @@ impl<'a> Shared<'a> {
         let langs: HashMap<&'a str, LangView<'a>> =
             lang_views.iter().map(|l| (l.code, l.clone())).collect();
         let default_lang: &'a str = &cfg.default_language().code;
-        let assets: std::collections::BTreeMap<String, String> = super::fingerprinted(site)
-            .map_err(|e| {
-                crate::error::Diagnostic::new("static", format!("cannot fingerprint: {e}"))
-            })?
-            .into_iter()
-            .map(|(name, url, _)| (name, url))
-            .collect();
         let site_views: HashMap<&'a str, SiteView<'a>> = cfg
             .languages
             .iter()
