@@ -46,6 +46,14 @@ impl OutputFile {
             Contents::Copy(p) => std::fs::read(p).map(std::borrow::Cow::Owned),
         }
     }
+
+    /// [`OutputFile::read`], with an error naming the file read.
+    pub fn bytes_or_error(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+        self.read().map_err(|e| match &self.contents {
+            Contents::Copy(src) => Error::io(src, "cannot read", e),
+            Contents::Bytes(_) => Error::io(Path::new(&self.path), "cannot read", e),
+        })
+    }
 }
 
 /// Checks a relative output path a page or file name asked for: no `..`, no absolute
@@ -340,10 +348,7 @@ fn compress_all(files: &[OutputFile], encodings: &[Encoding]) -> Result<Vec<Outp
         .par_iter()
         .filter(|f| is_compressible(&f.path))
         .map(|f| {
-            let bytes = f.read().map_err(|e| match &f.contents {
-                Contents::Copy(src) => Error::io(src, "cannot read", e),
-                Contents::Bytes(_) => Error::io(Path::new(&f.path), "cannot read", e),
-            })?;
+            let bytes = f.bytes_or_error()?;
             if bytes.len() < MIN_COMPRESSED_SIZE {
                 return Ok(Vec::new());
             }

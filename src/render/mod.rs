@@ -275,10 +275,7 @@ fn fingerprinted(
             out.push((name.to_string(), plain, None));
             continue;
         }
-        let bytes = file.read().map_err(|e| match &file.contents {
-            Contents::Copy(p) => Error::io(p, "cannot read", e),
-            Contents::Bytes(_) => Error::io(std::path::Path::new(name), "cannot read", e),
-        })?;
+        let bytes = file.bytes_or_error()?;
         // FNV-1a: stable across Rust versions and platforms, unlike std's hasher.
         let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)

@@ -448,9 +448,9 @@ fn rebuild_loop(
                 }
             }
             Err(e) => {
-                // What failed is not known to be only what this batch touched: the next
-                // batch rebuilds everything, so the overlay is cleared only by a site
-                // that builds whole.
+                // The rebuilder decides what the next batch must rebuild (everything,
+                // unless a page failed alone); `failed` covers a batch that rebuilt but
+                // whose files could not be put in place.
                 rebuilder.failed();
                 match &e {
                     Error::Site(diags) => diags.iter().for_each(|d| log::error!("{d}")),

@@ -80,10 +80,11 @@ impl Rebuilder {
         ))
     }
 
-    /// Called when a batch (or putting its files in place) failed: the next batch
-    /// rebuilds everything. A failed batch may hide other errors (a broken `static/`
-    /// file, say) that a partial rebuild would not see, and the error shown must only go
-    /// away when the whole site builds.
+    /// Called when a batch failed or its files could not be put in place: the next batch
+    /// rebuilds everything, unless [`Rebuilder::apply`] found that one page failed alone
+    /// (then a batch editing that page is still rebuilt page by page). A failed batch may
+    /// hide other errors (a broken `static/` file, say) that a partial rebuild would not
+    /// see, and the error shown must only go away when the whole site builds.
     pub fn failed(&mut self) {
         if self.pending == Pending::Nothing {
             self.pending = Pending::Everything;

@@ -94,6 +94,7 @@ impl Site {
         // Its own links, and links of other pages into its headings, sorted by the
         // link policy as a full load sorts them.
         let policy = self.config.links;
+        let into = format!("in `{rel}`");
         let mut found = render_problems(display, new, &policy);
         found.add_anchors(
             &policy,
@@ -126,7 +127,7 @@ impl Site {
                     |r| if r == rel { Some(new) } else { None },
                 )
                 .into_iter()
-                .filter(|d| d.message.contains(&format!("in `{rel}`")))
+                .filter(|d| d.message.contains(&into))
                 .collect(),
             );
         }
@@ -139,7 +140,6 @@ impl Site {
         // The warnings of this file, and those of other files about links into it, are
         // replaced by what was found now.
         let lang_dir = Path::new("content").join(&lang);
-        let into = format!("in `{rel}`");
         self.warnings.retain(|d| {
             d.path != display
                 && !(d.path.starts_with(&lang_dir)
