@@ -200,19 +200,25 @@ pub fn save(path: &Path, text: &str) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
+/// `text` (a page of the example site) with `paragraph` added before its "Steps" heading.
+pub fn with_paragraph(text: &str, paragraph: &str) -> String {
+    assert!(
+        text.contains("## Steps {#steps}"),
+        "the page has a Steps heading"
+    );
+    text.replace(
+        "## Steps {#steps}",
+        &format!("{paragraph}\n\n## Steps {{#steps}}"),
+    )
+}
+
 #[test]
 fn editing_a_page_sends_a_reload_and_serves_the_new_text() {
     let server = start(example_copy(), &[]);
     let events = Events::connect(&server.addr);
     let page = server.root.join("content/en/esim/in-app.md");
     let text = std::fs::read_to_string(&page).unwrap();
-    save(
-        &page,
-        &text.replace(
-            "## Steps {#steps}",
-            "Marker paragraph for serve.\n\n## Steps {#steps}",
-        ),
-    );
+    save(&page, &with_paragraph(&text, "Marker paragraph for serve."));
     let data = events.wait("reload", 20);
     assert!(data.contains("/en/esim/in-app/"), "{data}");
     let resp = get(&server.addr, "/en/esim/in-app/");
@@ -252,10 +258,7 @@ fn broken_front_matter_shows_the_error_and_keeps_the_last_good_page() {
     let late = Events::connect(&server.addr);
     late.wait("build-error", 10);
     // Fixing it clears the overlay and reloads.
-    save(
-        &page,
-        &good.replace("## Steps {#steps}", "Fixed now.\n\n## Steps {#steps}"),
-    );
+    save(&page, &with_paragraph(&good, "Fixed now."));
     events.wait("ok", 20);
     let data = events.wait("reload", 20);
     assert!(data.contains("/en/esim/in-app/"), "{data}");
@@ -457,10 +460,7 @@ fn an_asset_replaced_by_a_link_out_of_the_site_is_never_served() {
     // Another edit while the link is there does not clear the error.
     let page = server.root.join("content/en/esim/in-app.md");
     let text = std::fs::read_to_string(&page).unwrap();
-    save(
-        &page,
-        &text.replace("## Steps {#steps}", "Edit.\n\n## Steps {#steps}"),
-    );
+    save(&page, &with_paragraph(&text, "Edit."));
     let data = events.wait("build-error", 30);
     assert!(data.contains("qr-scan.svg"), "{data}");
 
@@ -608,13 +608,7 @@ fn a_refreshed_search_index_keeps_serving_the_files_an_open_page_knows() {
     // A body edit of an existing page: only the languages that show it are re-indexed.
     let page = server.root.join("content/en/esim/in-app.md");
     let text = std::fs::read_to_string(&page).unwrap();
-    save(
-        &page,
-        &text.replace(
-            "## Steps {#steps}",
-            "Zanzibarish marker.\n\n## Steps {#steps}",
-        ),
-    );
+    save(&page, &with_paragraph(&text, "Zanzibarish marker."));
     events.wait("reload", 20);
     eventually("the index refresh after the edit", || {
         entry("en")["languages"]["en"]["hash"] != en_hash.as_str()
@@ -641,10 +635,7 @@ fn broken_links_the_policy_lets_through_are_shown_as_warnings_not_as_a_failed_bu
     let good = std::fs::read_to_string(&page).unwrap();
     save(
         &page,
-        &good.replace(
-            "## Steps {#steps}",
-            "See [the old page](retired-page.md).\n\n## Steps {#steps}",
-        ),
+        &with_paragraph(&good, "See [the old page](retired-page.md)."),
     );
     let data = events.wait("warnings", 30);
     assert!(data.contains("content/en/esim/in-app.md:"), "{data}");
