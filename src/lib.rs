@@ -13,6 +13,7 @@
 //! [`check`] loads and renders the same way, writes nothing, and reports what is broken,
 //! missing, outdated or stale.
 
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod content;
@@ -48,6 +49,11 @@ pub struct BuildReport {
     pub files: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// How the build cache was used (None: built without one).
+    pub cache: Option<cache::Stats>,
+    /// Problems with the build cache (damaged entries, a folder that cannot be
+    /// written): the build went on without those entries.
+    pub cache_warnings: Vec<String>,
 }
 
 impl std::fmt::Display for BuildReport {
@@ -110,10 +116,15 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
 /// Unlike [`build_in_memory`], the output is written as it is made: rendered pages a
 /// part at a time, then each language's search bundle, so memory holds the site model
 /// and one part of the output, not the whole built site.
+///
+/// With a `cache` ([`cache::Cache`]), unchanged pages are taken from it rather than
+/// rendered and parsed for search again; the output is the same byte for byte. After a
+/// successful build, the entries it did not use are deleted from the cache.
 pub fn build(
     root: &Path,
     writer: &output::Writer,
     opts: &BuildOptions,
+    cache: Option<cache::Cache>,
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
     let start = Instant::now();
@@ -123,7 +134,7 @@ pub fn build(
     staging.precompress(&site.config.output.precompress);
     let t = Instant::now();
     progress.stage("rendering pages", site.pages.len() as u64);
-    render::Renderer::new(&site.root)?.site_each(&site, |part| {
+    render::Renderer::new(&site.root)?.site_each_cached(&site, cache.as_ref(), |part| {
         staging.write(&part)?;
         progress.advance(part.iter().filter(|f| f.path.ends_with(".html")).count() as u64);
         Ok(())
@@ -142,7 +153,7 @@ pub fn build(
             site.config.languages.len() as u64,
         );
     }
-    search::index_each(&site, |bundle| {
+    search::index_each(&site, cache.as_ref(), |bundle| {
         staging.write(&bundle)?;
         progress.advance(1);
         Ok(())
@@ -157,6 +168,20 @@ pub fn build(
     }
     let files = staging.written();
     staging.commit()?;
+    let (cache_warnings, cache) = match cache {
+        Some(cache) => {
+            let (warnings, stats) = cache.finish();
+            log::debug!(
+                "build cache: {} used, {} made, {} written, {} unused deleted",
+                stats.hits,
+                stats.misses,
+                stats.written,
+                stats.pruned
+            );
+            (warnings, Some(stats))
+        }
+        None => (Vec::new(), None),
+    };
     Ok(BuildReport {
         pages: site.page_count(),
         fallbacks: site
@@ -168,6 +193,8 @@ pub fn build(
         warnings: site.warnings.clone(),
         files,
         elapsed: start.elapsed(),
+        cache,
+        cache_warnings,
     })
 }
 

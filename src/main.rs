@@ -144,11 +144,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drafts,
             force,
             strict,
+            cache,
+            no_cache,
         } => {
             let out = output.unwrap_or_else(|| cli.root.join("public"));
             // Checked before anything is read: a folder that must not be replaced is
             // refused at once, and nothing is changed.
-            let writer = waypost::output::Writer::new(out, &cli.root, force)?;
+            let writer = waypost::output::Writer::new(out.clone(), &cli.root, force)?;
+            let cache = if no_cache {
+                None
+            } else {
+                let dir = cache.unwrap_or_else(|| cli.root.join(waypost::cache::DEFAULT_DIR));
+                Some(waypost::cache::Cache::open_for_site(&dir, &cli.root, &out)?)
+            };
             keep_freed_memory();
             let opts = waypost::BuildOptions {
                 drafts,
@@ -158,9 +166,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             };
             let progress = TerminalProgress::new(!cli.quiet);
-            let report = waypost::build(&cli.root, &writer, &opts, &progress);
+            let report = waypost::build(&cli.root, &writer, &opts, cache, &progress);
             progress.done();
             let report = report?;
+            for w in &report.cache_warnings {
+                log::warn!("{w}");
+            }
             if !report.warnings.is_empty() {
                 log::warn!(
                     "{}",

@@ -101,7 +101,7 @@ pub struct Writer {
 /// `p` made absolute and resolved through symbolic links as far as it exists: an
 /// output folder that does not exist yet is its nearest existing ancestor, resolved, with
 /// the rest of the path appended.
-fn resolve(p: &Path) -> PathBuf {
+pub(crate) fn resolve(p: &Path) -> PathBuf {
     let abs = if p.is_absolute() {
         p.to_path_buf()
     } else {

@@ -16,7 +16,9 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
-pub use templates::{load_templates, BUILTIN_STATIC, BUILTIN_TEMPLATES};
+pub use templates::{load_templates, TemplateDigest, BUILTIN_STATIC, BUILTIN_TEMPLATES};
+
+use crate::cache::{Cache, Kind};
 
 /// Renders the whole site.
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
@@ -26,14 +28,14 @@ pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
 /// Templates loaded once, for rendering a whole site or some of its pages.
 pub struct Renderer {
     tera: tera::Tera,
+    digest: TemplateDigest,
 }
 
 impl Renderer {
     /// Loads the built-in templates and the site's own.
     pub fn new(root: &std::path::Path) -> Result<Renderer> {
-        Ok(Renderer {
-            tera: load_templates(root)?,
-        })
+        let (tera, digest) = templates::load_templates_with_digest(root)?;
+        Ok(Renderer { tera, digest })
     }
 
     /// Renders pages `indices` of `site` (in parallel), and with `listings` every
@@ -47,7 +49,7 @@ impl Renderer {
         let statics = Statics::load(site)?;
         let ctx = views::Shared::new(site, site.opts.today(), &self.tera, statics.urls())
             .map_err(Error::one)?;
-        let (mut files, errors) = self.render_pages(site, &ctx, indices);
+        let (mut files, errors) = self.render_pages(site, &ctx, indices, None);
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
@@ -74,22 +76,41 @@ impl Renderer {
         Ok(files)
     }
 
+    /// Renders pages `indices`; with a `cache` (and templates whose output the context
+    /// decides), a page whose template and context are unchanged is taken from it.
     fn render_pages(
         &self,
         site: &Site,
         ctx: &views::Shared<'_>,
         indices: &[usize],
+        cache: Option<&Cache>,
     ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
         let tera = &self.tera;
+        let cache = cache.zip(self.digest.as_ref());
         let rendered: Vec<Result<OutputFile, Diagnostic>> = indices
             .par_iter()
             .map(|&i| {
                 let page = &site.pages[i];
                 let template = page_template(site, i);
                 let context = ctx.page_context(i);
+                let key = cache.map(|(cache, digest)| {
+                    let mut h = cache.hasher(Kind::Page);
+                    h.field(digest).field(template.as_bytes());
+                    serde_json::to_writer(&mut h, &context.clone().into_json())
+                        .expect("a context serializes");
+                    h.key()
+                });
+                if let Some(((cache, _), key)) = cache.zip(key.as_ref()) {
+                    if let Some(html) = cache.get(Kind::Page, key) {
+                        return Ok(OutputFile::bytes(page.output.clone(), html));
+                    }
+                }
                 let html = tera
                     .render(&template, &context)
                     .map_err(|e| template_error(&template, &e, Some(&page.display())))?;
+                if let Some(((cache, _), key)) = cache.zip(key.as_ref()) {
+                    cache.put(Kind::Page, key, html.as_bytes());
+                }
                 Ok(OutputFile::bytes(page.output.clone(), html))
             })
             .collect();
@@ -123,6 +144,17 @@ impl Renderer {
     pub fn site_each(
         &self,
         site: &Site,
+        each: impl FnMut(Vec<OutputFile>) -> Result<()>,
+    ) -> Result<()> {
+        self.site_each_cached(site, None, each)
+    }
+
+    /// [`Renderer::site_each`], taking unchanged pages from `cache` and keeping the
+    /// others there.
+    pub fn site_each_cached(
+        &self,
+        site: &Site,
+        cache: Option<&Cache>,
         mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
         check_template_names(site, &self.tera)?;
@@ -138,7 +170,7 @@ impl Renderer {
         let all: Vec<usize> = (0..site.pages.len()).collect();
         let mut errors = Vec::new();
         for part in all.chunks(PAGES_PER_PART) {
-            let (mut files, part_errors) = self.render_pages(site, &ctx, part);
+            let (mut files, part_errors) = self.render_pages(site, &ctx, part, cache);
             errors.extend(part_errors);
             if errors.is_empty() {
                 files.retain(|f| !taken.contains(f.path.as_str()));

@@ -36,6 +36,17 @@ pub const BUILTIN_STATIC: &[(&str, &[u8])] = &[
 
 /// Loads the built-in templates and the site's `templates/` over them.
 pub fn load_templates(root: &Path) -> Result<Tera> {
+    load_templates_with_digest(root).map(|(tera, _)| tera)
+}
+
+/// What the build cache needs to know of a template set: a hash of every template's
+/// name and source, or None when a template calls one of Tera's functions whose result
+/// is not decided by the context (`now`, `get_random`, `get_env`), so its pages are
+/// always rendered again.
+pub type TemplateDigest = Option<[u8; 32]>;
+
+/// [`load_templates`], with the set's [`TemplateDigest`].
+pub fn load_templates_with_digest(root: &Path) -> Result<(Tera, TemplateDigest)> {
     let mut sources: BTreeMap<String, String> = BUILTIN_TEMPLATES
         .iter()
         .map(|(n, t)| (n.to_string(), t.to_string()))
@@ -90,6 +101,21 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
     if !errors.is_empty() {
         return Err(Error::Site(errors));
     }
+    let impure = sources.values().any(|t| {
+        ["now(", "get_random(", "get_env("]
+            .iter()
+            .any(|f| t.contains(f))
+    });
+    let digest = (!impure).then(|| {
+        let mut h = blake3::Hasher::new();
+        for (name, text) in &sources {
+            for part in [name, text] {
+                h.update(&(part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+        }
+        *h.finalize().as_bytes()
+    });
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     // Tera's default also escapes `/`, which makes every URL unreadable in the source.
@@ -108,7 +134,7 @@ pub fn load_templates(root: &Path) -> Result<Tera> {
                 ..d
             })
         })?;
-    Ok(tera)
+    Ok((tera, digest))
 }
 
 fn escape_for_tera(s: &str) -> String {

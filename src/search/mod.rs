@@ -20,9 +20,10 @@
 //! (without stemming).
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use pagefind::api::LanguageIndex;
+use pagefind::api::{LanguageIndex, PageRecord};
 use pagefind::options::PagefindServiceConfig;
 
+use crate::cache::{Bundle, Cache, Key, Kind};
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::escape;
 use crate::output::OutputFile;
@@ -113,7 +114,7 @@ pub fn document(site: &Site, i: usize) -> String {
 /// Builds every language's bundle.
 pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
-    index_each(site, |bundle| {
+    index_each(site, None, |bundle| {
         files.extend(bundle);
         Ok(())
     })?;
@@ -129,8 +130,16 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
 /// language's index is finished (sorted, encoded, compressed) on its own thread while
 /// the next language's pages are added, so the parts of finishing that run on one core
 /// do not leave the others idle; at most two languages' indexes are in memory.
-pub fn index_each(site: &Site, each: impl FnMut(Vec<OutputFile>) -> Result<()>) -> Result<()> {
-    index_languages(site, None, each)
+///
+/// With a `cache`, a page whose document is unchanged is not parsed again (its record
+/// is kept), a language none of whose records changed takes its last bundle as it is,
+/// and an index file whose contents are unchanged is not compressed again.
+pub fn index_each(
+    site: &Site,
+    cache: Option<&Cache>,
+    each: impl FnMut(Vec<OutputFile>) -> Result<()>,
+) -> Result<()> {
+    index_languages(site, None, cache, each)
 }
 
 /// [`index_each`] for the languages in `only` (every language when None): `serve`
@@ -138,6 +147,7 @@ pub fn index_each(site: &Site, each: impl FnMut(Vec<OutputFile>) -> Result<()>) 
 pub fn index_languages(
     site: &Site,
     only: Option<&std::collections::BTreeSet<String>>,
+    cache: Option<&Cache>,
     mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
 ) -> Result<()> {
     if !site.config.search.enabled {
@@ -178,12 +188,27 @@ pub fn index_languages(
             let pages: Vec<usize> = (0..site.pages.len())
                 .filter(|&i| site.pages[i].lang == l.code && selection.includes(site, i))
                 .collect();
-            let index = add_language(site, &l.code, &pages).map_err(Error::one)?;
+            let lang = l.code.as_str();
+            let prepared = match cache {
+                Some(cache) => add_language_cached(site, lang, &pages, cache),
+                None => add_language(site, lang, &pages).map(|index| Prepared::Index {
+                    index,
+                    previous: None,
+                    inputs: None,
+                }),
+            }
+            .map_err(Error::one)?;
             if let Some(f) = finishing.take() {
                 hand_on(f, &mut each)?;
             }
-            let lang = l.code.as_str();
-            let handle = scope.spawn(move || finish_language(lang, index));
+            let handle = scope.spawn(move || match prepared {
+                Prepared::Done(files) => Ok(files),
+                Prepared::Index {
+                    index,
+                    previous,
+                    inputs,
+                } => finish_language(lang, index, previous, inputs.zip(cache)),
+            });
             finishing = Some((lang, started, pages.len(), handle));
         }
         match finishing.take() {
@@ -193,13 +218,25 @@ pub fn index_languages(
     })
 }
 
+/// A language's pages, added: an index to finish, or (from the cache) its files.
+enum Prepared {
+    Index {
+        index: LanguageIndex,
+        /// The language's last bundle, whose unchanged files are reused.
+        previous: Option<Bundle>,
+        /// What the bundle is built from, to keep it in the cache under.
+        inputs: Option<Key>,
+    },
+    Done(Vec<OutputFile>),
+}
+
 /// Bundles with no pages, one per language: the search box loads without errors until
 /// the first index is ready (`serve`).
 pub fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
         let index = add_language(site, &l.code, &[]).map_err(Error::one)?;
-        files.extend(finish_language(&l.code, index).map_err(Error::one)?);
+        files.extend(finish_language(&l.code, index, None, None).map_err(Error::one)?);
     }
     Ok(files)
 }
@@ -219,6 +256,25 @@ fn search_error(lang: &str, what: &str, e: anyhow::Error) -> Diagnostic {
     )
 }
 
+/// The URL Pagefind keeps for a page: relative to the language folder, as Pagefind's
+/// script prefixes the bundle's parent folder, so the index works under any base path
+/// or host.
+fn bundle_url(site: &Site, lang: &str, i: usize) -> String {
+    let prefix = format!(
+        "{}/{}/",
+        site.config.base_path,
+        crate::markdown::links::encode_segment(lang)
+    );
+    let url = &site.pages[i].url;
+    let rel = url.strip_prefix(&prefix).unwrap_or(url);
+    format!("/{rel}")
+}
+
+fn new_index(lang: &str) -> std::result::Result<LanguageIndex, Diagnostic> {
+    let config = PagefindServiceConfig::builder().build();
+    LanguageIndex::new(Some(config), lang.to_string()).map_err(|e| search_error(lang, "setup", e))
+}
+
 /// Adds `pages` (all of language `lang`) to a new index of that language.
 fn add_language(
     site: &Site,
@@ -226,24 +282,11 @@ fn add_language(
     pages: &[usize],
 ) -> std::result::Result<LanguageIndex, Diagnostic> {
     use rayon::prelude::*;
-    let config = PagefindServiceConfig::builder().build();
-    let mut index = LanguageIndex::new(Some(config), lang.to_string())
-        .map_err(|e| search_error(lang, "setup", e))?;
-    // URL relative to the language folder: Pagefind's script prefixes the bundle's
-    // parent folder, so the index works under any base path or host.
-    let prefix = format!(
-        "{}/{}/",
-        site.config.base_path,
-        crate::markdown::links::encode_segment(lang)
-    );
+    let mut index = new_index(lang)?;
     for batch in pages.chunks(BATCH) {
         let docs: Vec<(String, String)> = batch
             .par_iter()
-            .map(|&i| {
-                let url = &site.pages[i].url;
-                let rel = url.strip_prefix(&prefix).unwrap_or(url);
-                (format!("/{rel}"), document(site, i))
-            })
+            .map(|&i| (bundle_url(site, lang, i), document(site, i)))
             .collect();
         index
             .add_html_files(docs)
@@ -252,24 +295,168 @@ fn add_language(
     Ok(index)
 }
 
+/// The cache key of a page's record: its language, URL and document.
+fn record_key(cache: &Cache, lang: &str, url: &str, doc: &str) -> Key {
+    cache
+        .hasher(Kind::Record)
+        .field(lang.as_bytes())
+        .field(url.as_bytes())
+        .field(doc.as_bytes())
+        .key()
+}
+
+/// [`add_language`] through the cache: the documents are hashed first; when the
+/// language's last bundle was built from the same records, it is the result. Otherwise
+/// each page's record comes from the cache or is parsed (and kept), and the index is
+/// made from them in page order.
+fn add_language_cached(
+    site: &Site,
+    lang: &str,
+    pages: &[usize],
+    cache: &Cache,
+) -> std::result::Result<Prepared, Diagnostic> {
+    use rayon::prelude::*;
+    let keys: Vec<Key> = pages
+        .par_iter()
+        .map(|&i| record_key(cache, lang, &bundle_url(site, lang, i), &document(site, i)))
+        .collect();
+    let mut inputs = cache.hasher(Kind::Bundle);
+    inputs
+        .field(lang.as_bytes())
+        .field(&GZIP_LEVEL.to_le_bytes());
+    for k in &keys {
+        inputs.field(&k.0);
+    }
+    let inputs = inputs.key();
+    let slot = cache.bundle_slot(lang);
+    let previous = cache.get(Kind::Bundle, &slot).and_then(|bytes| {
+        let bundle = Bundle::decode(&bytes);
+        if bundle.is_none() {
+            cache.discard(Kind::Bundle, &slot, "not a search bundle");
+        }
+        bundle
+    });
+    if let Some(previous) = previous.as_ref().filter(|b| b.inputs == inputs) {
+        // The records are still this build's: keep them for the next.
+        for k in &keys {
+            cache.keep(Kind::Record, k);
+        }
+        return Ok(Prepared::Done(
+            previous
+                .files
+                .iter()
+                .map(|(path, _, contents)| {
+                    OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{path}"), contents.clone())
+                })
+                .collect(),
+        ));
+    }
+    let mut index = new_index(lang)?;
+    for (batch, batch_keys) in pages.chunks(BATCH).zip(keys.chunks(BATCH)) {
+        let found: Vec<Option<PageRecord>> = batch_keys
+            .par_iter()
+            .map(|k| {
+                let bytes = cache.get(Kind::Record, k)?;
+                match PageRecord::from_bytes(&bytes) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        cache.discard(Kind::Record, k, &format!("not a page record: {e}"));
+                        None
+                    }
+                }
+            })
+            .collect();
+        let missing: Vec<usize> = (0..batch.len()).filter(|&n| found[n].is_none()).collect();
+        let docs: Vec<(String, String)> = missing
+            .par_iter()
+            .map(|&n| (bundle_url(site, lang, batch[n]), document(site, batch[n])))
+            .collect();
+        let parsed = index
+            .parse_html_files(docs)
+            .map_err(|e| search_error(lang, "adding pages", e))?;
+        parsed
+            .par_iter()
+            .zip(missing.par_iter())
+            .for_each(|(record, &n)| cache.put(Kind::Record, &batch_keys[n], &record.to_bytes()));
+        let mut parsed = parsed.into_iter();
+        let records: Vec<PageRecord> = found
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| parsed.next().expect("one record per missing page")))
+            .collect();
+        index.add_records(records);
+    }
+    Ok(Prepared::Index {
+        index,
+        previous,
+        inputs: Some(inputs),
+    })
+}
+
 /// Builds the index into the files of the language's bundle. Pagefind's API is async,
 /// its work is not (it runs on rayon): a small runtime drives it.
+///
+/// With `previous` (the language's last bundle), an index file whose path (a hash of
+/// its contents) and contents (checked by their own hash) are unchanged takes its
+/// compressed bytes from there. With `keep`, the new bundle is stored for the next build.
 fn finish_language(
     lang: &str,
     index: LanguageIndex,
+    previous: Option<Bundle>,
+    keep: Option<(Key, &Cache)>,
 ) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| search_error(lang, "cannot start the indexer", e.into()))?;
+    let old: std::collections::HashMap<&str, (&[u8; 32], &[u8])> = previous
+        .as_ref()
+        .map(|b| {
+            b.files
+                .iter()
+                .filter_map(|(path, hash, contents)| {
+                    Some((path.as_str(), (hash.as_ref()?, contents.as_slice())))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let hashes = std::sync::Mutex::new(std::collections::HashMap::new());
+    let reuse = |path: &std::path::Path, data: &[u8]| -> Option<Vec<u8>> {
+        if keep.is_none() {
+            return None;
+        }
+        let path = crate::content::discover::path_to_slash(path)?;
+        let hash = crate::cache::content_hash(data);
+        let found = old
+            .get(path.as_str())
+            .filter(|(h, _)| **h == hash)
+            .map(|(_, contents)| contents.to_vec());
+        hashes.lock().expect("the hashes' lock").insert(path, hash);
+        found
+    };
     let files = runtime
-        .block_on(index.into_files(GZIP_LEVEL))
+        .block_on(index.into_files_reusing(GZIP_LEVEL, &reuse))
         .map_err(|e| search_error(lang, "building", e))?;
-    Ok(files
+    let files: Vec<(String, Vec<u8>)> = files
         .into_iter()
         .map(|f| {
             let rel = crate::content::discover::path_to_slash(&f.filename)
                 .unwrap_or_else(|| f.filename.to_string_lossy().into_owned());
-            OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{rel}"), f.contents)
+            (rel, f.contents)
         })
+        .collect();
+    drop(previous);
+    if let Some((inputs, cache)) = keep {
+        let hashes = hashes.into_inner().expect("the hashes' lock");
+        let bundle = Bundle {
+            inputs,
+            files: files
+                .iter()
+                .map(|(path, contents)| (path.clone(), hashes.get(path).copied(), contents.clone()))
+                .collect(),
+        };
+        cache.put(Kind::Bundle, &cache.bundle_slot(lang), &bundle.encode());
+    }
+    Ok(files
+        .into_iter()
+        .map(|(rel, contents)| OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{rel}"), contents))
         .collect())
 }

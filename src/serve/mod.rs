@@ -500,7 +500,7 @@ fn spawn_search_worker(state: Arc<State>) -> mpsc::Sender<(crate::site::Site, La
             }
             let start = Instant::now();
             let mut files = Vec::new();
-            let made = crate::search::index_languages(&site, languages.as_ref(), |bundle| {
+            let made = crate::search::index_languages(&site, languages.as_ref(), None, |bundle| {
                 files.extend(bundle);
                 Ok(())
             });

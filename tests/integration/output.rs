@@ -135,7 +135,7 @@ fn a_site_written_in_parts_equals_the_site_built_in_memory() {
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
     let writer = waypost::output::Writer::new(public.clone(), site.path(), false).unwrap();
-    waypost::build(site.path(), &writer, &Default::default(), &()).expect("builds");
+    waypost::build(site.path(), &writer, &Default::default(), None, &()).expect("builds");
 
     let (_, files) = waypost::build_in_memory(site.path(), &Default::default()).unwrap();
     let in_memory: std::collections::BTreeMap<String, Vec<u8>> = files

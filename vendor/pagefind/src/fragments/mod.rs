@@ -1,8 +1,9 @@
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+// waypost patch: Deserialize too, for waypost's build cache of parsed pages.
+use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct PageAnchorData {
     pub element: String,
     pub id: String,
@@ -12,7 +13,7 @@ pub struct PageAnchorData {
     pub location: u32,
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct PageFragmentData {
     pub url: String,
     pub content: String,
@@ -22,7 +23,7 @@ pub struct PageFragmentData {
     pub anchors: Vec<PageAnchorData>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct PageFragment {
     pub page_number: usize,
     pub data: PageFragmentData,

@@ -305,6 +305,9 @@ impl PagefindIndexes {
         options: &SearchOptions,
         outdir: &PathBuf,
         gzip_level: u32,
+        // waypost patch: compressed contents to use instead of compressing again
+        // (see `LanguageIndex::into_files_reusing`).
+        reuse: &(dyn Fn(&std::path::Path, &[u8]) -> Option<Vec<u8>> + Sync),
     ) -> Vec<SyntheticFile> {
         use rayon::prelude::*;
 
@@ -333,6 +336,9 @@ impl PagefindIndexes {
         let mut files: Vec<SyntheticFile> = jobs
             .into_par_iter()
             .map(|(filename, data)| {
+                if let Some(contents) = reuse(&filename, data) {
+                    return SyntheticFile { filename, contents };
+                }
                 let mut gz = GzEncoder::new(
                     Vec::with_capacity(data.len() / 3 + 64),
                     Compression::new(gzip_level.min(9)),

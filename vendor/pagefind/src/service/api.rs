@@ -257,18 +257,37 @@ impl LanguageIndex {
     /// Adds `(url, html)` documents: parsed in parallel, then folded into the index.
     /// Returns how many had words to index.
     pub fn add_html_files(&mut self, files: Vec<(String, String)>) -> Result<usize> {
+        let records = self.parse_html_files(files)?;
+        Ok(self.add_records(records))
+    }
+
+    /// waypost patch: parses `(url, html)` documents (in parallel) into records that
+    /// [`LanguageIndex::add_records`] folds into an index, so a caller can keep the
+    /// records of unchanged pages between builds instead of parsing them again.
+    pub fn parse_html_files(&self, files: Vec<(String, String)>) -> Result<Vec<PageRecord>> {
         use rayon::prelude::*;
         let options = &self.options;
-        let pages: Vec<FossickedData> = files
+        files
             .into_par_iter()
             .map(|(url, html)| {
-                Fossicker::new_synthetic(None, Some(url), html).fossick_sync(options)
+                Fossicker::new_synthetic(None, Some(url), html)
+                    .fossick_sync(options)
+                    .map(PageRecord)
             })
-            .filter(|r| r.as_ref().map_or(true, |p| !p.word_data.is_empty()))
-            .collect::<Result<_>>()?;
+            .collect()
+    }
+
+    /// waypost patch: folds parsed pages into the index, in order; records without
+    /// words are left out, as Pagefind does. Returns how many were added.
+    pub fn add_records(&mut self, records: Vec<PageRecord>) -> usize {
+        let pages: Vec<FossickedData> = records
+            .into_iter()
+            .map(|r| r.0)
+            .filter(|p| !p.word_data.is_empty())
+            .collect();
         let added = pages.len();
         self.builder.add_pages(pages);
-        Ok(added)
+        added
     }
 
     /// Pages indexed so far.
@@ -280,6 +299,19 @@ impl LanguageIndex {
     /// the index files compressed on all cores at `gzip_level` (0–9). With no pages,
     /// the bundle has its scripts and no language index, as Pagefind makes it.
     pub async fn into_files(self, gzip_level: u32) -> Result<Vec<SyntheticFile>> {
+        self.into_files_reusing(gzip_level, &|_, _| None).await
+    }
+
+    /// waypost patch: [`LanguageIndex::into_files`], asking `reuse` for each index file
+    /// (its path relative to the bundle, and its uncompressed contents) before
+    /// compressing it: what `reuse` returns is used as the file's compressed contents.
+    /// waypost hands back the same file of its previous build, whose name (a hash of
+    /// the contents) and contents it has checked.
+    pub async fn into_files_reusing(
+        self,
+        gzip_level: u32,
+        reuse: &(dyn Fn(&std::path::Path, &[u8]) -> Option<Vec<u8>> + Sync),
+    ) -> Result<Vec<SyntheticFile>> {
         let LanguageIndex { options, builder } = self;
         let outdir = &options.bundle_output;
         let (mut files, entries) = if builder.page_count() == 0 {
@@ -287,8 +319,11 @@ impl LanguageIndex {
         } else {
             let built = builder.finish(&options)?;
             let entry = built.get_lang_meta(&options);
+            let relative = |path: &std::path::Path, data: &[u8]| {
+                reuse(path.strip_prefix(outdir).unwrap_or(path), data)
+            };
             (
-                built.files_in_parallel(&options, outdir, gzip_level),
+                built.files_in_parallel(&options, outdir, gzip_level, &relative),
                 vec![entry],
             )
         };
@@ -307,6 +342,23 @@ impl LanguageIndex {
             }
         }
         Ok(files)
+    }
+}
+
+/// waypost patch: one page as Pagefind parsed it, before it is folded into an index
+/// ([`LanguageIndex::parse_html_files`]); `to_bytes`/`from_bytes` keep it between builds.
+#[derive(Debug, Clone)]
+pub struct PageRecord(FossickedData);
+
+impl PageRecord {
+    /// The record as bytes (JSON).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.0).expect("a parsed page serializes")
+    }
+
+    /// A record from [`PageRecord::to_bytes`] (of the same Pagefind build).
+    pub fn from_bytes(bytes: &[u8]) -> Result<PageRecord> {
+        Ok(PageRecord(serde_json::from_slice(bytes)?))
     }
 }
 

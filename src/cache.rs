@@ -1,0 +1,592 @@
+//! The build cache: results kept between builds, so an unchanged page is neither
+//! rendered nor parsed for search again.
+//!
+//! Takes a folder (`<root>/.waypost-cache/` unless `--cache DIR`) and gives back, for a
+//! [`Key`], the bytes stored under it by an earlier build. A key is a hash (BLAKE3) of
+//! everything that goes into the result — for a page, its template context and the
+//! template sources; for a page's search record, the document Pagefind parses — and of
+//! the waypost binary itself ([`Cache::open`]), so a cache written by another version,
+//! or for another config, is simply not found. A result is a pure function of its key's
+//! inputs, which is what makes a build with the cache byte-identical to one without.
+//!
+//! What is kept, under `v1/`:
+//! - `page/` — a page's rendered HTML;
+//! - `record/` — a page's search record (what Pagefind's parser made of it);
+//! - `bundle/` — each language's last search bundle: reused whole when none of the
+//!   language's records changed, and file by file otherwise (an index file whose name
+//!   and contents are unchanged is not compressed again).
+//!
+//! Each entry is one file: a header (magic, key, length, CRC-32) and the bytes. A file
+//! that is damaged, truncated or not ours is reported as a warning, deleted, and made
+//! again: never used. Entries are written to a temporary file and renamed into place,
+//! so builds running at once do not see each other's half-written files. At the end of
+//! a successful build, [`Cache::finish`] deletes the entries that build did not use, so
+//! the cache holds one build's worth of results. Writing the cache never fails a build:
+//! a cache that cannot be written is reported once and the build goes on without it.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::output::resolve;
+
+/// The default cache folder, under the site's root.
+pub const DEFAULT_DIR: &str = ".waypost-cache";
+
+/// The layout's version: a folder under the cache folder.
+const LAYOUT: &str = "v1";
+
+/// The first bytes of every entry.
+const MAGIC: &[u8; 8] = b"WPCACHE1";
+
+/// Header: magic, key, payload length (u64 LE), CRC-32 of the payload (u32 LE).
+const HEADER: usize = 8 + 32 + 8 + 4;
+
+/// A kind of entry: a folder of the cache, and part of every key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A page's rendered HTML.
+    Page,
+    /// A page's search record.
+    Record,
+    /// A language's search bundle (keyed by language; the key inside says what it
+    /// was built from).
+    Bundle,
+}
+
+impl Kind {
+    fn dir(self) -> &'static str {
+        match self {
+            Kind::Page => "page",
+            Kind::Record => "record",
+            Kind::Bundle => "bundle",
+        }
+    }
+}
+
+/// A hash of everything a cached result depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key(pub [u8; 32]);
+
+impl Key {
+    fn hex(&self) -> String {
+        blake3::Hash::from_bytes(self.0).to_hex().to_string()
+    }
+}
+
+/// Builds a [`Key`]: `std::io::Write` too, so serializers can write into it.
+pub struct KeyHasher(blake3::Hasher);
+
+impl KeyHasher {
+    /// Adds bytes, prefixed by their length (so `("ab", "c")` and `("a", "bc")` differ).
+    pub fn field(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    /// The key.
+    pub fn key(&self) -> Key {
+        Key(*self.0.finalize().as_bytes())
+    }
+}
+
+impl std::io::Write for KeyHasher {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How a build used the cache (`-v` prints it; the tests read it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Entries found and used.
+    pub hits: usize,
+    /// Entries looked for and not found (or found damaged).
+    pub misses: usize,
+    /// Entries written.
+    pub written: usize,
+    /// Entries deleted by [`Cache::finish`] because the build did not use them.
+    pub pruned: usize,
+}
+
+/// An open cache folder (see the module docs).
+pub struct Cache {
+    dir: PathBuf,
+    salt: [u8; 32],
+    used: Mutex<HashSet<(Kind, Key)>>,
+    warnings: Mutex<Vec<String>>,
+    write_failed: std::sync::atomic::AtomicBool,
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+    written: AtomicUsize,
+    temp_counter: AtomicU64,
+}
+
+impl Cache {
+    /// Opens (and creates) the cache in `dir`. The keys it makes include the identity
+    /// of the running program (version, and the size and time of its executable), so a
+    /// rebuilt or upgraded waypost never reads another's results.
+    pub fn open(dir: &Path) -> Result<Cache> {
+        let layout = dir.join(LAYOUT);
+        std::fs::create_dir_all(&layout).map_err(|e| {
+            Error::one(
+                Diagnostic::new(dir, format!("cannot create the build cache: {e}"))
+                    .hint("pass `--cache DIR` for a folder you can write, or `--no-cache`"),
+            )
+        })?;
+        let tag = dir.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            // Backup tools skip folders with this file (bford.ca/cachedir).
+            let _ = std::fs::write(
+                &tag,
+                "Signature: 8a477f597d28d172789f06886806bc55\n\
+                 # This folder is waypost's build cache; it can be deleted at any time.\n",
+            );
+        }
+        Ok(Cache {
+            dir: layout,
+            salt: program_identity(),
+            used: Mutex::new(HashSet::new()),
+            warnings: Mutex::new(Vec::new()),
+            write_failed: Default::default(),
+            hits: AtomicUsize::new(0),
+            misses: AtomicUsize::new(0),
+            written: AtomicUsize::new(0),
+            temp_counter: AtomicU64::new(0),
+        })
+    }
+
+    /// Opens the cache for the site at `root` whose build goes to `output`, after
+    /// checking the folder is neither part of the site's sources (it would be read or
+    /// published as content) nor inside the output (it would be replaced by every
+    /// build), nor the site's folder or one above it.
+    pub fn open_for_site(dir: &Path, root: &Path, output: &Path) -> Result<Cache> {
+        let (cache, root) = (resolve(dir), resolve(root));
+        let refuse = |message: String| {
+            Err(Error::one(Diagnostic::new(dir, message).hint(
+                "choose another `--cache` folder (the default is `.waypost-cache` in the \
+                 site's folder), or build with `--no-cache`",
+            )))
+        };
+        if root.starts_with(&cache) {
+            return refuse("the build cache folder is the site's folder or holds it".into());
+        }
+        for source in [
+            "content",
+            "templates",
+            "static",
+            "i18n",
+            "site.yaml",
+            ".git",
+        ] {
+            if cache.starts_with(root.join(source)) {
+                return refuse(format!(
+                    "the build cache folder is inside the site's `{source}`, whose files are \
+                     read or published"
+                ));
+            }
+        }
+        let output = resolve(output);
+        if cache.starts_with(&output) || output.starts_with(&cache) {
+            return refuse(
+                "the build cache folder and the output folder overlap; every build replaces \
+                 the output folder"
+                    .into(),
+            );
+        }
+        Cache::open(dir)
+    }
+
+    /// A hasher for a key of `kind`, already holding the program's identity.
+    pub fn hasher(&self, kind: Kind) -> KeyHasher {
+        let mut h = KeyHasher(blake3::Hasher::new());
+        h.field(&self.salt).field(kind.dir().as_bytes());
+        h
+    }
+
+    fn path(&self, kind: Kind, key: &Key) -> PathBuf {
+        let hex = key.hex();
+        self.dir.join(kind.dir()).join(&hex[..2]).join(hex)
+    }
+
+    /// The bytes stored under `key`, if an earlier build stored them and they are
+    /// intact. A damaged entry is reported, deleted and treated as missing. Either way
+    /// the entry is kept by [`Cache::finish`].
+    pub fn get(&self, kind: Kind, key: &Key) -> Option<Vec<u8>> {
+        self.used
+            .lock()
+            .expect("the cache's lock")
+            .insert((kind, *key));
+        let path = self.path(kind, key);
+        let found = match std::fs::read(&path) {
+            Ok(bytes) => match check_entry(&bytes, key) {
+                Ok(()) => Some(bytes[HEADER..].to_vec()),
+                Err(why) => {
+                    self.damaged(&path, why);
+                    None
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                self.damaged(&path, &format!("cannot read it: {e}"));
+                None
+            }
+        };
+        match found {
+            Some(_) => self.hits.fetch_add(1, Ordering::Relaxed),
+            None => self.misses.fetch_add(1, Ordering::Relaxed),
+        };
+        found
+    }
+
+    /// Reports the entry under `key` as unusable (what it holds cannot be read back),
+    /// and deletes it.
+    pub fn discard(&self, kind: Kind, key: &Key, why: &str) {
+        self.damaged(&self.path(kind, key), why);
+    }
+
+    /// Marks an entry as used by this build without reading it, so
+    /// [`Cache::finish`] keeps it.
+    pub fn keep(&self, kind: Kind, key: &Key) {
+        self.used
+            .lock()
+            .expect("the cache's lock")
+            .insert((kind, *key));
+    }
+
+    /// Reports a cache entry that cannot be used, and deletes it.
+    fn damaged(&self, path: &Path, why: &str) {
+        let _ = std::fs::remove_file(path);
+        self.warn(format!(
+            "{}: damaged build cache entry ({why}); it was deleted and made again",
+            path.display()
+        ));
+    }
+
+    /// Stores `bytes` under `key` (written to a temporary file, then renamed).
+    pub fn put(&self, kind: Kind, key: &Key, bytes: &[u8]) {
+        self.used
+            .lock()
+            .expect("the cache's lock")
+            .insert((kind, *key));
+        if self.write_failed.load(Ordering::Relaxed) {
+            return;
+        }
+        let path = self.path(kind, key);
+        if let Err(e) = self.write_entry(&path, key, bytes) {
+            if !self.write_failed.swap(true, Ordering::Relaxed) {
+                self.warn(format!(
+                    "{}: cannot write the build cache ({e}); this build goes on without \
+                     storing results",
+                    self.dir.display()
+                ));
+            }
+        } else {
+            self.written.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn write_entry(&self, path: &Path, key: &Key, bytes: &[u8]) -> std::io::Result<()> {
+        let folder = path.parent().expect("entries are in a folder");
+        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
+        let temp = folder.join(format!(".tmp-{}-{n}", std::process::id()));
+        let write = |temp: &Path| -> std::io::Result<()> {
+            let mut f = std::fs::File::create(temp)?;
+            let mut header = Vec::with_capacity(HEADER);
+            header.extend_from_slice(MAGIC);
+            header.extend_from_slice(&key.0);
+            header.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            header.extend_from_slice(&crc32fast::hash(bytes).to_le_bytes());
+            f.write_all(&header)?;
+            f.write_all(bytes)?;
+            Ok(())
+        };
+        let result = write(&temp).or_else(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                std::fs::create_dir_all(folder)?;
+                write(&temp)
+            } else {
+                Err(e)
+            }
+        });
+        match result.and_then(|()| std::fs::rename(&temp, path)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                Err(e)
+            }
+        }
+    }
+
+    fn warn(&self, message: String) {
+        self.warnings
+            .lock()
+            .expect("the cache's lock")
+            .push(message);
+    }
+
+    /// The key under which a language's bundle is kept.
+    pub fn bundle_slot(&self, lang: &str) -> Key {
+        self.hasher(Kind::Bundle).field(lang.as_bytes()).key()
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            written: self.written.load(Ordering::Relaxed),
+            pruned: 0,
+        }
+    }
+
+    /// Ends a successful build: deletes the entries it did not use (and temporary files
+    /// an interrupted build left more than an hour ago), and returns the warnings and
+    /// the counts.
+    pub fn finish(self) -> (Vec<String>, Stats) {
+        let used = self.used.into_inner().expect("the cache's lock");
+        let mut pruned = 0;
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for kind in [Kind::Page, Kind::Record, Kind::Bundle] {
+            let Ok(shards) = std::fs::read_dir(self.dir.join(kind.dir())) else {
+                continue;
+            };
+            for shard in shards.flatten() {
+                let Ok(entries) = std::fs::read_dir(shard.path()) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    let keep = if name.starts_with(".tmp-") {
+                        entry
+                            .metadata()
+                            .and_then(|m| m.modified())
+                            .is_ok_and(|t| t > hour_ago)
+                    } else {
+                        parse_key(&name).is_some_and(|k| used.contains(&(kind, k)))
+                    };
+                    if !keep && std::fs::remove_file(entry.path()).is_ok() {
+                        pruned += 1;
+                    }
+                }
+            }
+        }
+        let stats = Stats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            written: self.written.load(Ordering::Relaxed),
+            pruned,
+        };
+        (self.warnings.into_inner().expect("the cache's lock"), stats)
+    }
+}
+
+/// Why an entry's bytes cannot be used for `key`, if they cannot.
+fn check_entry(bytes: &[u8], key: &Key) -> std::result::Result<(), &'static str> {
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+        return Err("not a waypost cache entry, or truncated");
+    }
+    if bytes[8..40] != key.0 {
+        return Err("stored under the wrong name");
+    }
+    let len = u64::from_le_bytes(bytes[40..48].try_into().expect("8 bytes"));
+    if len != (bytes.len() - HEADER) as u64 {
+        return Err("truncated");
+    }
+    let crc = u32::from_le_bytes(bytes[48..52].try_into().expect("4 bytes"));
+    if crc != crc32fast::hash(&bytes[HEADER..]) {
+        return Err("its checksum does not match");
+    }
+    Ok(())
+}
+
+fn parse_key(name: &str) -> Option<Key> {
+    if name.len() != 64 {
+        return None;
+    }
+    blake3::Hash::from_hex(name)
+        .ok()
+        .map(|h| Key(*h.as_bytes()))
+}
+
+/// The running program, as part of every key: its version and the size and
+/// modification time of its executable (a rebuilt binary has new ones).
+fn program_identity() -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(LAYOUT.as_bytes());
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::metadata(exe).ok())
+    {
+        h.update(&meta.len().to_le_bytes());
+        if let Ok(t) = meta.modified() {
+            if let Ok(d) = t.duration_since(std::time::UNIX_EPOCH) {
+                h.update(&d.as_nanos().to_le_bytes());
+            }
+        }
+    }
+    *h.finalize().as_bytes()
+}
+
+/// A language's search bundle as kept in the cache: the key of the records it was
+/// built from, and its files (path in the bundle, hash of the uncompressed contents for
+/// the index files that are compressed, contents as written).
+pub struct Bundle {
+    /// What the bundle was built from.
+    pub inputs: Key,
+    /// `(path, hash of the uncompressed contents or None, contents)`.
+    pub files: Vec<(String, Option<[u8; 32]>, Vec<u8>)>,
+}
+
+impl Bundle {
+    /// The bundle as bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let size: usize = self.files.iter().map(|f| f.0.len() + f.2.len() + 48).sum();
+        let mut out = Vec::with_capacity(size + 40);
+        out.extend_from_slice(&self.inputs.0);
+        out.extend_from_slice(&(self.files.len() as u64).to_le_bytes());
+        for (path, hash, contents) in &self.files {
+            out.extend_from_slice(&(path.len() as u64).to_le_bytes());
+            out.extend_from_slice(path.as_bytes());
+            match hash {
+                Some(h) => {
+                    out.push(1);
+                    out.extend_from_slice(h);
+                }
+                None => out.push(0),
+            }
+            out.extend_from_slice(&(contents.len() as u64).to_le_bytes());
+            out.extend_from_slice(contents);
+        }
+        out
+    }
+
+    /// A bundle from [`Bundle::encode`]'s bytes; None if they are not one.
+    pub fn decode(bytes: &[u8]) -> Option<Bundle> {
+        let mut r = Reader(bytes);
+        let inputs = Key(r.take(32)?.try_into().ok()?);
+        let count = r.u64()?;
+        let mut files = Vec::new();
+        for _ in 0..count {
+            let len = r.u64()? as usize;
+            let path = std::str::from_utf8(r.take(len)?).ok()?.to_string();
+            let hash = match r.take(1)?[0] {
+                0 => None,
+                1 => Some(r.take(32)?.try_into().ok()?),
+                _ => return None,
+            };
+            let len = r.u64()? as usize;
+            files.push((path, hash, r.take(len)?.to_vec()));
+        }
+        r.0.is_empty().then_some(Bundle { inputs, files })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Some(head)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+}
+
+/// The hash of an index file's uncompressed contents, as kept in a [`Bundle`].
+pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
+    *blake3::hash(bytes).as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> (tempfile::TempDir, Cache) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        (dir, cache)
+    }
+
+    #[test]
+    fn a_stored_entry_is_found_by_the_next_build_and_unused_ones_are_pruned() {
+        let (dir, cache) = open();
+        let a = cache.hasher(Kind::Page).field(b"a").key();
+        let b = cache.hasher(Kind::Page).field(b"b").key();
+        cache.put(Kind::Page, &a, b"<p>a</p>");
+        cache.put(Kind::Page, &b, b"<p>b</p>");
+        cache.finish();
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        assert_eq!(cache.get(Kind::Page, &a).as_deref(), Some(&b"<p>a</p>"[..]));
+        let (warnings, stats) = cache.finish();
+        assert!(warnings.is_empty());
+        assert_eq!((stats.hits, stats.pruned), (1, 1));
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        assert_eq!(cache.get(Kind::Page, &b), None);
+    }
+
+    #[test]
+    fn a_damaged_entry_is_reported_deleted_and_never_used() {
+        let (_dir, cache) = open();
+        let a = cache.hasher(Kind::Record).field(b"a").key();
+        for damage in [
+            |b: &mut Vec<u8>| b.truncate(b.len() - 1),
+            |b: &mut Vec<u8>| *b.last_mut().unwrap() ^= 1,
+            |b: &mut Vec<u8>| b.truncate(3),
+            |b: &mut Vec<u8>| b[9] ^= 1,
+        ] {
+            cache.put(Kind::Record, &a, b"payload");
+            let path = cache.path(Kind::Record, &a);
+            let mut bytes = std::fs::read(&path).unwrap();
+            damage(&mut bytes);
+            std::fs::write(&path, bytes).unwrap();
+            assert_eq!(cache.get(Kind::Record, &a), None);
+            assert!(!path.exists());
+        }
+        let (warnings, _) = cache.finish();
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(warnings[0].contains("damaged build cache entry"));
+    }
+
+    #[test]
+    fn keys_differ_by_kind_and_by_field_boundaries() {
+        let (_dir, cache) = open();
+        let ab_c = cache.hasher(Kind::Page).field(b"ab").field(b"c").key();
+        let a_bc = cache.hasher(Kind::Page).field(b"a").field(b"bc").key();
+        let record = cache.hasher(Kind::Record).field(b"ab").field(b"c").key();
+        assert_ne!(ab_c, a_bc);
+        assert_ne!(ab_c, record);
+    }
+
+    #[test]
+    fn a_bundle_survives_encoding_and_garbage_is_not_a_bundle() {
+        let bundle = Bundle {
+            inputs: Key([7; 32]),
+            files: vec![
+                ("pagefind.js".into(), None, b"js".to_vec()),
+                ("index/en_1.pf_index".into(), Some([1; 32]), vec![0, 1, 2]),
+            ],
+        };
+        let bytes = bundle.encode();
+        let back = Bundle::decode(&bytes).unwrap();
+        assert_eq!(back.inputs, bundle.inputs);
+        assert_eq!(back.files, bundle.files);
+        assert!(Bundle::decode(&bytes[..bytes.len() - 1]).is_none());
+        assert!(Bundle::decode(b"nonsense").is_none());
+    }
+}
