@@ -192,7 +192,7 @@ pub fn index_languages(
             let prepared = match cache {
                 Some(cache) => add_language_cached(site, lang, &pages, cache),
                 None => add_language(site, lang, &pages).map(|index| Prepared::Index {
-                    index,
+                    index: Box::new(index),
                     previous: None,
                     inputs: None,
                 }),
@@ -207,7 +207,7 @@ pub fn index_languages(
                     index,
                     previous,
                     inputs,
-                } => finish_language(lang, index, previous, inputs.zip(cache)),
+                } => finish_language(lang, *index, previous, inputs.zip(cache)),
             });
             finishing = Some((lang, started, pages.len(), handle));
         }
@@ -221,7 +221,7 @@ pub fn index_languages(
 /// A language's pages, added: an index to finish, or (from the cache) its files.
 enum Prepared {
     Index {
-        index: LanguageIndex,
+        index: Box<LanguageIndex>,
         /// The language's last bundle, whose unchanged files are reused.
         previous: Option<Bundle>,
         /// What the bundle is built from, to keep it in the cache under.
@@ -386,7 +386,7 @@ fn add_language_cached(
         index.add_records(records);
     }
     Ok(Prepared::Index {
-        index,
+        index: Box::new(index),
         previous,
         inputs: Some(inputs),
     })
@@ -420,9 +420,7 @@ fn finish_language(
         .unwrap_or_default();
     let hashes = std::sync::Mutex::new(std::collections::HashMap::new());
     let reuse = |path: &std::path::Path, data: &[u8]| -> Option<Vec<u8>> {
-        if keep.is_none() {
-            return None;
-        }
+        keep?;
         let path = crate::content::discover::path_to_slash(path)?;
         let hash = crate::cache::content_hash(data);
         let found = old
