@@ -49,10 +49,10 @@ pub enum Command {
         strict: bool,
         /// Build cache folder: unchanged pages are not rendered or indexed again
         /// [default: .waypost-cache in the site's folder].
-        #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+        #[arg(long, value_name = "DIR", env = "WAYPOST_CACHE")]
         cache: Option<PathBuf>,
         /// Build without the cache (neither read nor written).
-        #[arg(long)]
+        #[arg(long, env = "WAYPOST_NO_CACHE")]
         no_cache: bool,
     },
     /// Preview the site: build into memory, serve on 127.0.0.1, rebuild and reload on change.

@@ -1,6 +1,7 @@
 //! `waypost init DIR`: a small starter site that builds as written.
 //!
-//! Takes a folder (absent or empty); writes site.yaml, two languages, one section with
+//! Takes a folder (absent or empty); writes site.yaml, a `.gitignore` for the output
+//! and the build cache, two languages, one section with
 //! one page each, the site title given per language. The built-in theme is used (sidebar,
 //! language menu, search overlay); copy templates from waypost's `templates/` into the
 //! site's `templates/` to change them file by file.
@@ -10,6 +11,10 @@ use std::path::Path;
 use crate::error::{Diagnostic, Error, Result};
 
 const FILES: &[(&str, &str)] = &[
+    (
+        ".gitignore",
+        "# The built site (`waypost build`) and the build cache that makes rebuilds fast.\n/public/\n/.waypost-cache/\n",
+    ),
     (
         "site.yaml",
         "# waypost site configuration. Unknown keys are errors.\n# `title` (and `description`) is one text, or one per language.\ntitle:\n  en: My guides\n  es: Mis guías\ndescription: Step-by-step guides.\nbase_url: https://example.org/\n# The first language is the default.\nlanguages:\n  - code: en\n    name: English\n  - code: es\n    name: Español\n# Pages not translated yet are published with the original text and a notice.\nfallback: true\n# Guides whose `reviewed` date is older than this get a notice.\nreview_after_days: 180\n",

@@ -151,11 +151,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Checked before anything is read: a folder that must not be replaced is
             // refused at once, and nothing is changed.
             let writer = waypost::output::Writer::new(out.clone(), &cli.root, force)?;
-            let cache = if no_cache {
-                None
-            } else {
-                let dir = cache.unwrap_or_else(|| cli.root.join(waypost::cache::DEFAULT_DIR));
-                Some(waypost::cache::Cache::open_for_site(&dir, &cli.root, &out)?)
+            let cache = match (no_cache, cache) {
+                (true, _) => None,
+                // A folder asked for must be usable.
+                (false, Some(dir)) => {
+                    Some(waypost::cache::Cache::open_for_site(&dir, &cli.root, &out)?)
+                }
+                // The default one is only an optimization: a site folder that cannot
+                // be written to still builds.
+                (false, None) => {
+                    let dir = cli.root.join(waypost::cache::DEFAULT_DIR);
+                    match waypost::cache::Cache::open_for_site(&dir, &cli.root, &out) {
+                        Ok(cache) => Some(cache),
+                        Err(e) => {
+                            log::warn!("{e}; building without the cache");
+                            None
+                        }
+                    }
+                }
             };
             keep_freed_memory();
             let opts = waypost::BuildOptions {

@@ -38,6 +38,7 @@ pub fn example_site() -> &'static Path {
             std::env::temp_dir().join(format!("waypost-browser-example-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_waypost"))
+            .env("WAYPOST_NO_CACHE", "1")
             .args([
                 "--root",
                 env!("CARGO_MANIFEST_DIR"),

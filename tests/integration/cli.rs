@@ -100,6 +100,10 @@ fn init_writes_a_starter_site_that_builds() {
         .arg(&out));
     build.assert_success();
     build.stderr_has("pages in 2 languages");
+    let ignored = std::fs::read_to_string(dir.join(".gitignore")).expect("init writes .gitignore");
+    for line in ["/public/", "/.waypost-cache/"] {
+        assert!(ignored.lines().any(|l| l == line), "{line} in {ignored}");
+    }
     for l in &langs {
         assert!(out.join(l).join("index.html").is_file(), "{l}/index.html");
     }

@@ -27,10 +27,13 @@ pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }
 
-/// A `waypost` command with a fixed clock and no inherited logging settings.
+/// A `waypost` command with a fixed clock, no inherited logging settings, and no
+/// build cache (fixtures are built in place; `cache.rs` tests the cache).
 pub fn waypost() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_waypost"));
     cmd.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env("WAYPOST_NO_CACHE", "1")
+        .env_remove("WAYPOST_CACHE")
         .env_remove("RUST_LOG")
         .env_remove("RUST_BACKTRACE");
     cmd

@@ -37,6 +37,7 @@ fn guarded_build(root: &Path, out: &Path) -> Run {
         .arg("--output")
         .arg(out)
         .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env("WAYPOST_NO_CACHE", "1")
         .env_remove("RUST_LOG")
         .env_remove("RUST_BACKTRACE");
     guarded(&mut cmd)

@@ -6,6 +6,7 @@ mod common;
 
 mod browser;
 mod build;
+mod cache;
 mod check;
 mod cli;
 mod deploy;

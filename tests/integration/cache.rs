@@ -1,0 +1,420 @@
+//! The build cache (`.waypost-cache`, `--cache`, `--no-cache`): a build that uses it
+//! writes the same files, byte for byte, as one without it — after edits of every kind,
+//! with damaged entries, with builds running at once — and it keeps only what the last
+//! build used.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// `waypost --root ROOT -v build --output OUT [extra]` with the cache on.
+fn cached_build(root: &Path, out: &Path, extra: &[&str]) -> Run {
+    let r = run(waypost()
+        .env_remove("WAYPOST_NO_CACHE")
+        .arg("--root")
+        .arg(root)
+        .arg("-v")
+        .arg("build")
+        .arg("--output")
+        .arg(out)
+        .args(extra));
+    r.assert_success();
+    r
+}
+
+/// What the build said it did with the cache: (used, made).
+fn cache_counts(r: &Run) -> (usize, usize) {
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("build cache:"))
+        .unwrap_or_else(|| panic!("no cache line in\n{}", r.stderr));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+/// The site's files built without the cache.
+fn uncached(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let b = build_with(root, &["--no-cache"]);
+    b.run.assert_success();
+    list_files(&b.out())
+}
+
+fn cache_entries(cache: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for kind in ["page", "record", "bundle"] {
+        let dir = cache.join("v1").join(kind);
+        if !dir.is_dir() {
+            continue;
+        }
+        for shard in std::fs::read_dir(&dir).unwrap().flatten() {
+            for e in std::fs::read_dir(shard.path()).unwrap().flatten() {
+                found.push(e.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, f(text)).unwrap();
+}
+
+#[test]
+fn a_rebuild_with_the_cache_equals_a_build_without_it_after_every_kind_of_edit() {
+    // The example site: its content, templates, strings and static files.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    for dir in ["content", "templates", "i18n", "static"] {
+        if repo_root().join(dir).is_dir() {
+            copy_dir(&repo_root().join(dir), &root.join(dir));
+        }
+    }
+    std::fs::copy(repo_root().join("site.yaml"), root.join("site.yaml")).unwrap();
+    let out = tmp.path().join("out");
+
+    let cold = cached_build(&root, &out, &[]);
+    assert!(root.join(".waypost-cache/CACHEDIR.TAG").is_file());
+    let (_, made_cold) = cache_counts(&cold);
+    assert!(
+        made_cold > 50,
+        "a cold build makes every entry: {made_cold}"
+    );
+    assert_same_tree(&list_files(&out), &uncached(&root));
+
+    let warm = cached_build(&root, &out, &[]);
+    let (used, made) = cache_counts(&warm);
+    assert_eq!(made, 0, "nothing changed, nothing is made again");
+    assert!(used > 0);
+    assert_same_tree(&list_files(&out), &uncached(&root));
+
+    let guide = root.join("content/en/activate-sim/online.md");
+    let steps: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+        (
+            "a paragraph added to one guide",
+            Box::new(|r: &Path| {
+                edit(&r.join("content/en/activate-sim/online.md"), |t| {
+                    t + "\nOne more paragraph, written for the cache test.\n"
+                })
+            }),
+        ),
+        (
+            "a guide's title (every page's sidebar shows it)",
+            Box::new(|r: &Path| {
+                edit(&r.join("content/en/activate-sim/online.md"), |t| {
+                    t.replacen("title:", "title: Renamed —", 1)
+                })
+            }),
+        ),
+        (
+            "a new page",
+            Box::new(|r: &Path| {
+                std::fs::write(
+                    r.join("content/en/activate-sim/cache-test.md"),
+                    "---\ntitle: Cache test\n---\n\nA page that did not exist.\n",
+                )
+                .unwrap()
+            }),
+        ),
+        (
+            "a deleted page",
+            Box::new(|r: &Path| {
+                std::fs::remove_file(r.join("content/en/activate-sim/cache-test.md")).unwrap()
+            }),
+        ),
+        (
+            "a UI string",
+            Box::new(|r: &Path| {
+                let i18n = r.join("i18n/en.yaml");
+                edit(&i18n, |t| t + "\n# edited by the cache test\n");
+                edit(&i18n, |t| t.replacen(": ", ": Edited ", 1));
+            }),
+        ),
+        (
+            "a template",
+            Box::new(|r: &Path| {
+                let base = std::fs::read_to_string(r.join("templates/base.html")).unwrap();
+                std::fs::write(
+                    r.join("templates/base.html"),
+                    base.replacen("</body>", "<!-- cache test --></body>", 1),
+                )
+                .unwrap();
+            }),
+        ),
+        (
+            "site.yaml",
+            Box::new(|r: &Path| {
+                edit(&r.join("site.yaml"), |t| {
+                    t.replacen("review_after_days:", "review_after_days: 3\n# was:", 1)
+                })
+            }),
+        ),
+    ];
+    assert!(guide.is_file(), "the example site has {}", guide.display());
+    for (what, step) in steps {
+        step(&root);
+        let r = cached_build(&root, &out, &[]);
+        let (used, made) = cache_counts(&r);
+        assert!(used + made > 0, "{what}: the cache was used");
+        let with = list_files(&out);
+        let without = uncached(&root);
+        if with != without {
+            eprintln!("after {what}:");
+            assert_same_tree(&with, &without);
+        }
+    }
+}
+
+#[test]
+fn one_edited_page_is_the_only_one_made_again() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    // A page with no translations (so no fallback copies) that is indexed.
+    let page = root.join("content/en/visible.md");
+    edit(&page, |t| t + "\nA paragraph only this page has.\n");
+    let r = cached_build(&root, &out, &[]);
+    // The page's HTML and its search record are made again; they and the language's
+    // new bundle are written.
+    assert_eq!(cache_counts(&r).1, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("2 made, 3 written"), "{}", r.stderr);
+    assert_same_tree(&list_files(&out), &uncached(&root));
+}
+
+fn walk_md(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            found.extend(walk_md(&p));
+        } else if p.extension().is_some_and(|x| x == "md") {
+            found.push(p);
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn damaged_cache_entries_are_reported_and_never_make_a_wrong_page() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    let cache = root.join(".waypost-cache");
+    let entries = cache_entries(&cache);
+    assert!(entries.len() > 6, "{entries:?}");
+    let pages: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/page/"))
+        .collect();
+    let records: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/record/"))
+        .collect();
+    let bundles: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/bundle/"))
+        .collect();
+    assert!(pages.len() >= 3 && records.len() >= 3 && !bundles.is_empty());
+
+    // Truncated, a flipped byte, deleted, emptied, and one page's entry put where
+    // another's belongs (a file that is intact but under the wrong name).
+    let bytes = std::fs::read(pages[0]).unwrap();
+    std::fs::write(pages[0], &bytes[..bytes.len() / 2]).unwrap();
+    let mut bytes = std::fs::read(records[0]).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x20;
+    std::fs::write(records[0], bytes).unwrap();
+    std::fs::remove_file(records[1]).unwrap();
+    // Every bundle emptied, so that each language's records are read.
+    for b in &bundles {
+        std::fs::write(b, b"").unwrap();
+    }
+    std::fs::copy(pages[1], pages[2]).unwrap();
+
+    let r = cached_build(&root, &out, &[]);
+    let warnings = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("damaged build cache entry"))
+        .count();
+    // Two pages, the record, every bundle; the deleted record is only missing.
+    assert_eq!(warnings, 3 + bundles.len(), "{}", r.stderr);
+    assert_same_tree(&list_files(&out), &uncached(&root));
+
+    // They were made again: the next build is clean and uses them.
+    let again = cached_build(&root, &out, &[]);
+    again.stderr_lacks("damaged");
+    assert_eq!(cache_counts(&again).1, 0, "{}", again.stderr);
+}
+
+#[test]
+fn entries_no_build_uses_are_deleted_and_the_cache_does_not_grow() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    let first = cache_entries(&root.join(".waypost-cache")).len();
+    let page = walk_md(&root.join("content"))
+        .into_iter()
+        .find(|p| !p.ends_with("_index.md"))
+        .unwrap();
+    for n in 0..5 {
+        edit(&page, |t| format!("{t}\nEdit number {n}.\n"));
+        cached_build(&root, &out, &[]);
+    }
+    assert_eq!(
+        cache_entries(&root.join(".waypost-cache")).len(),
+        first,
+        "each edit replaces the page's entries"
+    );
+    // A left-over temporary file of an interrupted build is kept while it is recent.
+    let shard = cache_entries(&root.join(".waypost-cache"))[0]
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::write(shard.join(".tmp-1-1"), b"partial").unwrap();
+    cached_build(&root, &out, &[]);
+    assert!(shard.join(".tmp-1-1").exists());
+}
+
+#[test]
+fn builds_running_at_once_share_the_cache_without_damaging_it() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let spawn = |n: usize| {
+        waypost()
+            .env_remove("WAYPOST_NO_CACHE")
+            .arg("--root")
+            .arg(&root)
+            .arg("-q")
+            .arg("build")
+            .arg("--output")
+            .arg(tmp.path().join(format!("out{n}")))
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = (0..3).map(spawn).collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let expected = uncached(&root);
+    for n in 0..3 {
+        assert_same_tree(&list_files(&tmp.path().join(format!("out{n}"))), &expected);
+    }
+    let out = tmp.path().join("out");
+    let r = cached_build(&root, &out, &[]);
+    r.stderr_lacks("damaged");
+    assert_same_tree(&list_files(&out), &expected);
+}
+
+#[test]
+fn a_cache_written_by_another_waypost_binary_is_not_used() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    // The same program, built at another time (another executable).
+    let other = tmp.path().join("waypost-other");
+    std::fs::copy(env!("CARGO_BIN_EXE_waypost"), &other).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let r = run(std::process::Command::new(&other)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .args(["-v", "--root"])
+        .arg(&root)
+        .args(["build", "--output"])
+        .arg(&out));
+    r.assert_success();
+    assert_eq!(cache_counts(&r).0, 0, "{}", r.stderr);
+}
+
+#[test]
+fn no_cache_reads_and_writes_none_and_an_unwritable_site_folder_still_builds() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    let r = run(waypost()
+        .arg("--root")
+        .arg(&root)
+        .args(["-v", "build", "--no-cache", "--output"])
+        .arg(&out));
+    r.assert_success();
+    r.stderr_lacks("build cache");
+    assert!(!root.join(".waypost-cache").exists());
+
+    // The default cache cannot be made: a warning, and the site builds.
+    std::fs::write(root.join(".waypost-cache"), b"a file in the way").unwrap();
+    let r = cached_build(&root, &out, &[]);
+    r.stderr_has("building without the cache");
+    assert_same_tree(&list_files(&out), &uncached(&root));
+}
+
+#[test]
+fn a_cache_folder_inside_the_sources_or_the_output_is_refused() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    for (dir, says) in [
+        (root.join("content/cache"), "inside the site's `content`"),
+        (root.clone(), "the site's folder"),
+        (tmp.path().to_path_buf(), "the site's folder or holds it"),
+        (out.join("cache"), "overlap"),
+    ] {
+        let r = run(waypost()
+            .env_remove("WAYPOST_NO_CACHE")
+            .arg("--root")
+            .arg(&root)
+            .args(["build", "--output"])
+            .arg(&out)
+            .arg("--cache")
+            .arg(&dir));
+        r.assert_failure();
+        r.stderr_has(says);
+        r.stderr_has("--no-cache");
+        assert!(!out.exists(), "nothing was built");
+        assert!(!root.join("content/cache").exists());
+    }
+    // Anywhere else is fine, and --cache comes from WAYPOST_CACHE too (CI).
+    let elsewhere = tmp.path().join("ci-cache");
+    let r = run(waypost()
+        .env_remove("WAYPOST_NO_CACHE")
+        .env("WAYPOST_CACHE", &elsewhere)
+        .arg("--root")
+        .arg(&root)
+        .args(["build", "--output"])
+        .arg(&out));
+    r.assert_success();
+    assert!(elsewhere.join("v1").is_dir());
+    assert!(!root.join(".waypost-cache").exists());
+}
+
+#[test]
+fn pages_of_templates_that_ask_for_the_time_are_never_taken_from_the_cache() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    let page = std::fs::read_to_string(repo_root().join("templates/page.html")).unwrap();
+    std::fs::write(
+        root.join("templates/page.html"),
+        page.replacen(
+            "{% block content %}",
+            "{% block content %}{{ now() | date(format=\"%Y\") }}",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    let pages = cache_entries(&root.join(".waypost-cache"))
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/page/"))
+        .count();
+    assert_eq!(pages, 0, "no page is kept");
+}
