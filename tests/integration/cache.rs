@@ -94,7 +94,8 @@ fn a_rebuild_with_the_cache_equals_a_build_without_it_after_every_kind_of_edit()
     assert_same_tree(&list_files(&out), &uncached(&root));
 
     let guide = root.join("content/en/activate-sim/online.md");
-    let steps: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    type Step = Box<dyn Fn(&Path)>;
+    let steps: Vec<(&str, Step)> = vec![
         (
             "a paragraph added to one guide",
             Box::new(|r: &Path| {
