@@ -88,6 +88,48 @@ impl KeyHasher {
         self
     }
 
+    /// Adds a JSON value: its structure and contents, unambiguously (a type tag and a
+    /// length before each part), without writing it out as JSON text.
+    pub fn value(&mut self, v: &serde_json::Value) -> &mut Self {
+        use serde_json::Value;
+        match v {
+            Value::Null => {
+                self.0.update(&[0]);
+            }
+            Value::Bool(b) => {
+                self.0.update(&[1, *b as u8]);
+            }
+            Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    self.0.update(&[2]).update(&i.to_le_bytes());
+                } else if let Some(u) = n.as_u64() {
+                    self.0.update(&[3]).update(&u.to_le_bytes());
+                } else {
+                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    self.0.update(&[4]).update(&f.to_bits().to_le_bytes());
+                }
+            }
+            Value::String(s) => {
+                self.0.update(&[5]);
+                self.field(s.as_bytes());
+            }
+            Value::Array(items) => {
+                self.0.update(&[6]).update(&(items.len() as u64).to_le_bytes());
+                for item in items {
+                    self.value(item);
+                }
+            }
+            Value::Object(map) => {
+                self.0.update(&[7]).update(&(map.len() as u64).to_le_bytes());
+                for (k, item) in map {
+                    self.field(k.as_bytes());
+                    self.value(item);
+                }
+            }
+        }
+        self
+    }
+
     /// The key.
     pub fn key(&self) -> Key {
         Key(*self.0.finalize().as_bytes())
@@ -571,6 +613,31 @@ mod tests {
         let record = cache.hasher(Kind::Record).field(b"ab").field(b"c").key();
         assert_ne!(ab_c, a_bc);
         assert_ne!(ab_c, record);
+    }
+
+    #[test]
+    fn values_that_differ_in_any_part_have_different_keys() {
+        let (_dir, cache) = open();
+        let key = |v: serde_json::Value| cache.hasher(Kind::Page).value(&v).key();
+        let values = [
+            serde_json::json!(null),
+            serde_json::json!(false),
+            serde_json::json!(0),
+            serde_json::json!(0.5),
+            serde_json::json!(""),
+            serde_json::json!("0"),
+            serde_json::json!([]),
+            serde_json::json!([""]),
+            serde_json::json!({}),
+            serde_json::json!({"a": ""}),
+            serde_json::json!({"a": "", "b": ""}),
+            serde_json::json!({"ab": ""}),
+            serde_json::json!([["a"], "b"]),
+            serde_json::json!([["a", "b"]]),
+        ];
+        let keys: std::collections::HashSet<Key> = values.iter().cloned().map(key).collect();
+        assert_eq!(keys.len(), values.len());
+        assert_eq!(key(values[10].clone()), key(values[10].clone()));
     }
 
     #[test]

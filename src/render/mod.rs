@@ -87,19 +87,43 @@ impl Renderer {
     ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
         let tera = &self.tera;
         let cache = cache.zip(self.digest.as_ref());
+        // What every page of a language shares is hashed once.
+        let languages: std::collections::HashMap<&str, [u8; 32]> = match cache {
+            Some((cache, _)) => site
+                .config
+                .languages
+                .iter()
+                .map(|l| (l.code.as_str(), ctx.language_digest(&l.code, cache)))
+                .collect(),
+            None => Default::default(),
+        };
         let rendered: Vec<Result<OutputFile, Diagnostic>> = indices
             .par_iter()
             .map(|&i| {
                 let page = &site.pages[i];
                 let template = page_template(site, i);
-                let context = ctx.page_context(i);
-                let key = cache.map(|(cache, digest)| {
+                let mut context = ctx.page_context(i);
+                let key = if let Some((cache, digest)) = cache {
+                    // The key: the template set, the template, the language's shared
+                    // entries and every other entry of the page's context.
+                    let json = context.into_json();
                     let mut h = cache.hasher(Kind::Page);
                     h.field(digest).field(template.as_bytes());
-                    serde_json::to_writer(&mut h, &context.clone().into_json())
-                        .expect("a context serializes");
-                    h.key()
-                });
+                    match languages.get(page.lang.as_str()) {
+                        Some(shared) => h.field(shared),
+                        None => h.field(&ctx.language_digest(&page.lang, cache)),
+                    };
+                    for (name, value) in json.as_object().into_iter().flatten() {
+                        if views::Shared::LANGUAGE_KEYS.contains(&name.as_str()) {
+                            continue;
+                        }
+                        h.field(name.as_bytes()).value(value);
+                    }
+                    context = tera::Context::from_value(json).expect("a context is an object");
+                    Some(h.key())
+                } else {
+                    None
+                };
                 if let Some(((cache, _), key)) = cache.zip(key.as_ref()) {
                     if let Some(html) = cache.get(Kind::Page, key) {
                         return Ok(OutputFile::bytes(page.output.clone(), html));

@@ -361,7 +361,20 @@ impl<'a> Shared<'a> {
         out
     }
 
-    fn base(&self, lang: &str, url: Option<&str>) -> Context {
+    /// The entries of [`Shared::base`] that are the same on every page of a language:
+    /// the build cache hashes them once per language ([`Shared::language_digest`]).
+    pub const LANGUAGE_KEYS: [&'static str; 3] = ["site", "lang", "t"];
+
+    /// A hash of the [`Shared::LANGUAGE_KEYS`] entries of `lang`'s pages.
+    pub fn language_digest(&self, lang: &str, cache: &crate::cache::Cache) -> [u8; 32] {
+        cache
+            .hasher(crate::cache::Kind::Page)
+            .value(&self.shared_context(lang).into_json())
+            .key()
+            .0
+    }
+
+    fn shared_context(&self, lang: &str) -> Context {
         let mut ctx = Context::new();
         if let Some(v) = self
             .site_views
@@ -374,6 +387,11 @@ impl<'a> Shared<'a> {
             ctx.insert("lang", l);
         }
         ctx.insert("t", self.site.i18n.strings(lang));
+        ctx
+    }
+
+    fn base(&self, lang: &str, url: Option<&str>) -> Context {
+        let mut ctx = self.shared_context(lang);
         ctx.insert("nav_html", &self.nav_for(lang, url));
         ctx
     }

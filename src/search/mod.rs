@@ -101,12 +101,16 @@ pub fn document(site: &Site, i: usize) -> String {
         }
     }
     // Table cells are separate words: keep them apart in the excerpt.
-    doc.push_str(
-        &p.rendered
-            .html
-            .replace("</td>", " </td>")
-            .replace("</th>", " </th>"),
-    );
+    if p.rendered.html.contains("</t") {
+        doc.push_str(
+            &p.rendered
+                .html
+                .replace("</td>", " </td>")
+                .replace("</th>", " </th>"),
+        );
+    } else {
+        doc.push_str(&p.rendered.html);
+    }
     doc.push_str("</main></body></html>");
     doc
 }
