@@ -25,6 +25,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod stamp;
+pub mod url;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

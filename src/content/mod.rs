@@ -7,6 +7,7 @@
 
 pub mod discover;
 pub mod front_matter;
+pub mod yaml;
 
 use std::path::PathBuf;
 

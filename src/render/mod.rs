@@ -401,7 +401,7 @@ fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
                     .source
                     .as_ref()
                     .and_then(|s| std::fs::read_to_string(site.root.join(s)).ok())
-                    .and_then(|t| crate::config::find_key_line(&t, "template"))
+                    .and_then(|t| crate::content::yaml::find_key_line(&t, "template"))
                     .unwrap_or(1);
                 errors.push(
                     Diagnostic::new(p.display(), format!("unknown template `{t}`"))
@@ -568,7 +568,6 @@ fn sitemap(site: &Site) -> String {
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
-    let default = &site.config.default_language().code;
     let mut order: Vec<usize> = (0..site.pages.len())
         .filter(|&i| site.pages[i].fallback_from.is_none())
         .collect();
@@ -581,25 +580,12 @@ fn sitemap(site: &Site) -> String {
         if let Some(d) = p.fm.updated.or(p.fm.date) {
             s.push_str(&format!("    <lastmod>{d}</lastmod>\n"));
         }
-        let translations: Vec<usize> = site.translations(i).collect();
-        if translations.len() > 1 {
-            for &t in &translations {
-                let tp = &site.pages[t];
-                s.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
-                    crate::markdown::escape(&tp.lang),
-                    crate::markdown::escape(&tp.permalink)
-                ));
-            }
-            if let Some(&d) = translations
-                .iter()
-                .find(|&&t| &site.pages[t].lang == default)
-            {
-                s.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n",
-                    crate::markdown::escape(&site.pages[d].permalink)
-                ));
-            }
+        for (lang, href) in site.alternates(i) {
+            s.push_str(&format!(
+                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+                crate::markdown::escape(lang),
+                crate::markdown::escape(href)
+            ));
         }
         s.push_str("  </url>\n");
     }

@@ -210,14 +210,17 @@ impl<'a> Shared<'a> {
                     name: &l.name,
                     dir: l.direction().as_str(),
                     url: home.map_or_else(
-                        || format!("{}/{}/", cfg.base_path, l.code),
+                        || crate::url::language_url(&cfg.base_path, &l.code),
                         |h| h.url.clone(),
                     ),
                     permalink: home.map_or_else(
                         || format!("{}/{}/", cfg.base_url, l.code),
                         |h| h.permalink.clone(),
                     ),
-                    feed_url: format!("{}/{}/atom.xml", cfg.base_path, l.code),
+                    feed_url: format!(
+                        "{}atom.xml",
+                        crate::url::language_url(&cfg.base_path, &l.code)
+                    ),
                 }
             })
             .collect();
@@ -391,14 +394,8 @@ impl<'a> Shared<'a> {
         lang: &str,
     ) -> Vec<FacetView<'a>> {
         let site: &'a Site = self.site;
-        let t: &'a serde_json::Value = site.i18n.strings(lang);
         // A token without a translation is shown as written.
-        let look = |group: &str, key: &'a str| -> &'a str {
-            t.get(group)
-                .and_then(|g| g.get(key))
-                .and_then(|v| v.as_str())
-                .unwrap_or(key)
-        };
+        let look = |group: &str, key: &'a str| -> &'a str { site.i18n.label(lang, group, key) };
         facets
             .iter()
             .map(|(name, v)| FacetView {
@@ -434,7 +431,7 @@ impl<'a> Shared<'a> {
                 is_section: c.is_section(),
                 fallback: c.fallback_from.is_some(),
                 content_lang: &c.content_lang,
-                content_dir: dir_of(site, &c.content_lang),
+                content_dir: direction_of(site, &c.content_lang),
                 facets: self.facets(&c.fm.facets, &p.lang),
                 reviewed: self.date(c.fm.reviewed, &p.lang),
             }
@@ -466,7 +463,7 @@ impl<'a> Shared<'a> {
                 url: &site.pages[s].url,
             }
         });
-        let content_dir = dir_of(site, &p.content_lang);
+        let content_dir = direction_of(site, &p.content_lang);
         let view = PageView {
             title: &p.title,
             description: &p.description,
@@ -536,25 +533,11 @@ impl<'a> Shared<'a> {
         // hreflang alternates: translations only, never fallback copies.
         let mut alternates = Vec::new();
         let canonical = if p.fallback_from.is_none() {
-            let translations: Vec<usize> = site.translations(i).collect();
-            if translations.len() > 1 {
-                for &t in &translations {
-                    alternates.push(Alternate {
-                        hreflang: &site.pages[t].lang,
-                        href: &site.pages[t].permalink,
-                    });
-                }
-                let default = &site.config.default_language().code;
-                if let Some(&d) = translations
-                    .iter()
-                    .find(|&&t| &site.pages[t].lang == default)
-                {
-                    alternates.push(Alternate {
-                        hreflang: "x-default",
-                        href: &site.pages[d].permalink,
-                    });
-                }
-            }
+            alternates = site
+                .alternates(i)
+                .into_iter()
+                .map(|(hreflang, href)| Alternate { hreflang, href })
+                .collect();
             p.permalink.as_str()
         } else {
             let src = p
@@ -606,7 +589,7 @@ impl<'a> Shared<'a> {
 }
 
 /// The writing direction of `lang` (`ltr` for a language the site does not list).
-fn dir_of(site: &Site, lang: &str) -> &'static str {
+fn direction_of(site: &Site, lang: &str) -> &'static str {
     site.config
         .language(lang)
         .map_or("ltr", |l| l.direction().as_str())
@@ -624,7 +607,7 @@ fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
         is_section: p.is_section(),
         fallback: p.fallback_from.is_some(),
         content_lang: &p.content_lang,
-        content_dir: dir_of(site, &p.content_lang),
+        content_dir: direction_of(site, &p.content_lang),
         source_name,
         open: false,
         children: Vec::new(),

@@ -69,14 +69,7 @@ impl Selection {
 /// The HTML document Pagefind indexes for page `i`.
 pub fn document(site: &Site, i: usize) -> String {
     let p = &site.pages[i];
-    let t = site.i18n.strings(&p.lang);
-    let label = |group: &str, key: &str| -> String {
-        t.get(group)
-            .and_then(|g| g.get(key))
-            .and_then(|v| v.as_str())
-            .unwrap_or(key)
-            .to_string()
-    };
+    let label = |group: &str, key: &str| site.i18n.label(&p.lang, group, key).to_string();
     let mut doc = String::with_capacity(p.rendered.html.len() + 512);
     doc.push_str(&format!(
         "<html lang=\"{}\"><head><title>{}</title></head><body><main data-pagefind-body>",
@@ -231,11 +224,7 @@ fn add_language(
         .map_err(|e| search_error(lang, "setup", e))?;
     // URL relative to the language folder: Pagefind's script prefixes the bundle's
     // parent folder, so the index works under any base path or host.
-    let prefix = format!(
-        "{}/{}/",
-        site.config.base_path,
-        crate::markdown::links::encode_segment(lang)
-    );
+    let prefix = crate::url::language_url(&site.config.base_path, lang);
     for batch in pages.chunks(BATCH) {
         let docs: Vec<(String, String)> = batch
             .par_iter()

@@ -334,10 +334,7 @@ impl Coverage {
                     .config
                     .language(&l.code)
                     .map_or("ltr", |x| x.direction().as_str()),
-                url: format!(
-                    "{base}/{}/status/",
-                    crate::markdown::links::encode_segment(&l.code)
-                ),
+                url: format!("{}status/", crate::url::language_url(base, &l.code)),
                 current: l.code == lang,
                 default: l.default,
                 pages: l.pages,

@@ -14,10 +14,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::links::{alert_labels, check_anchors, render_problems};
+use super::load::{assemble, render_body, PageText};
 use super::{tree, Site};
 use crate::content::{front_matter, read_text};
 use crate::error::{DiagnosticKind, Error, Result};
-use crate::markdown::{self, RenderInput};
+use crate::markdown;
 
 /// What an update did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,18 +73,15 @@ impl Site {
             .iter()
             .map(|&i| {
                 let p = &self.pages[i];
-                let labels = alert_labels(&self.i18n, &p.content_lang);
-                let resolver = self.links.resolver(&p.lang, &p.content_lang);
-                markdown::render(&RenderInput {
-                    body: split.body,
-                    body_line: split.body_line,
-                    dir: p.dir(),
-                    title_from_heading: fm.title.is_none(),
-                    unsafe_html: self.config.markdown.unsafe_html,
-                    alerts: &labels,
-                    resolver: &resolver,
-                    links: self.config.links,
-                })
+                render_body(
+                    &self.config,
+                    split.body,
+                    split.body_line,
+                    &fm,
+                    p.dir(),
+                    &alert_labels(&self.i18n, &p.content_lang),
+                    &self.links.resolver(&p.lang, &p.content_lang),
+                )
             })
             .collect();
         let k = own.iter().position(|&i| i == primary).unwrap_or(0);
@@ -164,16 +162,15 @@ impl Site {
             before.fm.reviewed,
             (before.fm.date, before.fm.updated),
         );
-        let hash = super::body_hash(split.body);
         for (&i, r) in own.iter().zip(rendered) {
-            let p = &mut self.pages[i];
-            (p.title, p.description) =
-                super::load::title_and_description(&fm, &r, &p.rel, p.kind, &self.config, &p.lang);
-            p.fm = fm.clone();
-            p.rendered = r;
-            p.body_line = split.body_line;
-            p.body_hash = hash.clone();
+            let text = PageText {
+                fm: fm.clone(),
+                rendered: r,
+                body: Some((split.body, split.body_line)),
+            };
+            assemble(&mut self.pages[i], text, &self.config);
         }
+        let hash = self.pages[primary].body_hash.clone();
 
         // What else shows this page: its section lists its title, description, facets and
         // review date; its neighbours show its title; translations stamped with a source

@@ -1,4 +1,20 @@
-//! Loading: site.yaml, content, fallbacks, URLs, Markdown, link checks.
+//! Loading: the site model from the files, in five steps that each take values and
+//! return values.
+//!
+//! 1. [`read_sources`]: every Markdown file read and split into front matter and body
+//!    (in parallel; drafts left out unless asked for).
+//! 2. [`plan`]: the entries — one per page and section of every language, fallback copies
+//!    and folders without `_index.md` included, grouped by translation key — with their
+//!    URLs and output paths, the index of where links go, and the assets to copy.
+//! 3. [`render_markdown`]: every entry's Markdown to HTML (in parallel, collected in
+//!    entry order).
+//! 4. [`assemble_pages`]: front matter + rendered Markdown + file → [`Page`]
+//!    ([`assemble`] fills one page, and `site::incremental` calls it too).
+//! 5. [`check_links`]: the problems found while rendering and the links to headings,
+//!    sorted by the link policy.
+//!
+//! Then, when nothing failed, the translation groups and the tree (parents, prev/next)
+//! are linked and the [`Site`] is returned; otherwise every problem, all together.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -7,11 +23,13 @@ use rayon::prelude::*;
 
 use super::links::{alert_labels, check_anchors, render_problems, LinkFindings, LinkIndex};
 use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
-use crate::config::{find_key_line, Config};
-use crate::content::{self, front_matter, FrontMatter, Kind, SourceFile};
+use crate::config::Config;
+use crate::content::yaml::{find_key_line, list_entry_line};
+use crate::content::{self, front_matter, Asset, FrontMatter, Kind, SourceFile};
 use crate::error::{Diagnostic, Error, Result};
-use crate::markdown::{self, AlertLabels, RenderInput};
+use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput};
 use crate::output::check_relative_path;
+use crate::url::{dir_of, encode_path, encode_segment, file_name, language_url, origin};
 
 /// One source file read and split.
 struct Loaded {
@@ -28,9 +46,32 @@ struct Entry {
     content_lang: String,
     kind: Kind,
     rel: String,
+    /// Index of its file in the [`Loaded`] list; None for a folder without `_index.md`.
     src: Option<usize>,
     fallback_from: Option<String>,
-    key: String,
+}
+
+/// Where an entry is published.
+struct Placement {
+    /// URL path without the base path, unencoded: `en/esim/in-app`.
+    path: String,
+    /// Site-relative, percent-encoded URL with the base path.
+    url: String,
+    /// Absolute URL.
+    permalink: String,
+    /// Output file: `en/esim/in-app/index.html`.
+    output: String,
+}
+
+/// What step 2 gives: the entries, where each is published, and where links go.
+struct Plan {
+    entries: Vec<Entry>,
+    /// Translation key → (language index → entry index).
+    groups: BTreeMap<String, BTreeMap<usize, usize>>,
+    /// One per entry, in the same order.
+    placements: Vec<Placement>,
+    links: LinkIndex,
+    assets: Vec<AssetFile>,
 }
 
 /// Loads the site at `root`.
@@ -50,11 +91,77 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
     let config = load_config(root, opts)?;
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
+    // Problems of the files themselves; link problems are kept apart (step 5) so that
+    // `load_lenient` can return them with the site.
     let mut errors: Vec<Diagnostic> = Vec::new();
 
-    // Read and split every file in parallel.
-    let results: Vec<Result<Loaded, Diagnostic>> = discovered
-        .sources
+    let sources = read_sources(discovered.sources, opts, &mut errors);
+    let plan = plan(&config, &sources, &discovered.assets, &mut errors);
+    let rendered = render_markdown(&config, &i18n, &plan, &sources);
+    let pages = assemble_pages(&config, &plan, &sources, rendered);
+    let findings = check_links(&config, &pages);
+
+    let LinkFindings {
+        errors: mut link_errors,
+        mut warnings,
+        ignored,
+    } = findings;
+    for list in [&mut link_errors, &mut warnings] {
+        list.sort();
+        list.dedup();
+    }
+    if opts.strict && !lenient {
+        // `--strict`: what the policy lets through with a warning is an error.
+        link_errors.append(&mut warnings);
+    }
+    if !errors.is_empty() || (!lenient && !link_errors.is_empty()) {
+        errors.append(&mut link_errors);
+        errors.sort();
+        errors.dedup();
+        return Err(Error::Site(errors));
+    }
+    // `waypost check` gets every link problem, whatever the policy.
+    let mut link_problems = LinkFindings::default();
+    if lenient {
+        link_problems.errors = link_errors;
+        link_problems.warnings = warnings.clone();
+        link_problems.ignored = ignored;
+        link_problems.ignored.sort();
+        link_problems.ignored.dedup();
+    }
+
+    let Plan {
+        groups,
+        links,
+        assets,
+        ..
+    } = plan;
+    let mut pages = pages;
+    let groups = link_groups(&config, groups, &mut pages);
+    let homes = tree::link(&mut pages, &config);
+    let site = Site {
+        root: root.to_path_buf(),
+        links,
+        warnings,
+        opts: opts.clone(),
+        config,
+        i18n,
+        pages,
+        groups,
+        assets,
+        homes,
+    };
+    Ok((site, link_problems))
+}
+
+/// Step 1: reads and splits every Markdown file in parallel, in the order given. Drafts
+/// are left out unless `opts.drafts`; a file that cannot be read or split is an error.
+fn read_sources(
+    files: Vec<SourceFile>,
+    opts: &BuildOptions,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Loaded> {
+    let results: Vec<Result<Loaded, Diagnostic>> = files
         .into_par_iter()
         .map(|file| {
             let text = content::read_text(&file.path, &file.display)?;
@@ -76,21 +183,86 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
             Err(d) => errors.push(d),
         }
     }
+    loaded
+}
 
-    // Aliases become output paths: one that would leave the output folder is an error
-    // here, where the line of the entry is known (render checks again before writing).
-    for l in &loaded {
+/// Step 2: the entries (files, fallback copies, folders without `_index.md`) grouped by
+/// translation key, where each is published, where links go, and the assets. Bad
+/// aliases and slugs, translation keys used twice in a language and two entries at one
+/// URL are errors.
+fn plan(
+    config: &Config,
+    sources: &[Loaded],
+    assets: &[Asset],
+    errors: &mut Vec<Diagnostic>,
+) -> Plan {
+    check_aliases(sources, errors);
+    let (entries, groups) = plan_entries(config, sources, errors);
+    let placements = place(config, &entries, sources, errors);
+    let by_output: HashMap<&str, usize> = placements
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.output.as_str(), i))
+        .collect();
+
+    // Where links go.
+    let mut links = LinkIndex::new(&config.default_language().code);
+    for (e, p) in entries.iter().zip(&placements) {
+        links.add_page(&e.lang, &e.rel, &p.url);
+    }
+    let mut asset_files = Vec::new();
+    for a in assets {
+        let url = format!(
+            "{}{}",
+            language_url(&config.base_path, &a.lang),
+            encode_path(&a.rel)
+        );
+        links.add_asset(&a.lang, &a.rel, &url);
+        let output = format!("{}/{}", a.lang, a.rel);
+        if by_output.contains_key(output.as_str()) {
+            errors.push(Diagnostic::new(
+                format!("content/{output}"),
+                "has the same output path as a page",
+            ));
+        }
+        asset_files.push(AssetFile {
+            path: a.path.clone(),
+            output,
+        });
+    }
+    Plan {
+        entries,
+        groups,
+        placements,
+        links,
+        assets: asset_files,
+    }
+}
+
+/// Aliases become output paths: one that would leave the output folder is an error
+/// here, where the line of the entry is known (render checks again before writing).
+fn check_aliases(sources: &[Loaded], errors: &mut Vec<Diagnostic>) {
+    for l in sources {
         for (k, alias) in l.fm.aliases.iter().enumerate() {
             if let Err(msg) = check_alias(alias) {
                 errors.push(
                     Diagnostic::new(&l.file.display, format!("alias `{alias}` {msg}"))
-                        .at_line(entry_line(&l.yaml, "aliases", k).map_or(1, |n| n + 1))
+                        .at_line(list_entry_line(&l.yaml, "aliases", k).map_or(1, |n| n + 1))
                         .hint("an alias is a path inside the site, like `/en/old-name/`"),
                 );
             }
         }
     }
+}
 
+/// The entries and their translation groups (key → language index → entry index):
+/// one per file, then the fallback copies, then the folders without `_index.md` (and
+/// every language's home), which are sections too.
+fn plan_entries(
+    config: &Config,
+    sources: &[Loaded],
+    errors: &mut Vec<Diagnostic>,
+) -> (Vec<Entry>, BTreeMap<String, BTreeMap<usize, usize>>) {
     let lang_order: HashMap<&str, usize> = config
         .languages
         .iter()
@@ -101,7 +273,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
     // Entries for the files, grouped by translation key.
     let mut entries: Vec<Entry> = Vec::new();
     let mut groups: BTreeMap<String, BTreeMap<usize, usize>> = BTreeMap::new();
-    for (i, l) in loaded.iter().enumerate() {
+    for (i, l) in sources.iter().enumerate() {
         let key =
             l.fm.translation_key
                 .clone()
@@ -109,7 +281,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         let lang_i = lang_order[l.file.lang.as_str()];
         let members = groups.entry(key.clone()).or_default();
         if let Some(&other) = members.get(&lang_i) {
-            let other_file = &loaded[entries[other].src.unwrap_or(0)].file;
+            let other_file = &sources[entries[other].src.unwrap_or(0)].file;
             errors.push(
                 Diagnostic::new(
                     &l.file.display,
@@ -131,17 +303,15 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
             rel: l.file.rel.clone(),
             src: Some(i),
             fallback_from: None,
-            key,
         });
     }
 
     // Fallbacks: a page missing in a language is published there with the source's text.
     if config.fallback {
-        for (key, members) in groups.iter_mut() {
-            let Some((&src_lang_i, &src_entry)) = members.iter().next() else {
+        for members in groups.values_mut() {
+            let Some(&src_entry) = members.values().next() else {
                 continue;
             };
-            let _ = src_lang_i;
             for (li, lang) in config.languages.iter().enumerate() {
                 if members.contains_key(&li) {
                     continue;
@@ -154,7 +324,6 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
                     rel: src.rel.clone(),
                     src: src.src,
                     fallback_from: Some(src.content_lang.clone()),
-                    key: key.clone(),
                 };
                 members.insert(li, entries.len());
                 entries.push(e);
@@ -200,17 +369,25 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
             content_lang: lang.clone(),
             lang,
             kind: Kind::Section,
-            rel: rel.clone(),
+            rel,
             src: None,
             fallback_from: None,
-            key: rel,
         });
     }
+    (entries, groups)
+}
 
-    // URLs and output paths.
-    let mut urls: Vec<(String, String, String, String)> = Vec::with_capacity(entries.len());
-    for e in &entries {
-        let fm = e.src.map(|s| &loaded[s].fm);
+/// Where each entry is published (in entry order). A bad slug is an error (the file
+/// name is used instead); two entries at one URL are an error.
+fn place(
+    config: &Config,
+    entries: &[Entry],
+    sources: &[Loaded],
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Placement> {
+    let mut placements: Vec<Placement> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let fm = e.src.map(|s| &sources[s].fm);
         let mut segments: Vec<String> = dir_of(&e.rel)
             .split('/')
             .filter(|s| !s.is_empty())
@@ -223,7 +400,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
                     Ok(()) => slug.clone(),
                     Err(msg) => {
                         if e.fallback_from.is_none() {
-                            let l = &loaded[e.src.unwrap_or(0)];
+                            let l = &sources[e.src.unwrap_or(0)];
                             errors.push(
                                 Diagnostic::new(&l.file.display, format!("slug `{slug}` {msg}"))
                                     .at_line(find_key_line(&l.yaml, "slug").map_or(1, |n| n + 1))
@@ -238,188 +415,217 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
             segments.push(seg);
         }
         let mut path = e.lang.clone();
-        let mut url = format!(
-            "{}/{}/",
-            config.base_path,
-            crate::markdown::links::encode_segment(&e.lang)
-        );
+        let mut url = language_url(&config.base_path, &e.lang);
         for s in &segments {
             path.push('/');
             path.push_str(s);
-            url.push_str(&crate::markdown::links::encode_segment(s));
+            url.push_str(&encode_segment(s));
             url.push('/');
         }
         let output = format!("{path}/index.html");
         let permalink = format!("{}{}", origin(&config.base_url), url);
-        urls.push((path, url, permalink, output));
-    }
-    let mut by_output: HashMap<&str, usize> = HashMap::new();
-    for (i, (_, _, _, output)) in urls.iter().enumerate() {
-        if let Some(&other) = by_output.get(output.as_str()) {
-            let (a, b) = (
-                entry_display(&entries[other], &loaded),
-                entry_display(&entries[i], &loaded),
-            );
-            errors.push(
-                Diagnostic::new(&b, format!("has the same URL /{} as {a}", urls[i].0))
-                    .hint("rename one of them or give one a different `slug`"),
-            );
-        } else {
-            by_output.insert(output, i);
-        }
-    }
-
-    // Where links go.
-    let mut links = LinkIndex::new(&config.default_language().code);
-    for (i, e) in entries.iter().enumerate() {
-        links.add_page(&e.lang, &e.rel, &urls[i].1);
-    }
-    let mut assets = Vec::new();
-    for a in &discovered.assets {
-        let url = format!(
-            "{}/{}/{}",
-            config.base_path,
-            crate::markdown::links::encode_segment(&a.lang),
-            crate::markdown::links::encode_path(&a.rel)
-        );
-        links.add_asset(&a.lang, &a.rel, &url);
-        let output = format!("{}/{}", a.lang, a.rel);
-        if by_output.contains_key(output.as_str()) {
-            errors.push(Diagnostic::new(
-                format!("content/{output}"),
-                "has the same output path as a page",
-            ));
-        }
-        assets.push(AssetFile {
-            path: a.path.clone(),
+        placements.push(Placement {
+            path,
+            url,
+            permalink,
             output,
         });
     }
+    let mut by_output: HashMap<&str, usize> = HashMap::new();
+    for (i, p) in placements.iter().enumerate() {
+        if let Some(&other) = by_output.get(p.output.as_str()) {
+            let (a, b) = (
+                entry_display(&entries[other], sources),
+                entry_display(&entries[i], sources),
+            );
+            errors.push(
+                Diagnostic::new(&b, format!("has the same URL /{} as {a}", p.path))
+                    .hint("rename one of them or give one a different `slug`"),
+            );
+        } else {
+            by_output.insert(&p.output, i);
+        }
+    }
+    placements
+}
+
+/// Step 3: every entry's Markdown rendered, in parallel, collected in entry order (a
+/// folder without `_index.md` renders as nothing). Fallback copies render the source's
+/// text with the links of the language they are published in.
+fn render_markdown(
+    config: &Config,
+    i18n: &I18n,
+    plan: &Plan,
+    sources: &[Loaded],
+) -> Vec<markdown::Rendered> {
     let alert_labels: HashMap<&str, AlertLabels> = config
         .languages
         .iter()
-        .map(|l| (l.code.as_str(), alert_labels(&i18n, &l.code)))
+        .map(|l| (l.code.as_str(), alert_labels(i18n, &l.code)))
         .collect();
-
-    // Render every entry in parallel.
-    let rendered: Vec<markdown::Rendered> = entries
+    plan.entries
         .par_iter()
         .map(|e| {
             let Some(s) = e.src else {
                 return markdown::Rendered::default();
             };
-            let l = &loaded[s];
-            let resolver = links.resolver(&e.lang, &e.content_lang);
-            markdown::render(&RenderInput {
-                body: &l.body,
-                body_line: l.body_line,
-                dir: dir_of(&e.rel),
-                title_from_heading: l.fm.title.is_none(),
-                unsafe_html: config.markdown.unsafe_html,
-                alerts: &alert_labels[e.content_lang.as_str()],
-                resolver: &resolver,
-                links: config.links,
-            })
+            let l = &sources[s];
+            render_body(
+                config,
+                &l.body,
+                l.body_line,
+                &l.fm,
+                dir_of(&e.rel),
+                &alert_labels[e.content_lang.as_str()],
+                &plan.links.resolver(&e.lang, &e.content_lang),
+            )
         })
-        .collect();
+        .collect()
+}
 
-    // Problems found while rendering and anchors, reported once, for the file itself,
-    // sorted by the link policy. Kept apart from the other errors so that `load_lenient`
-    // can return them with the site.
-    let mut findings = LinkFindings::default();
-    let index_of: HashMap<(&str, &str), usize> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| ((e.lang.as_str(), e.rel.as_str()), i))
-        .collect();
-    for (e, r) in entries.iter().zip(&rendered) {
-        if e.fallback_from.is_some() {
-            continue;
-        }
-        let Some(s) = e.src else { continue };
-        let display = &loaded[s].file.display;
-        findings.extend(render_problems(display, r, &config.links));
-        findings.add_anchors(
-            &config.links,
-            check_anchors(display, r, |rel| {
-                index_of.get(&(e.lang.as_str(), rel)).map(|&t| &rendered[t])
-            }),
-        );
-    }
-    let LinkFindings {
-        errors: mut link_errors,
-        mut warnings,
-        ignored,
-    } = findings;
-    for list in [&mut link_errors, &mut warnings] {
-        list.sort();
-        list.dedup();
-    }
-    if opts.strict && !lenient {
-        // `--strict`: what the policy lets through with a warning is an error.
-        link_errors.append(&mut warnings);
-    }
-    if !errors.is_empty() || (!lenient && !link_errors.is_empty()) {
-        errors.append(&mut link_errors);
-        errors.sort();
-        errors.dedup();
-        return Err(Error::Site(errors));
-    }
-    // `waypost check` gets every link problem, whatever the policy.
-    let mut link_problems = LinkFindings::default();
-    if lenient {
-        link_problems.errors = link_errors;
-        link_problems.warnings = warnings.clone();
-        link_problems.ignored = ignored;
-        link_problems.ignored.sort();
-        link_problems.ignored.dedup();
-    }
+/// One page's Markdown body rendered with the site's settings: the one call of
+/// [`markdown::render`] for pages, made by a full load and by `serve`'s update of one
+/// page alike. `dir` is the page's folder; `labels` and `resolver` are those of the
+/// language its text is in and the language it is published in.
+pub(super) fn render_body(
+    config: &Config,
+    body: &str,
+    body_line: usize,
+    fm: &FrontMatter,
+    dir: &str,
+    labels: &AlertLabels,
+    resolver: &dyn LinkResolver,
+) -> markdown::Rendered {
+    markdown::render(&RenderInput {
+        body,
+        body_line,
+        dir,
+        title_from_heading: fm.title.is_none(),
+        unsafe_html: config.markdown.unsafe_html,
+        alerts: labels,
+        resolver,
+        links: config.links,
+    })
+}
 
-    // Assemble pages.
-    let mut pages: Vec<Page> = Vec::with_capacity(entries.len());
-    for ((e, r), (path, url, permalink, output)) in entries.into_iter().zip(rendered).zip(urls) {
-        let (fm, source, body_line, body_hash) = match e.src {
-            Some(s) => {
-                let l = &loaded[s];
-                (
-                    l.fm.clone(),
-                    Some(l.file.display.clone()),
-                    l.body_line,
-                    body_hash(&l.body),
-                )
-            }
-            None => (FrontMatter::default(), None, 1, String::new()),
-        };
-        let (title, description) = title_and_description(&fm, &r, &e.rel, e.kind, &config, &e.lang);
-        pages.push(Page {
-            lang: e.lang,
-            content_lang: e.content_lang,
+/// Step 4: one [`Page`] per entry, in entry order, placed and filled by [`assemble`];
+/// the tree and the groups are linked later, once nothing failed.
+fn assemble_pages(
+    config: &Config,
+    plan: &Plan,
+    sources: &[Loaded],
+    rendered: Vec<markdown::Rendered>,
+) -> Vec<Page> {
+    let mut pages: Vec<Page> = Vec::with_capacity(plan.entries.len());
+    for ((e, r), at) in plan.entries.iter().zip(rendered).zip(&plan.placements) {
+        let mut page = Page {
+            lang: e.lang.clone(),
+            content_lang: e.content_lang.clone(),
             kind: e.kind,
-            rel: e.rel,
-            source,
-            fm,
-            title,
-            description,
-            path,
-            url,
-            permalink,
-            output,
-            rendered: r,
-            body_line,
-            body_hash,
+            rel: e.rel.clone(),
+            source: e.src.map(|s| sources[s].file.display.clone()),
+            fm: FrontMatter::default(),
+            title: String::new(),
+            description: String::new(),
+            path: at.path.clone(),
+            url: at.url.clone(),
+            permalink: at.permalink.clone(),
+            output: at.output.clone(),
+            rendered: markdown::Rendered::default(),
+            body_line: 1,
+            body_hash: String::new(),
             parent: None,
             pages: Vec::new(),
             subsections: Vec::new(),
             prev: None,
             next: None,
             group: 0,
-            fallback_from: e.fallback_from,
-        });
-        let _ = e.key;
+            fallback_from: e.fallback_from.clone(),
+        };
+        let text = match e.src {
+            Some(s) => {
+                let l = &sources[s];
+                PageText {
+                    fm: l.fm.clone(),
+                    rendered: r,
+                    body: Some((&l.body, l.body_line)),
+                }
+            }
+            None => PageText {
+                fm: FrontMatter::default(),
+                rendered: r,
+                body: None,
+            },
+        };
+        assemble(&mut page, text, config);
+        pages.push(page);
     }
+    pages
+}
 
-    // Translation groups, members in configured language order.
-    let mut group_list = Vec::new();
+/// What a page shows from its file.
+pub(super) struct PageText<'a> {
+    /// The front matter (default for a folder without `_index.md`).
+    pub fm: FrontMatter,
+    /// The rendered body.
+    pub rendered: markdown::Rendered,
+    /// The Markdown body and the 1-based line it starts on; None for a folder without
+    /// `_index.md`.
+    pub body: Option<(&'a str, usize)>,
+}
+
+/// Fills page `p` (already placed: language, path, kind) with what its file says: front
+/// matter, rendered body, title and description, body line and hash. The one place a
+/// page's text is assembled: a full load and `serve`'s update of one page both call it,
+/// so the preview cannot disagree with the build.
+pub(super) fn assemble(p: &mut Page, text: PageText<'_>, config: &Config) {
+    let (title, description) =
+        title_and_description(&text.fm, &text.rendered, &p.rel, p.kind, config, &p.lang);
+    p.title = title;
+    p.description = description;
+    p.fm = text.fm;
+    p.rendered = text.rendered;
+    (p.body_line, p.body_hash) = match text.body {
+        Some((body, line)) => (line, body_hash(body)),
+        None => (1, String::new()),
+    };
+}
+
+/// Step 5: the problems found while rendering and the links to headings, reported once,
+/// for the file itself (not its fallback copies), sorted by the link policy.
+fn check_links(config: &Config, pages: &[Page]) -> LinkFindings {
+    let mut findings = LinkFindings::default();
+    let index_of: HashMap<(&str, &str), usize> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((p.lang.as_str(), p.rel.as_str()), i))
+        .collect();
+    for p in pages {
+        if p.fallback_from.is_some() {
+            continue;
+        }
+        let Some(display) = &p.source else { continue };
+        findings.extend(render_problems(display, &p.rendered, &config.links));
+        findings.add_anchors(
+            &config.links,
+            check_anchors(display, &p.rendered, |rel| {
+                index_of
+                    .get(&(p.lang.as_str(), rel))
+                    .map(|&t| &pages[t].rendered)
+            }),
+        );
+    }
+    findings
+}
+
+/// The translation groups, members in configured language order; sets each page's
+/// `group`.
+fn link_groups(
+    config: &Config,
+    groups: BTreeMap<String, BTreeMap<usize, usize>>,
+    pages: &mut [Page],
+) -> Vec<Group> {
+    let mut group_list = Vec::with_capacity(groups.len());
     for (key, members) in groups {
         let gi = group_list.len();
         let mut g = Group {
@@ -432,21 +638,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         }
         group_list.push(g);
     }
-
-    let homes = tree::link(&mut pages, &config);
-    let site = Site {
-        root: root.to_path_buf(),
-        links,
-        warnings,
-        opts: opts.clone(),
-        config,
-        i18n,
-        pages,
-        groups: group_list,
-        assets,
-        homes,
-    };
-    Ok((site, link_problems))
+    group_list
 }
 
 /// Reads site.yaml and applies `--base-url`.
@@ -469,29 +661,6 @@ pub fn load_config(root: &Path, opts: &BuildOptions) -> Result<Config> {
     Ok(config)
 }
 
-fn dir_of(rel: &str) -> &str {
-    match rel.rfind('/') {
-        Some(i) => &rel[..i],
-        None => "",
-    }
-}
-
-fn file_name(rel: &str) -> &str {
-    match rel.rfind('/') {
-        Some(i) => &rel[i + 1..],
-        None => rel,
-    }
-}
-
-fn origin(base_url: &str) -> &str {
-    // `https://host/sub` → `https://host`: URLs already carry the base path.
-    let after = base_url.find("://").map_or(0, |i| i + 3);
-    match base_url[after..].find('/') {
-        Some(i) => &base_url[..after + i],
-        None => base_url,
-    }
-}
-
 fn entry_display(e: &Entry, loaded: &[Loaded]) -> String {
     match e.src {
         Some(s) if e.fallback_from.is_none() => loaded[s].file.display.display().to_string(),
@@ -510,24 +679,6 @@ pub fn check_alias(alias: &str) -> Result<(), String> {
     check_relative_path(alias.trim_start_matches('/'))
 }
 
-/// The line (1-based, within `yaml`) of the `index`-th entry of the block list under
-/// `key`, else the line of `key` itself (a flow list `[a, b]` is on that line).
-fn entry_line(yaml: &str, key: &str, index: usize) -> Option<usize> {
-    let key_line = find_key_line(yaml, key)?;
-    let entry = yaml
-        .lines()
-        .enumerate()
-        .skip(key_line)
-        .take_while(|(_, l)| l.starts_with([' ', '-', '\t']) || l.trim().is_empty())
-        .filter(|(_, l)| {
-            let t = l.trim_start();
-            t == "-" || t.starts_with("- ")
-        })
-        .nth(index)
-        .map(|(i, _)| i + 1);
-    Some(entry.unwrap_or(key_line))
-}
-
 /// A slug is one safe URL segment.
 fn check_slug(slug: &str) -> Result<(), String> {
     if slug.is_empty() {
@@ -543,7 +694,7 @@ fn check_slug(slug: &str) -> Result<(), String> {
 /// heading and first paragraph, else (for the title) the file or folder name. The one
 /// place both are decided: a full load and `serve`'s update of one page call it, so the
 /// preview cannot disagree with the build.
-pub(super) fn title_and_description(
+fn title_and_description(
     fm: &FrontMatter,
     r: &markdown::Rendered,
     rel: &str,
@@ -580,7 +731,7 @@ fn name_title(rel: &str, kind: Kind, config: &Config, lang: &str) -> String {
     }
 }
 
-pub(super) fn truncate(s: &str, max_chars: usize) -> String {
+fn truncate(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars {
         return s.to_string();
     }

@@ -118,11 +118,7 @@ impl Page {
 
     /// The page's folder under the language folder (`esim`).
     pub fn dir(&self) -> &str {
-        let rel = self.rel.as_str();
-        match rel.rfind('/') {
-            Some(i) => &rel[..i],
-            None => "",
-        }
+        crate::url::dir_of(&self.rel)
     }
 
     /// The file name to show in messages.
@@ -193,6 +189,34 @@ impl Site {
             .filter(|j| self.pages[*j].fallback_from.is_none())
     }
 
+    /// The hreflang alternates of page `i`: `(language, permalink)` of every translation
+    /// (the page itself included, fallback copies never), then `("x-default", …)` for the
+    /// default language's; empty when the page has no translation. The page's `<link
+    /// rel="alternate">` tags and the sitemap both list these.
+    pub fn alternates(&self, i: usize) -> Vec<(&str, &str)> {
+        let translations: Vec<usize> = self.translations(i).collect();
+        if translations.len() < 2 {
+            return Vec::new();
+        }
+        let mut out: Vec<(&str, &str)> = translations
+            .iter()
+            .map(|&t| {
+                (
+                    self.pages[t].lang.as_str(),
+                    self.pages[t].permalink.as_str(),
+                )
+            })
+            .collect();
+        let default = &self.config.default_language().code;
+        if let Some(&d) = translations
+            .iter()
+            .find(|&&t| &self.pages[t].lang == default)
+        {
+            out.push(("x-default", self.pages[d].permalink.as_str()));
+        }
+        out
+    }
+
     /// The page of the same group in `lang` (translation or fallback).
     pub fn in_language(&self, i: usize, lang: &str) -> Option<usize> {
         self.groups[self.pages[i].group]
@@ -214,7 +238,8 @@ impl Site {
         out
     }
 
-    /// Number of pages (not sections, not fallbacks) per language.
+    /// Number of pages and sections that are not fallback copies, over all languages
+    /// (folders without `_index.md` and the homes included): the count `build` reports.
     pub fn page_count(&self) -> usize {
         self.pages
             .iter()

@@ -4,23 +4,7 @@ use std::collections::HashMap;
 
 use super::Page;
 use crate::config::Config;
-
-fn dir_of(rel: &str) -> &str {
-    match rel.rfind('/') {
-        Some(i) => &rel[..i],
-        None => "",
-    }
-}
-
-fn parent_dir(dir: &str) -> Option<&str> {
-    if dir.is_empty() {
-        return None;
-    }
-    Some(match dir.rfind('/') {
-        Some(i) => &dir[..i],
-        None => "",
-    })
-}
+use crate::url::{dir_of, parent_dir};
 
 /// Links pages into their sections, orders children by weight then title, sets prev/next;
 /// returns each language's home section in configured order.
