@@ -147,9 +147,49 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A command-line option has a value that cannot be used (`--base-url`).
+    #[error("{option}: {message}")]
+    Option {
+        /// The option as typed (`--base-url`).
+        option: &'static str,
+        /// What is wrong with its value.
+        message: String,
+    },
+    /// `waypost serve` cannot listen on the address it was given (the port is taken, or
+    /// the address is not this machine's).
+    #[error("{addr}: {message}\n  help: {hint}")]
+    Listen {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// What failed.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// `waypost serve` could not set up its listening socket or its runtime after
+    /// binding: a problem of the machine, not of any file.
+    #[error("{what}\n  help: {hint}")]
+    Server {
+        /// What failed (`cannot start the server's runtime`).
+        what: &'static str,
+        /// What to do.
+        hint: &'static str,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
+    /// A failure of `waypost serve`'s socket or runtime (see [`Error::Server`]).
+    pub fn server(what: &'static str, source: std::io::Error) -> Self {
+        Error::Server {
+            what,
+            hint: "try again; if it keeps failing, restart with `--port 0` to pick another port",
+            source,
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
         Error::Io {
@@ -164,11 +204,12 @@ impl Error {
         Error::Site(vec![d])
     }
 
-    /// The diagnostics this error carries (empty for I/O errors).
+    /// The diagnostics this error carries (empty for the errors that do not come from
+    /// the site's files).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
             Error::Site(d) => d,
-            Error::Io { .. } => &[],
+            _ => &[],
         }
     }
 }

@@ -99,7 +99,7 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
                 // Whatever stops rendering is reported as a template problem.
                 finding_of_diagnostic(d.kind(crate::error::DiagnosticKind::Template))
             })),
-            Error::Io { .. } => findings.push(Finding::new(
+            _ => findings.push(Finding::new(
                 Severity::Error,
                 Category::Content,
                 "io",

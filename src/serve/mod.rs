@@ -220,14 +220,17 @@ fn bind(opts: &ServeOptions) -> Result<std::net::TcpListener> {
                 Some(p) => format!("the next free port is {p}: `waypost serve --port {p}`, or `--port 0` to pick one"),
                 None => "use `--port 0` to pick a free port".into(),
             };
-            Err(Error::one(
-                Diagnostic::new(format!("{addr}"), "port already in use").hint(hint),
-            ))
+            Err(Error::Listen {
+                addr,
+                message: "port already in use".into(),
+                hint,
+            })
         }
-        Err(e) => Err(Error::one(Diagnostic::new(
-            format!("{addr}"),
-            format!("cannot listen: {e}"),
-        ))),
+        Err(e) => Err(Error::Listen {
+            addr,
+            message: format!("cannot listen: {e}"),
+            hint: "check `--bind` (an address of this machine) and `--port`, or use `--port 0` to pick a free port".into(),
+        }),
     }
 }
 
@@ -239,10 +242,10 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let listener = bind(opts)?;
     listener
         .set_nonblocking(true)
-        .map_err(|e| Error::io(Path::new("socket"), "cannot configure", e))?;
+        .map_err(|e| Error::server("cannot configure the listening socket", e))?;
     let local = listener
         .local_addr()
-        .map_err(|e| Error::io(Path::new("socket"), "cannot read the bound address", e))?;
+        .map_err(|e| Error::server("cannot read the address the server is bound to", e))?;
     let host = match local.ip() {
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),
@@ -319,10 +322,10 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::io(Path::new("runtime"), "cannot start", e))?;
+        .map_err(|e| Error::server("cannot start the server's runtime", e))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| Error::io(Path::new("socket"), "cannot listen", e))?;
+            .map_err(|e| Error::server("cannot listen on the bound socket", e))?;
         let app = http::router(state);
         tokio::select! {
             r = accept_loop(listener, app) => r?,

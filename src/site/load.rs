@@ -654,9 +654,10 @@ pub fn load_config(root: &Path, opts: &BuildOptions) -> Result<Config> {
     let text = content::read_text(&path, Path::new("site.yaml")).map_err(Error::one)?;
     let mut config = Config::parse(&text, Path::new("site.yaml")).map_err(Error::one)?;
     if let Some(url) = &opts.base_url {
-        config
-            .set_base_url(url)
-            .map_err(|m| Error::one(Diagnostic::new("--base-url", m)))?;
+        config.set_base_url(url).map_err(|message| Error::Option {
+            option: "--base-url",
+            message,
+        })?;
     }
     Ok(config)
 }
