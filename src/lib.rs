@@ -27,6 +27,9 @@ pub mod site;
 pub mod stamp;
 pub mod url;
 
+#[cfg(test)]
+mod testing;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

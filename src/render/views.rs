@@ -614,3 +614,129 @@ fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
         more: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{self, page};
+    use serde_json::{json, Value};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
+    }
+
+    /// The context of page `lang`/`rel` of a site made of `files`, as JSON.
+    fn context_of(files: &[(&str, &str)], lang: &str, rel: &str) -> Value {
+        let (_d, site) = testing::load(files);
+        let tera = super::super::templates::load_templates(&site.root).unwrap();
+        let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
+        shared.page_context(page(&site, lang, rel)).into_json()
+    }
+
+    fn translated() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("content/en/guide/a.md", "# A\n"),
+            ("content/es/guide/a.md", "# A es\n"),
+            ("content/en/guide/b.md", "# B\n"),
+        ]
+    }
+
+    #[test]
+    fn a_translated_page_lists_its_alternates_and_is_its_own_canonical() {
+        let ctx = context_of(&translated(), "es", "guide/a.md");
+        assert_eq!(
+            ctx["alternates"],
+            json!([
+                {"hreflang": "en", "href": "https://example.org/docs/en/guide/a/"},
+                {"hreflang": "es", "href": "https://example.org/docs/es/guide/a/"},
+                {"hreflang": "x-default", "href": "https://example.org/docs/en/guide/a/"},
+            ])
+        );
+        assert_eq!(ctx["canonical"], "https://example.org/docs/es/guide/a/");
+    }
+
+    #[test]
+    fn a_fallback_copy_points_its_canonical_at_the_source_and_has_no_alternates() {
+        let ctx = context_of(&translated(), "es", "guide/b.md");
+        assert_eq!(ctx["alternates"], json!([]));
+        assert_eq!(ctx["canonical"], "https://example.org/docs/en/guide/b/");
+        assert_eq!(
+            ctx["page"]["fallback_from"],
+            json!({"code": "en", "name": "English", "url": "/docs/en/guide/b/"})
+        );
+    }
+
+    #[test]
+    fn the_switcher_links_the_same_page_in_every_language() {
+        let ctx = context_of(&translated(), "en", "guide/b.md");
+        let switcher = ctx["switcher"].as_array().unwrap();
+        assert_eq!(switcher.len(), 2);
+        assert_eq!(switcher[0]["current"], true);
+        assert_eq!(switcher[1]["url"], "/docs/es/guide/b/");
+        assert_eq!(
+            switcher[1]["fallback"], true,
+            "Spanish shows the English text"
+        );
+    }
+
+    #[test]
+    fn breadcrumbs_and_neighbours_come_from_the_tree() {
+        let ctx = context_of(&translated(), "en", "guide/b.md");
+        let page = &ctx["page"];
+        let crumbs: Vec<&str> = page["breadcrumbs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["url"].as_str().unwrap())
+            .collect();
+        assert_eq!(crumbs, ["/docs/en/", "/docs/en/guide/"]);
+        assert_eq!(page["prev"]["title"], "A");
+        assert!(page["next"].is_null());
+    }
+
+    #[test]
+    fn facets_are_labelled_in_the_page_language_or_shown_as_written() {
+        let ctx = context_of(
+            &[(
+                "content/en/a.md",
+                "---\nfacets:\n  channel: [online, by-pigeon]\n---\n",
+            )],
+            "en",
+            "a.md",
+        );
+        assert_eq!(
+            ctx["page"]["facets"],
+            json!([{"name": "channel", "label": "Channel", "values": [
+                {"value": "online", "label": "Online"},
+                {"value": "by-pigeon", "label": "by-pigeon"},
+            ]}])
+        );
+    }
+
+    #[test]
+    fn a_review_older_than_the_limit_is_overdue() {
+        let page_reviewed = |day: &str| {
+            let text = format!("---\nreviewed: {day}\n---\n");
+            context_of(&[("content/en/a.md", &text)], "en", "a.md")["page"]["review_overdue"]
+                .clone()
+        };
+        assert_eq!(page_reviewed("2020-01-01"), true);
+        assert_eq!(page_reviewed("2026-05-30"), false);
+    }
+
+    #[test]
+    fn a_language_page_switcher_links_the_same_page_under_each_home() {
+        let (_d, site) = testing::load(&translated());
+        let tera = super::super::templates::load_templates(&site.root).unwrap();
+        let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
+        let ctx = shared.language_context("es", "search/").into_json();
+        let urls: Vec<&str> = ctx["switcher"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["url"].as_str().unwrap())
+            .collect();
+        assert_eq!(urls, ["/docs/en/search/", "/docs/es/search/"]);
+        assert_eq!(ctx["lang"]["code"], "es");
+    }
+}

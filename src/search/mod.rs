@@ -262,3 +262,6 @@ fn finish_language(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

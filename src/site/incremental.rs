@@ -230,3 +230,152 @@ impl Site {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::BuildOptions;
+    use crate::testing::{self, page};
+
+    const A: &str = "content/en/guide/a.md";
+
+    fn guide() -> (tempfile::TempDir, Site) {
+        testing::load(&[
+            ("content/en/guide/a.md", "# Alpha\n\nFirst.\n\nSecond.\n"),
+            ("content/en/guide/b.md", "# Beta\n\nSee [alpha](a.md).\n"),
+            ("content/en/other.md", "# Other\n"),
+        ])
+    }
+
+    fn edit(dir: &tempfile::TempDir, text: &str) {
+        testing::write(dir.path(), A, text);
+    }
+
+    /// What a fresh load says of page `lang`/`rel`, to compare with the update.
+    fn fresh(dir: &tempfile::TempDir, lang: &str, rel: &str) -> crate::site::Page {
+        let site = crate::site::load(dir.path(), &BuildOptions::default()).unwrap();
+        site.pages[page(&site, lang, rel)].clone()
+    }
+
+    #[test]
+    fn an_edited_page_is_assembled_as_a_fresh_load_assembles_it() {
+        let (dir, mut site) = guide();
+        edit(
+            &dir,
+            "---\nweight: 1\n---\n# Alpha\n\nFirst, changed.\n\n## Alpha part\n",
+        );
+        site.update_page(Path::new(A)).unwrap();
+        for lang in ["en", "es"] {
+            let updated = &site.pages[page(&site, lang, "guide/a.md")];
+            let loaded = fresh(&dir, lang, "guide/a.md");
+            assert_eq!(updated.title, loaded.title);
+            assert_eq!(updated.description, loaded.description);
+            assert_eq!(updated.fm, loaded.fm);
+            assert_eq!(updated.rendered.html, loaded.rendered.html);
+            assert_eq!(updated.body_line, loaded.body_line);
+            assert_eq!(updated.body_hash, loaded.body_hash);
+        }
+    }
+
+    #[test]
+    fn a_body_edit_rerenders_the_page_and_its_copies_but_not_the_listings() {
+        let (dir, mut site) = guide();
+        edit(&dir, "# Alpha\n\nFirst.\n\nSecond, changed.\n");
+        let update = site.update_page(Path::new(A)).unwrap();
+        let en = page(&site, "en", "guide/a.md");
+        let es = page(&site, "es", "guide/a.md");
+        assert_eq!(
+            update,
+            Update::Pages {
+                pages: vec![en.min(es), en.max(es)],
+                listings: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_new_description_rerenders_the_section_and_the_listings() {
+        let (dir, mut site) = guide();
+        edit(&dir, "# Alpha\n\nA new first paragraph.\n");
+        let Update::Pages { pages, listings } = site.update_page(Path::new(A)).unwrap() else {
+            panic!("a body edit is not a full rebuild");
+        };
+        assert!(listings);
+        assert!(pages.contains(&page(&site, "en", "guide/_index.md")));
+        assert!(!pages.contains(&page(&site, "en", "other.md")));
+    }
+
+    #[test]
+    fn a_new_title_rerenders_the_whole_language() {
+        let (dir, mut site) = guide();
+        edit(&dir, "# Renamed\n\nFirst.\n\nSecond.\n");
+        let Update::Pages { pages, listings } = site.update_page(Path::new(A)).unwrap() else {
+            panic!("a title edit is not a full rebuild");
+        };
+        assert!(listings);
+        for (i, p) in site.pages.iter().enumerate() {
+            if p.lang == "en" {
+                assert!(pages.contains(&i), "{} shows the sidebar", p.rel);
+            }
+        }
+        assert_eq!(site.pages[page(&site, "en", "guide/a.md")].title, "Renamed");
+    }
+
+    #[test]
+    fn what_can_move_urls_asks_for_a_full_rebuild() {
+        for text in [
+            "---\nslug: moved\n---\n# Alpha\n",
+            "---\ntranslation_key: k\n---\n# Alpha\n",
+            "---\ndraft: true\n---\n# Alpha\n",
+            "---\naliases: [/en/old/]\n---\n# Alpha\n",
+        ] {
+            let (dir, mut site) = guide();
+            edit(&dir, text);
+            assert_eq!(
+                site.update_page(Path::new(A)).unwrap(),
+                Update::Full,
+                "{text}"
+            );
+        }
+        let (dir, mut site) = guide();
+        std::fs::remove_file(dir.path().join(A)).unwrap();
+        assert_eq!(site.update_page(Path::new(A)).unwrap(), Update::Full);
+        assert_eq!(
+            site.update_page(Path::new("content/en/new.md")).unwrap(),
+            Update::Full,
+            "a file the site does not have yet"
+        );
+    }
+
+    #[test]
+    fn a_broken_link_fails_the_update_and_leaves_the_site_as_it_was() {
+        let (dir, mut site) = guide();
+        let before = site.pages[page(&site, "en", "guide/a.md")]
+            .rendered
+            .html
+            .clone();
+        edit(&dir, "# Alpha\n\n[gone](missing.md)\n");
+        let e = site.update_page(Path::new(A)).unwrap_err();
+        assert!(e.to_string().contains("content/en/guide/a.md:3"), "{e}");
+        assert_eq!(
+            site.pages[page(&site, "en", "guide/a.md")].rendered.html,
+            before
+        );
+    }
+
+    #[test]
+    fn a_removed_heading_that_another_page_links_to_is_an_error_there() {
+        let (dir, mut site) = testing::load(&[
+            ("content/en/guide/a.md", "# Alpha\n\n## Alpha part\n"),
+            (
+                "content/en/guide/b.md",
+                "# Beta\n\nSee [alpha](a.md#alpha-part).\n",
+            ),
+        ]);
+        edit(&dir, "# Alpha\n\n## Renamed part\n");
+        let e = site.update_page(Path::new(A)).unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert_eq!(d.path, Path::new("content/en/guide/b.md"));
+        assert_eq!(d.kind, DiagnosticKind::MissingAnchor);
+    }
+}

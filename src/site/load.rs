@@ -756,3 +756,280 @@ pub fn body_hash(body: &str) -> String {
     }
     format!("{h:016x}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{self, page};
+
+    fn errors_of(files: &[(&str, &str)], opts: &BuildOptions) -> Vec<Diagnostic> {
+        let dir = testing::site_dir(files);
+        match load(dir.path(), opts) {
+            Ok(_) => panic!("the site should not load"),
+            Err(e) => e.diagnostics().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_page_without_title_takes_its_first_heading() {
+        let (_d, site) = testing::load(&[("content/en/a.md", "# From the heading\n\nText.\n")]);
+        let p = &site.pages[page(&site, "en", "a.md")];
+        assert_eq!(p.title, "From the heading");
+        assert_eq!(p.description, "Text.");
+        assert!(!p.rendered.html.contains("<h1"), "{}", p.rendered.html);
+    }
+
+    #[test]
+    fn a_page_without_title_or_heading_takes_its_file_name() {
+        let (_d, site) = testing::load(&[("content/en/number-transfer.md", "Just text.\n")]);
+        assert_eq!(
+            site.pages[page(&site, "en", "number-transfer.md")].title,
+            "Number transfer"
+        );
+    }
+
+    #[test]
+    fn front_matter_title_and_description_win_over_the_markdown() {
+        let (_d, site) = testing::load(&[(
+            "content/en/a.md",
+            "---\ntitle: Given\ndescription: Said\n---\n# Heading\n\nFirst paragraph.\n",
+        )]);
+        let p = &site.pages[page(&site, "en", "a.md")];
+        assert_eq!(
+            (p.title.as_str(), p.description.as_str()),
+            ("Given", "Said")
+        );
+        assert!(
+            p.rendered.html.contains("Heading"),
+            "the heading stays in the body"
+        );
+    }
+
+    #[test]
+    fn a_long_summary_is_cut_at_a_word_with_an_ellipsis() {
+        let long = "word ".repeat(100);
+        let cut = truncate(long.trim(), 200);
+        assert!(cut.ends_with("word…"), "{cut}");
+        assert!(cut.chars().count() <= 201);
+        assert_eq!(truncate("short", 200), "short");
+    }
+
+    #[test]
+    fn a_folder_without_index_is_a_section_named_after_the_folder() {
+        let (_d, site) = testing::load(&[("content/en/sim-cards/a.md", "# A\n")]);
+        let s = &site.pages[page(&site, "en", "sim-cards/_index.md")];
+        assert!(s.is_section() && s.source.is_none());
+        assert_eq!(s.title, "Sim cards");
+        assert_eq!(s.url, "/docs/en/sim-cards/");
+        assert_eq!(s.body_hash, "", "a folder has no body to hash");
+        let a = page(&site, "en", "sim-cards/a.md");
+        assert_eq!(
+            site.pages[a].parent,
+            Some(page(&site, "en", "sim-cards/_index.md"))
+        );
+    }
+
+    #[test]
+    fn every_language_has_a_home_titled_by_the_site() {
+        let (_d, site) = testing::load(&[("content/en/a.md", "# A\n")]);
+        for lang in ["en", "es"] {
+            let home = &site.pages[site.home(lang).expect("a home")];
+            assert_eq!(home.title, "Test guides");
+            assert_eq!(home.output, format!("{lang}/index.html"));
+        }
+    }
+
+    #[test]
+    fn urls_are_percent_encoded_under_the_base_path() {
+        let (_d, site) = testing::load(&[("content/en/c++ tips.md", "# C\n")]);
+        let p = &site.pages[page(&site, "en", "c++ tips.md")];
+        assert_eq!(p.path, "en/c++ tips");
+        assert_eq!(p.url, "/docs/en/c%2B%2B%20tips/");
+        assert_eq!(p.permalink, "https://example.org/docs/en/c%2B%2B%20tips/");
+        assert_eq!(p.output, "en/c++ tips/index.html");
+    }
+
+    #[test]
+    fn a_slug_replaces_the_last_url_segment() {
+        let (_d, site) = testing::load(&[("content/en/guide/a.md", "---\nslug: b\n---\n")]);
+        assert_eq!(
+            site.pages[page(&site, "en", "guide/a.md")].url,
+            "/docs/en/guide/b/"
+        );
+    }
+
+    #[test]
+    fn drafts_are_left_out_unless_asked_for() {
+        let files = [("content/en/d.md", "---\ndraft: true\n---\n# D\n")];
+        let (_d, site) = testing::load(&files);
+        assert!(site.find("en", "d.md").is_none());
+        let dir = testing::site_dir(&files);
+        let opts = BuildOptions {
+            drafts: true,
+            ..BuildOptions::default()
+        };
+        let site = load(dir.path(), &opts).unwrap();
+        assert!(site.find("en", "d.md").is_some());
+    }
+
+    #[test]
+    fn a_missing_translation_is_published_as_a_fallback_copy() {
+        let (_d, site) = testing::load(&[("content/en/a.md", "# Hello\n\nText.\n")]);
+        let en = page(&site, "en", "a.md");
+        let es = page(&site, "es", "a.md");
+        let copy = &site.pages[es];
+        assert_eq!(copy.fallback_from.as_deref(), Some("en"));
+        assert_eq!(copy.content_lang, "en");
+        assert_eq!(copy.url, "/docs/es/a/");
+        assert_eq!(copy.title, "Hello");
+        assert_eq!(copy.source, site.pages[en].source);
+        assert_eq!(site.pages[en].group, copy.group);
+        assert_eq!(
+            site.page_count(),
+            3,
+            "the page and the two homes; fallback copies are not counted"
+        );
+    }
+
+    #[test]
+    fn translations_are_grouped_by_path_or_translation_key() {
+        let (_d, site) = testing::load(&[
+            ("content/en/a.md", "# A\n"),
+            ("content/es/a.md", "# A es\n"),
+            ("content/en/b.md", "---\ntranslation_key: bee\n---\n# B\n"),
+            ("content/es/be.md", "---\ntranslation_key: bee\n---\n# Be\n"),
+        ]);
+        let b = page(&site, "en", "b.md");
+        let be = page(&site, "es", "be.md");
+        assert_eq!(site.in_language(b, "es"), Some(be));
+        assert_eq!(site.translations(b).count(), 2);
+        assert_eq!(
+            site.alternates(b),
+            vec![
+                ("en", "https://example.org/docs/en/b/"),
+                ("es", "https://example.org/docs/es/be/"),
+                ("x-default", "https://example.org/docs/en/b/"),
+            ]
+        );
+    }
+
+    #[test]
+    fn all_content_errors_are_reported_together() {
+        let errors = errors_of(
+            &[
+                ("content/en/a.md", "---\nslug: a/b\n---\n"),
+                ("content/en/b.md", "---\ntitel: B\n---\n"),
+            ],
+            &BuildOptions::default(),
+        );
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].message.contains("slug `a/b` contains a slash"));
+        assert_eq!(errors[0].line, Some(2));
+        assert!(errors[1]
+            .message
+            .contains("unknown front-matter key `titel`"));
+    }
+
+    #[test]
+    fn two_pages_at_one_url_are_an_error_naming_both() {
+        let errors = errors_of(
+            &[
+                ("content/en/a.md", "# A\n"),
+                ("content/en/b.md", "---\nslug: a\n---\n"),
+            ],
+            &BuildOptions::default(),
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|d| d.message.contains("has the same URL /en/a as")
+                    && d.message.contains("content/en/")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_translation_key_used_twice_in_a_language_is_an_error_at_its_line() {
+        let errors = errors_of(
+            &[
+                ("content/en/a.md", "---\ntranslation_key: k\n---\n"),
+                (
+                    "content/en/b.md",
+                    "---\ntitle: B\ntranslation_key: k\n---\n",
+                ),
+            ],
+            &BuildOptions::default(),
+        );
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, Some(3));
+        assert!(errors[0].message.contains("also used by content/en/a.md"));
+    }
+
+    #[test]
+    fn an_alias_leaving_the_site_is_an_error_at_its_entry() {
+        let errors = errors_of(
+            &[(
+                "content/en/a.md",
+                "---\naliases:\n  - /en/old/\n  - ../../etc/\n---\n",
+            )],
+            &BuildOptions::default(),
+        );
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, Some(4));
+    }
+
+    #[test]
+    fn a_broken_link_fails_the_load_but_a_lenient_load_returns_it() {
+        let files = [("content/en/a.md", "[gone](missing.md)\n")];
+        let errors = errors_of(&files, &BuildOptions::default());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].kind, crate::error::DiagnosticKind::BrokenLink);
+        assert_eq!(errors[0].line, Some(1));
+        let dir = testing::site_dir(&files);
+        let (site, findings) = load_lenient(dir.path(), &BuildOptions::default()).unwrap();
+        assert_eq!(findings.errors, errors);
+        assert!(site.find("en", "a.md").is_some());
+    }
+
+    #[test]
+    fn links_of_a_fallback_copy_are_checked_once_for_its_file() {
+        let errors = errors_of(
+            &[("content/en/a.md", "[x](a.md#nowhere)\n")],
+            &BuildOptions::default(),
+        );
+        assert_eq!(
+            errors.len(),
+            1,
+            "not once more for the Spanish copy: {errors:?}"
+        );
+        assert_eq!(errors[0].kind, crate::error::DiagnosticKind::MissingAnchor);
+    }
+
+    #[test]
+    fn a_bad_base_url_option_names_the_option() {
+        let dir = testing::site_dir(&[]);
+        let opts = BuildOptions {
+            base_url: Some("not a url".into()),
+            ..BuildOptions::default()
+        };
+        let e = load(dir.path(), &opts).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Option {
+                    option: "--base-url",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("--base-url: "), "{e}");
+    }
+
+    #[test]
+    fn the_body_hash_ignores_line_endings_and_trailing_spaces() {
+        assert_eq!(body_hash("a  \r\nb\n"), body_hash("a\nb"));
+        assert_ne!(body_hash("a\nb"), body_hash("a\nc"));
+        assert_eq!(body_hash("").len(), 16);
+    }
+}
