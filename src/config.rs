@@ -227,7 +227,7 @@ struct RawConfig {
 }
 
 /// The keys `site.yaml` accepts, for suggestions.
-pub const CONFIG_KEYS: &[&str] = &[
+pub(crate) const CONFIG_KEYS: &[&str] = &[
     "title",
     "description",
     "base_url",
@@ -426,7 +426,7 @@ fn split_base_url(url: &str) -> Result<(String, String), String> {
 }
 
 /// A loose BCP 47 check: 2–3 letter primary subtag, then 1–8 alphanumeric subtags.
-pub fn is_bcp47(code: &str) -> bool {
+pub(crate) fn is_bcp47(code: &str) -> bool {
     let mut parts = code.split('-');
     let primary = parts.next().unwrap_or("");
     if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {

@@ -114,7 +114,7 @@ impl fmt::Display for Diagnostic {
 /// `s` with control characters other than newline and tab written as escapes (`\0`,
 /// `\u{1b}`): messages quote what a page said (slugs, keys, file names), and a NUL or a
 /// terminal escape sequence from untrusted content must not reach the terminal as it is.
-pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return std::borrow::Cow::Borrowed(s);
     }

@@ -25,7 +25,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod stamp;
-pub mod url;
+pub(crate) mod url;
 
 #[cfg(test)]
 mod testing;

@@ -201,7 +201,10 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
 
 /// The text with its front matter's `source_hash:` line set to `hash`; None when it is
 /// already. Every other byte is kept; line endings follow the file's.
-pub fn set_source_hash(text: &str, hash: &str) -> std::result::Result<Option<String>, String> {
+pub(crate) fn set_source_hash(
+    text: &str,
+    hash: &str,
+) -> std::result::Result<Option<String>, String> {
     let bom = if text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
     } else {

@@ -32,12 +32,12 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'\'');
 
 /// Percent-encodes one path segment (`c++` → `c%2B%2B`, `身份` → `%E8%BA%AB%E4%BB%BD`).
-pub fn encode_segment(seg: &str) -> String {
+pub(crate) fn encode_segment(seg: &str) -> String {
     utf8_percent_encode(seg, SEGMENT).to_string()
 }
 
 /// Percent-encodes a `/`-separated path, segment by segment.
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     path.split('/')
         .map(encode_segment)
         .collect::<Vec<_>>()
@@ -45,12 +45,12 @@ pub fn encode_path(path: &str) -> String {
 }
 
 /// The URL of language `lang`'s folder under the base path: `/guides/zh-Hans/`.
-pub fn language_url(base_path: &str, lang: &str) -> String {
+pub(crate) fn language_url(base_path: &str, lang: &str) -> String {
     format!("{base_path}/{}/", encode_segment(lang))
 }
 
 /// The folder of a `/`-separated path: `esim/in-app.md` → `esim`, `a.md` → ``.
-pub fn dir_of(rel: &str) -> &str {
+pub(crate) fn dir_of(rel: &str) -> &str {
     match rel.rfind('/') {
         Some(i) => &rel[..i],
         None => "",
@@ -58,7 +58,7 @@ pub fn dir_of(rel: &str) -> &str {
 }
 
 /// The last segment of a `/`-separated path: `esim/in-app.md` → `in-app.md`.
-pub fn file_name(rel: &str) -> &str {
+pub(crate) fn file_name(rel: &str) -> &str {
     match rel.rfind('/') {
         Some(i) => &rel[i + 1..],
         None => rel,
@@ -66,7 +66,7 @@ pub fn file_name(rel: &str) -> &str {
 }
 
 /// The folder above `dir` (`a/b` → `a`, `a` → ``); None above the top (``).
-pub fn parent_dir(dir: &str) -> Option<&str> {
+pub(crate) fn parent_dir(dir: &str) -> Option<&str> {
     if dir.is_empty() {
         return None;
     }
@@ -75,7 +75,7 @@ pub fn parent_dir(dir: &str) -> Option<&str> {
 
 /// The scheme and host of a base URL: `https://host/sub` → `https://host` (page URLs
 /// already carry the base path).
-pub fn origin(base_url: &str) -> &str {
+pub(crate) fn origin(base_url: &str) -> &str {
     let after = base_url.find("://").map_or(0, |i| i + 3);
     match base_url[after..].find('/') {
         Some(i) => &base_url[..after + i],

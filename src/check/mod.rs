@@ -21,9 +21,9 @@
 //! Exit status (see [`Report::exit_code`]): 0 clean (notes and warnings allowed), 1 with
 //! an error or, with `--strict`, a warning; `waypost` exits 2 when [`check`] fails.
 
-pub mod diff;
-pub mod external;
-pub mod git;
+pub(crate) mod diff;
+pub(crate) mod external;
+pub(crate) mod git;
 mod report;
 
 use std::collections::{BTreeSet, HashMap, HashSet};

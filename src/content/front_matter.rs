@@ -141,7 +141,7 @@ pub struct FrontMatter {
 }
 
 /// Front-matter keys, for suggestions.
-pub const FRONT_MATTER_KEYS: &[&str] = &[
+pub(crate) const FRONT_MATTER_KEYS: &[&str] = &[
     "title",
     "description",
     "weight",
@@ -205,7 +205,7 @@ pub fn split<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, Diagnostic> {
 
 /// Where the front matter of a page's text is (byte offsets into the text).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fences {
+pub(crate) struct Fences {
     /// The YAML between the fences; its end is where the closing fence's line starts.
     pub yaml: Range<usize>,
     /// Where the body starts: after the closing fence's line.
@@ -216,13 +216,13 @@ pub struct Fences {
 
 /// A front-matter block opened on line 1 and never closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unclosed;
+pub(crate) struct Unclosed;
 
 /// Finds the front matter's fences: a first line `---`, then a line `---` or `...`
 /// (trailing whitespace and `\r` allowed on both). `Ok(None)` when the text has no front
 /// matter. The one scanner of fences: the page loader, `waypost check` (old versions
 /// from git) and `waypost stamp` (which edits the block) all use it.
-pub fn fences(text: &str) -> Result<Option<Fences>, Unclosed> {
+pub(crate) fn fences(text: &str) -> Result<Option<Fences>, Unclosed> {
     let first_end = text.find('\n').unwrap_or(text.len());
     if text[..first_end].trim_end() != "---" {
         return Ok(None);

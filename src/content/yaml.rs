@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::error::Diagnostic;
 
 /// Line (1-based) of a top-level `key:` in YAML text.
-pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
+pub(crate) fn find_key_line(text: &str, key: &str) -> Option<usize> {
     key_lines(text, key).next()
 }
 
@@ -27,7 +27,7 @@ fn key_lines<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = usize> + '
 /// serde reports a key given twice at the start of the mapping ("duplicate field `k`");
 /// this points the diagnostic at the second top-level `k:` in `text` instead, and names
 /// the line of the first. `line_offset` is added as in [`yaml_diagnostic`].
-pub fn point_at_duplicate_key(d: &mut Diagnostic, text: &str, line_offset: usize) {
+pub(crate) fn point_at_duplicate_key(d: &mut Diagnostic, text: &str, line_offset: usize) {
     let Some(key) = d
         .message
         .strip_prefix("duplicate field `")
@@ -50,7 +50,7 @@ pub fn point_at_duplicate_key(d: &mut Diagnostic, text: &str, line_offset: usize
 
 /// Turns a serde_yaml error into a diagnostic; `line_offset` is added to YAML's line (for
 /// front matter inside a larger file). Unknown keys get the closest valid key suggested.
-pub fn yaml_diagnostic(
+pub(crate) fn yaml_diagnostic(
     path: &Path,
     err: &serde_yaml::Error,
     line_offset: usize,
@@ -84,7 +84,7 @@ fn unknown_field(msg: &str) -> Option<String> {
 }
 
 /// "did you mean `title`?" or the list of valid keys.
-pub fn suggest_key(field: &str, known: &[&str]) -> String {
+pub(crate) fn suggest_key(field: &str, known: &[&str]) -> String {
     let best = known
         .iter()
         .map(|k| (strsim::jaro_winkler(field, k), *k))
@@ -97,7 +97,7 @@ pub fn suggest_key(field: &str, known: &[&str]) -> String {
 
 /// The line (1-based, within `yaml`) of the `index`-th entry of the block list under
 /// `key`, else the line of `key` itself (a flow list `[a, b]` is on that line).
-pub fn list_entry_line(yaml: &str, key: &str, index: usize) -> Option<usize> {
+pub(crate) fn list_entry_line(yaml: &str, key: &str, index: usize) -> Option<usize> {
     let key_line = find_key_line(yaml, key)?;
     let entry = yaml
         .lines()

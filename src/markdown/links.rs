@@ -83,7 +83,7 @@ fn scheme(dest: &str) -> Option<String> {
 }
 
 /// Resolves `.` and `..` in a `/`-separated relative path; None if it climbs above the top.
-pub fn normalize(path: &str) -> Option<String> {
+pub(crate) fn normalize(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
         match seg {

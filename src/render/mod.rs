@@ -6,7 +6,7 @@
 //! and the files from `content/`. Templates get borrowed views of the site (nothing is
 //! cloned per page); pages render in parallel.
 
-pub mod dates;
+pub(crate) mod dates;
 mod templates;
 mod views;
 
@@ -16,7 +16,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
-pub use templates::{load_templates, BUILTIN_STATIC, BUILTIN_TEMPLATES};
+pub(crate) use templates::{load_templates, BUILTIN_STATIC};
 
 /// Renders the whole site.
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
@@ -24,13 +24,13 @@ pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
 }
 
 /// Templates loaded once, for rendering a whole site or some of its pages.
-pub struct Renderer {
+pub(crate) struct Renderer {
     tera: tera::Tera,
 }
 
 impl Renderer {
     /// Loads the built-in templates and the site's own.
-    pub fn new(root: &std::path::Path) -> Result<Renderer> {
+    pub(crate) fn new(root: &std::path::Path) -> Result<Renderer> {
         Ok(Renderer {
             tera: load_templates(root)?,
         })
@@ -42,7 +42,12 @@ impl Renderer {
     /// Files copied from the site (static, content files) are left out: they did not
     /// change with a page. A page whose path a site's own file takes is left out too,
     /// as in [`Renderer::site`].
-    pub fn pages(&self, site: &Site, indices: &[usize], listings: bool) -> Result<Vec<OutputFile>> {
+    pub(crate) fn pages(
+        &self,
+        site: &Site,
+        indices: &[usize],
+        listings: bool,
+    ) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
         let statics = Statics::load(site)?;
         let ctx = views::Shared::new(site, site.opts.today(), &self.tera, statics.urls())
@@ -106,7 +111,7 @@ impl Renderer {
 
     /// Renders everything: pages, chooser, 404s, search pages, aliases, sitemap, robots,
     /// static files and content files.
-    pub fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
+    pub(crate) fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
         let mut files = Vec::new();
         self.site_each(site, |part| {
             files.extend(part);
@@ -120,7 +125,7 @@ impl Renderer {
     /// that writes them holds one part in memory, not the whole site. Parts never share
     /// a path; nothing is handed on once a page has failed, and every page's error is
     /// reported.
-    pub fn site_each(
+    pub(crate) fn site_each(
         &self,
         site: &Site,
         mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
@@ -214,7 +219,7 @@ impl Renderer {
 
 /// The theme files that get content-hashed names in a build (see
 /// [`BuildOptions::fingerprint_assets`](crate::site::BuildOptions::fingerprint_assets)).
-pub const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js"];
+pub(crate) const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js"];
 
 /// The static files of one render (the theme's, then the site's own, which win) and the
 /// theme assets' URLs: the static folder is read, and the assets hashed, once per render
@@ -368,7 +373,7 @@ fn dedup_keep_last(files: &mut Vec<OutputFile>) {
 }
 
 /// The template a page renders with.
-pub fn page_template(site: &Site, i: usize) -> String {
+pub(crate) fn page_template(site: &Site, i: usize) -> String {
     let p = &site.pages[i];
     if let Some(t) = &p.fm.template {
         return t.clone();
@@ -423,7 +428,7 @@ fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
 }
 
 /// A Tera error with its whole cause chain (Tera hides the real cause one level down).
-pub fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Diagnostic {
+pub(crate) fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Diagnostic {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -496,7 +501,7 @@ fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
 }
 
 /// Number of entries in each language's Atom feed.
-pub const FEED_ENTRIES: usize = 30;
+pub(crate) const FEED_ENTRIES: usize = 30;
 
 /// The day a page last changed in a way readers care about: updated, re-reviewed or
 /// published, whichever is latest.
@@ -594,7 +599,7 @@ fn sitemap(site: &Site) -> String {
 }
 
 /// The theme's static files, replaced file by file by the site's `static/`.
-pub fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
+pub(crate) fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
     let mut out: Vec<OutputFile> = BUILTIN_STATIC
         .iter()
         .map(|(name, bytes)| OutputFile::bytes(*name, bytes.to_vec()))

@@ -8,7 +8,7 @@ use tera::Tera;
 use crate::error::{Diagnostic, Error, Result};
 
 /// Built-in templates: (name, text). A site's `templates/<name>` replaces one.
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+pub(crate) const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("root.html", include_str!("../../templates/root.html")),
     ("index.html", include_str!("../../templates/index.html")),
@@ -28,14 +28,14 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Built-in static files: (output path, bytes). A site's `static/<path>` replaces one.
-pub const BUILTIN_STATIC: &[(&str, &[u8])] = &[
+pub(crate) const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     ("waypost.css", include_bytes!("../../static/waypost.css")),
     ("waypost.js", include_bytes!("../../static/waypost.js")),
     ("favicon.svg", include_bytes!("../../static/favicon.svg")),
 ];
 
 /// Loads the built-in templates and the site's `templates/` over them.
-pub fn load_templates(root: &Path) -> Result<Tera> {
+pub(crate) fn load_templates(root: &Path) -> Result<Tera> {
     let mut sources: BTreeMap<String, String> = BUILTIN_TEMPLATES
         .iter()
         .map(|(n, t)| (n.to_string(), t.to_string()))

@@ -174,7 +174,7 @@ struct PageView<'a> {
 }
 
 /// What every context of a build shares.
-pub struct Shared<'a> {
+pub(super) struct Shared<'a> {
     site: &'a Site,
     today: NaiveDate,
     /// The site as each language shows it (its own title and description).
@@ -193,7 +193,7 @@ pub struct Shared<'a> {
 impl<'a> Shared<'a> {
     /// Builds the per-language parts once; `assets` are the theme's stylesheet and script
     /// URLs by file name (content-hashed in a build), for `site.assets`.
-    pub fn new(
+    pub(super) fn new(
         site: &'a Site,
         today: NaiveDate,
         tera: &tera::Tera,
@@ -414,7 +414,7 @@ impl<'a> Shared<'a> {
     }
 
     /// The context of page `i`.
-    pub fn page_context(&self, i: usize) -> Context {
+    pub(super) fn page_context(&self, i: usize) -> Context {
         let site = self.site;
         let p = &site.pages[i];
         let mut ctx = self.base(&p.lang, Some(&p.url));
@@ -553,7 +553,7 @@ impl<'a> Shared<'a> {
     }
 
     /// The context of the language chooser at `/`.
-    pub fn root_context(&self) -> Context {
+    pub(super) fn root_context(&self) -> Context {
         let default = &self.site.config.default_language().code;
         let mut ctx = self.base(default, None);
         ctx.insert("languages", &self.site_views[self.default_lang].languages);
@@ -565,7 +565,7 @@ impl<'a> Shared<'a> {
 
     /// The context of a page that exists once per language and is not made from content
     /// (404, search): the switcher links to `suffix` under each language's home.
-    pub fn language_context(&self, lang: &str, suffix: &str) -> Context {
+    pub(super) fn language_context(&self, lang: &str, suffix: &str) -> Context {
         let mut ctx = self.base(lang, None);
         let switcher: Vec<SwitchItem> = self
             .site

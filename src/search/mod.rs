@@ -29,16 +29,16 @@ use crate::output::OutputFile;
 use crate::site::Site;
 
 /// The folder of each language's bundle, under the language's folder.
-pub const BUNDLE_DIR: &str = "pagefind";
+pub(crate) const BUNDLE_DIR: &str = "pagefind";
 
 /// Which pages go into the index.
-pub struct Selection {
+pub(crate) struct Selection {
     exclude: GlobSet,
 }
 
 impl Selection {
     /// Compiles `search.exclude`.
-    pub fn new(site: &Site) -> Result<Selection> {
+    pub(crate) fn new(site: &Site) -> Result<Selection> {
         let mut b = GlobSetBuilder::new();
         for g in &site.config.search.exclude {
             let glob = Glob::new(g).map_err(|e| {
@@ -56,7 +56,7 @@ impl Selection {
     }
 
     /// Whether page `i` is indexed.
-    pub fn includes(&self, site: &Site, i: usize) -> bool {
+    pub(crate) fn includes(&self, site: &Site, i: usize) -> bool {
         let p = &site.pages[i];
         site.config.search.enabled
             && p.fallback_from.is_none()
@@ -104,7 +104,7 @@ pub fn document(site: &Site, i: usize) -> String {
 }
 
 /// Builds every language's bundle.
-pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
+pub(crate) fn index(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     index_each(site, |bundle| {
         files.extend(bundle);
@@ -122,13 +122,16 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
 /// language's index is finished (sorted, encoded, compressed) on its own thread while
 /// the next language's pages are added, so the parts of finishing that run on one core
 /// do not leave the others idle; at most two languages' indexes are in memory.
-pub fn index_each(site: &Site, each: impl FnMut(Vec<OutputFile>) -> Result<()>) -> Result<()> {
+pub(crate) fn index_each(
+    site: &Site,
+    each: impl FnMut(Vec<OutputFile>) -> Result<()>,
+) -> Result<()> {
     index_languages(site, None, each)
 }
 
 /// [`index_each`] for the languages in `only` (every language when None): `serve`
 /// refreshes only the indexes of the languages an edit touched.
-pub fn index_languages(
+pub(crate) fn index_languages(
     site: &Site,
     only: Option<&std::collections::BTreeSet<String>>,
     mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
@@ -188,7 +191,7 @@ pub fn index_languages(
 
 /// Bundles with no pages, one per language: the search box loads without errors until
 /// the first index is ready (`serve`).
-pub fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
+pub(crate) fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
         let index = add_language(site, &l.code, &[]).map_err(Error::one)?;

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::Diagnostic;
 
 /// Built-in UI strings: (language code, YAML text).
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("en", include_str!("../../i18n/en.yaml")),
     ("zh", include_str!("../../i18n/zh.yaml")),
     ("es", include_str!("../../i18n/es.yaml")),

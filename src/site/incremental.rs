@@ -22,7 +22,7 @@ use crate::markdown;
 
 /// What an update did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Update {
+pub(crate) enum Update {
     /// These pages must be re-rendered.
     Pages {
         /// The pages.
@@ -38,14 +38,14 @@ pub enum Update {
 
 impl Site {
     /// Index of the page published in `lang` at `rel`.
-    pub fn find(&self, lang: &str, rel: &str) -> Option<usize> {
+    pub(crate) fn find(&self, lang: &str, rel: &str) -> Option<usize> {
         self.pages
             .iter()
             .position(|p| p.lang == lang && p.rel == rel)
     }
 
     /// Re-reads the Markdown file `display` (relative to the site root).
-    pub fn update_page(&mut self, display: &Path) -> Result<Update> {
+    pub(crate) fn update_page(&mut self, display: &Path) -> Result<Update> {
         let own: Vec<usize> = (0..self.pages.len())
             .filter(|&i| self.pages[i].source.as_deref() == Some(display))
             .collect();

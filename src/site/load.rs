@@ -83,7 +83,7 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
 /// other problems found while rendering Markdown) do not fail the load: the site is
 /// returned with all of them, sorted by the link policy (for `waypost check`, which
 /// reports them with the rest). Any other problem still fails.
-pub fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, LinkFindings)> {
+pub(crate) fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, LinkFindings)> {
     load_inner(root, opts, true)
 }
 
@@ -642,7 +642,7 @@ fn link_groups(
 }
 
 /// Reads site.yaml and applies `--base-url`.
-pub fn load_config(root: &Path, opts: &BuildOptions) -> Result<Config> {
+pub(crate) fn load_config(root: &Path, opts: &BuildOptions) -> Result<Config> {
     let path = root.join("site.yaml");
     if !path.is_file() {
         return Err(Error::one(
@@ -676,7 +676,7 @@ fn entry_display(e: &Entry, loaded: &[Loaded]) -> String {
 
 /// An alias is a site-absolute path (the leading `/` is optional) that stays inside the
 /// output folder.
-pub fn check_alias(alias: &str) -> Result<(), String> {
+pub(super) fn check_alias(alias: &str) -> Result<(), String> {
     check_relative_path(alias.trim_start_matches('/'))
 }
 
@@ -746,7 +746,7 @@ fn truncate(s: &str, max_chars: usize) -> String {
 
 /// Short, stable hash of a Markdown body: line endings and trailing whitespace do not
 /// count. FNV-1a 64, hex (16 characters): for telling versions apart, not for security.
-pub fn body_hash(body: &str) -> String {
+pub(crate) fn body_hash(body: &str) -> String {
     let mut h: u64 = 0xcbf29ce484222325;
     for line in body.trim().lines() {
         for b in line.trim_end().bytes().chain(std::iter::once(b'\n')) {

@@ -5,9 +5,9 @@
 //! prev/next), translation group and fallback origin, plus the assets to copy and the UI
 //! strings — or every problem found, all together.
 
-pub mod coverage;
-pub mod i18n;
-pub mod incremental;
+pub(crate) mod coverage;
+pub(crate) mod i18n;
+pub(crate) mod incremental;
 pub mod links;
 mod load;
 mod tree;
@@ -20,7 +20,8 @@ use crate::markdown::Rendered;
 
 pub use i18n::I18n;
 pub use links::LinkIndex;
-pub use load::{body_hash, load, load_config, load_lenient};
+pub use load::load;
+pub(crate) use load::{body_hash, load_config, load_lenient};
 
 /// Options of one build.
 #[derive(Debug, Clone, Default)]
