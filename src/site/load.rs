@@ -29,7 +29,9 @@ use crate::content::{self, front_matter, Asset, FrontMatter, Kind, SourceFile};
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput};
 use crate::output::check_relative_path;
-use crate::url::{dir_of, encode_path, encode_segment, file_name, language_url, origin};
+use crate::url::{
+    dir_of, encode_path, encode_segment, file_name, language_url, origin, parent_dir,
+};
 
 /// One source file read and split.
 struct Loaded {
@@ -340,14 +342,10 @@ fn plan_entries(
             has_section.insert((e.lang.clone(), dir.clone()));
         }
         let li = lang_order[e.lang.as_str()];
-        let mut d = dir.as_str();
-        loop {
-            dirs.insert((li, d.to_string()));
-            match d.rfind('/') {
-                Some(i) => d = &d[..i],
-                None if !d.is_empty() => d = "",
-                None => break,
-            }
+        let mut d = Some(dir.as_str());
+        while let Some(up) = d {
+            dirs.insert((li, up.to_string()));
+            d = parent_dir(up);
         }
     }
     for (li, _) in config.languages.iter().enumerate() {
