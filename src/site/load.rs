@@ -100,7 +100,14 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
     let sources = read_sources(discovered.sources, opts, &mut errors);
     let plan = plan(&config, &sources, &discovered.assets, &mut errors);
     let rendered = render_markdown(&config, &i18n, &plan, &sources);
-    let pages = assemble_pages(&config, &plan, &sources, rendered);
+    let Plan {
+        entries,
+        groups,
+        placements,
+        links,
+        assets,
+    } = plan;
+    let mut pages = assemble_pages(&config, entries, placements, &sources, rendered);
     let findings = check_links(&config, &pages);
 
     let LinkFindings {
@@ -132,13 +139,6 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
         link_problems.ignored.dedup();
     }
 
-    let Plan {
-        groups,
-        links,
-        assets,
-        ..
-    } = plan;
-    let mut pages = pages;
     let groups = link_groups(&config, groups, &mut pages);
     let homes = tree::link(&mut pages, &config);
     let site = Site {
@@ -510,25 +510,26 @@ pub(super) fn render_body(
 /// the tree and the groups are linked later, once nothing failed.
 fn assemble_pages(
     config: &Config,
-    plan: &Plan,
+    entries: Vec<Entry>,
+    placements: Vec<Placement>,
     sources: &[Loaded],
     rendered: Vec<markdown::Rendered>,
 ) -> Vec<Page> {
-    let mut pages: Vec<Page> = Vec::with_capacity(plan.entries.len());
-    for ((e, r), at) in plan.entries.iter().zip(rendered).zip(&plan.placements) {
+    let mut pages: Vec<Page> = Vec::with_capacity(entries.len());
+    for ((e, r), at) in entries.into_iter().zip(rendered).zip(placements) {
         let mut page = Page {
-            lang: e.lang.clone(),
-            content_lang: e.content_lang.clone(),
+            lang: e.lang,
+            content_lang: e.content_lang,
             kind: e.kind,
-            rel: e.rel.clone(),
+            rel: e.rel,
             source: e.src.map(|s| sources[s].file.display.clone()),
             fm: FrontMatter::default(),
             title: String::new(),
             description: String::new(),
-            path: at.path.clone(),
-            url: at.url.clone(),
-            permalink: at.permalink.clone(),
-            output: at.output.clone(),
+            path: at.path,
+            url: at.url,
+            permalink: at.permalink,
+            output: at.output,
             rendered: markdown::Rendered::default(),
             body_line: 1,
             body_hash: String::new(),
@@ -538,7 +539,7 @@ fn assemble_pages(
             prev: None,
             next: None,
             group: 0,
-            fallback_from: e.fallback_from.clone(),
+            fallback_from: e.fallback_from,
         };
         let text = match e.src {
             Some(s) => {
