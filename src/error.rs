@@ -178,6 +178,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Pagefind could not build a language's search index: not the fault of any page.
+    #[error(
+        "search index of `{lang}`: {message}\n  help: this is not a problem of your pages; \
+         try again, and if it persists, build without search (`search: {{enabled: false}}` \
+         in site.yaml) and report it"
+    )]
+    Search {
+        /// The language whose index failed.
+        lang: String,
+        /// What failed, with Pagefind's reason.
+        message: String,
+    },
 }
 
 impl Error {
@@ -247,5 +259,33 @@ mod tests {
         );
         assert!(shown.contains("a\\0b\\u{1b}[2J"), "{shown}");
         assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+    }
+
+    #[test]
+    fn errors_that_do_not_come_from_a_file_say_what_failed_and_what_to_do() {
+        let e = Error::Search {
+            lang: "en".into(),
+            message: "building: out of memory".into(),
+        };
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("search index of `en`: building: out of memory\n  help: "),
+            "{shown}"
+        );
+        assert!(shown.contains("`search: {enabled: false}`"), "{shown}");
+        let e = Error::server(
+            "cannot start the server's runtime",
+            std::io::Error::other("x"),
+        );
+        assert!(e.to_string().contains("--port 0"), "{e}");
+        assert!(e.diagnostics().is_empty());
+        let e = Error::Option {
+            option: "--base-url",
+            message: "must start with http:// or https://".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "--base-url: must start with http:// or https://"
+        );
     }
 }

@@ -144,20 +144,14 @@ pub(crate) fn index_languages(
         &'s str,
         std::time::Instant,
         usize,
-        std::thread::ScopedJoinHandle<'s, std::result::Result<Vec<OutputFile>, Diagnostic>>,
+        std::thread::ScopedJoinHandle<'s, Result<Vec<OutputFile>>>,
     );
     let hand_on = |(lang, started, pages, handle): Finishing<'_>,
                    each: &mut dyn FnMut(Vec<OutputFile>) -> Result<()>|
      -> Result<()> {
         let files = handle
             .join()
-            .map_err(|_| {
-                Error::one(Diagnostic::new(
-                    format!("content/{lang}"),
-                    "search index: the indexer failed",
-                ))
-            })?
-            .map_err(Error::one)?;
+            .map_err(|_| search_error(lang, "the indexer failed", None))??;
         log::debug!(
             "search {lang}: {pages} pages indexed in {:.2} s",
             started.elapsed().as_secs_f64()
@@ -174,7 +168,7 @@ pub(crate) fn index_languages(
             let pages: Vec<usize> = (0..site.pages.len())
                 .filter(|&i| site.pages[i].lang == l.code && selection.includes(site, i))
                 .collect();
-            let index = add_language(site, &l.code, &pages).map_err(Error::one)?;
+            let index = add_language(site, &l.code, &pages)?;
             if let Some(f) = finishing.take() {
                 hand_on(f, &mut each)?;
             }
@@ -194,8 +188,8 @@ pub(crate) fn index_languages(
 pub(crate) fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
-        let index = add_language(site, &l.code, &[]).map_err(Error::one)?;
-        files.extend(finish_language(&l.code, index).map_err(Error::one)?);
+        let index = add_language(site, &l.code, &[])?;
+        files.extend(finish_language(&l.code, index)?);
     }
     Ok(files)
 }
@@ -208,23 +202,22 @@ const BATCH: usize = 256;
 /// the files about 1 % larger and compresses several times faster.
 const GZIP_LEVEL: u32 = 6;
 
-fn search_error(lang: &str, what: &str, e: anyhow::Error) -> Diagnostic {
-    Diagnostic::new(
-        format!("content/{lang}"),
-        format!("search index: {what}: {e:#}"),
-    )
+fn search_error(lang: &str, what: &str, e: Option<anyhow::Error>) -> Error {
+    Error::Search {
+        lang: lang.to_string(),
+        message: match e {
+            Some(e) => format!("{what}: {e:#}"),
+            None => what.to_string(),
+        },
+    }
 }
 
 /// Adds `pages` (all of language `lang`) to a new index of that language.
-fn add_language(
-    site: &Site,
-    lang: &str,
-    pages: &[usize],
-) -> std::result::Result<LanguageIndex, Diagnostic> {
+fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageIndex> {
     use rayon::prelude::*;
     let config = PagefindServiceConfig::builder().build();
     let mut index = LanguageIndex::new(Some(config), lang.to_string())
-        .map_err(|e| search_error(lang, "setup", e))?;
+        .map_err(|e| search_error(lang, "setup", Some(e)))?;
     // URL relative to the language folder: Pagefind's script prefixes the bundle's
     // parent folder, so the index works under any base path or host.
     let prefix = crate::url::language_url(&site.config.base_path, lang);
@@ -239,23 +232,20 @@ fn add_language(
             .collect();
         index
             .add_html_files(docs)
-            .map_err(|e| search_error(lang, "adding pages", e))?;
+            .map_err(|e| search_error(lang, "adding pages", Some(e)))?;
     }
     Ok(index)
 }
 
 /// Builds the index into the files of the language's bundle. Pagefind's API is async,
 /// its work is not (it runs on rayon): a small runtime drives it.
-fn finish_language(
-    lang: &str,
-    index: LanguageIndex,
-) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
+fn finish_language(lang: &str, index: LanguageIndex) -> Result<Vec<OutputFile>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
-        .map_err(|e| search_error(lang, "cannot start the indexer", e.into()))?;
+        .map_err(|e| search_error(lang, "cannot start the indexer", Some(e.into())))?;
     let files = runtime
         .block_on(index.into_files(GZIP_LEVEL))
-        .map_err(|e| search_error(lang, "building", e))?;
+        .map_err(|e| search_error(lang, "building", Some(e)))?;
     Ok(files
         .into_iter()
         .map(|f| {
