@@ -372,7 +372,7 @@ impl Config {
     }
 
     /// Replaces the base URL (the `--base-url` flag).
-    pub fn set_base_url(&mut self, url: &str) -> Result<(), String> {
+    pub(crate) fn set_base_url(&mut self, url: &str) -> Result<(), String> {
         let (base_url, base_path) = split_base_url(url)?;
         self.base_url = base_url;
         self.base_path = base_path;

@@ -48,7 +48,7 @@ impl OutputFile {
     }
 
     /// [`OutputFile::read`], with an error naming the file read.
-    pub fn bytes_or_error(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+    pub(crate) fn bytes_or_error(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
         self.read().map_err(|e| match &self.contents {
             Contents::Copy(src) => Error::io(src, "cannot read", e),
             Contents::Bytes(_) => Error::io(Path::new(&self.path), "cannot read", e),

@@ -161,7 +161,7 @@ pub struct Rendered {
 
 impl Rendered {
     /// Whether `id` is a heading or footnote id on this page.
-    pub fn has_id(&self, id: &str) -> bool {
+    pub(crate) fn has_id(&self, id: &str) -> bool {
         self.headings.iter().any(|h| h.id == id) || self.other_ids.iter().any(|i| i == id)
     }
 }

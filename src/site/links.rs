@@ -32,7 +32,7 @@ impl LinkIndex {
     }
 
     /// Records the URL of the page at `rel` in `lang`.
-    pub fn add_page(&mut self, lang: &str, rel: &str, url: &str) {
+    pub(crate) fn add_page(&mut self, lang: &str, rel: &str, url: &str) {
         self.pages
             .entry(lang.to_string())
             .or_default()
@@ -40,7 +40,7 @@ impl LinkIndex {
     }
 
     /// Records the URL of the file at `rel` in `lang`.
-    pub fn add_asset(&mut self, lang: &str, rel: &str, url: &str) {
+    pub(crate) fn add_asset(&mut self, lang: &str, rel: &str, url: &str) {
         self.assets
             .entry(lang.to_string())
             .or_default()

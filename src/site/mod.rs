@@ -113,7 +113,7 @@ pub struct Page {
 
 impl Page {
     /// True for `_index.md` pages and folders.
-    pub fn is_section(&self) -> bool {
+    pub(crate) fn is_section(&self) -> bool {
         self.kind == Kind::Section
     }
 
@@ -219,7 +219,7 @@ impl Site {
     }
 
     /// The page of the same group in `lang` (translation or fallback).
-    pub fn in_language(&self, i: usize, lang: &str) -> Option<usize> {
+    pub(crate) fn in_language(&self, i: usize, lang: &str) -> Option<usize> {
         self.groups[self.pages[i].group]
             .members
             .iter()
@@ -228,7 +228,7 @@ impl Site {
     }
 
     /// Breadcrumbs of page `i`: its ancestors from the home down, without itself.
-    pub fn ancestors(&self, i: usize) -> Vec<usize> {
+    pub(crate) fn ancestors(&self, i: usize) -> Vec<usize> {
         let mut out = Vec::new();
         let mut cur = self.pages[i].parent;
         while let Some(p) = cur {
