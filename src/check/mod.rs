@@ -11,9 +11,9 @@
 //!   still produced), and links to a heading id that depends on the order of headings
 //!   with the same text (warning);
 //! - links in a translation to an anchor that its source page has and it lacks (error);
-//! - with `--external`, `http(s)` links, over HTTP ([`external`]);
+//! - with `--external`, `http(s)` links, over HTTP (`external`);
 //! - translations: missing (note), outdated (warning; with the source's git diff since
-//!   the stamped version), unknown freshness (note) — rules in [`coverage`];
+//!   the stamped version), unknown freshness (note) — rules in `site::coverage`;
 //! - facets that differ between a page and its source (warning);
 //! - guides whose `reviewed` is older than `review_after_days`, or missing (warning);
 //! - UI strings missing per language (warning).

@@ -1,9 +1,9 @@
 //! Content discovery and loading.
 //!
 //! Takes the site root and its [`Config`](crate::config::Config); gives the source files
-//! under `content/<lang>/` ([`SourceFile`]: path, language, translation key, kind) with
+//! under `content/<lang>/` (`SourceFile`: path, language, translation key, kind) with
 //! their text split into front matter and body, plus the other files (images, PDFs) that
-//! are copied beside the pages ([`Asset`]).
+//! are copied beside the pages (`Asset`).
 
 pub(crate) mod discover;
 pub mod front_matter;

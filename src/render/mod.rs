@@ -329,7 +329,7 @@ fn status_pages(
     Ok(out)
 }
 
-/// Pages rendered and handed on at a time by [`Renderer::site_each`].
+/// Pages rendered and handed on at a time by `Renderer::site_each`.
 pub const PAGES_PER_PART: usize = 2048;
 
 /// One report for the pages that failed: a template error that breaks many pages is

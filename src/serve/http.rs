@@ -1,6 +1,6 @@
 //! HTTP: the built site from memory, the live-reload stream, nothing else.
 //!
-//! Takes the shared [`State`]; gives an axum router that serves files with their MIME
+//! Takes the shared `State`; gives an axum router that serves files with their MIME
 //! types, `index.html` for folders (and a redirect from `/x` to `/x/`), the language's own
 //! 404 page with status 404, the event stream and the client script. Requests without
 //! exactly one Host header get 400; requests whose Host (or absolute-form target) is not

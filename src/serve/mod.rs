@@ -2,8 +2,8 @@
 //!
 //! Takes the site root and [`ServeOptions`]; binds the port first (so the site's URLs
 //! name it), builds the site into memory, serves it ([`http`]), watches the sources
-//! ([`watch`]), applies each batch of changes with the least correct rebuild
-//! ([`rebuild`]), and tells the browsers over Server-Sent Events ([`livereload`]). A
+//! (`watch`), applies each batch of changes with the least correct rebuild
+//! ([`rebuild`]), and tells the browsers over Server-Sent Events (`livereload`). A
 //! failed rebuild keeps the last good site and shows the error in the browser. The search
 //! index is rebuilt in the background after each reload has been sent.
 

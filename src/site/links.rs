@@ -3,8 +3,8 @@
 //! Takes page and asset paths with their URLs; gives [`LinkIndex`], which resolves the
 //! relative `.md` and file links of a page written in one language (falling back to the
 //! files of the page's source language and the default language for fallback copies),
-//! and [`check_anchors`], which finds links to headings that do not exist; sorts each
-//! file's link problems by the site's link policy ([`LinkFindings`]).
+//! and `check_anchors`, which finds links to headings that do not exist; sorts each
+//! file's link problems by the site's link policy (`LinkFindings`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -160,7 +160,7 @@ pub(crate) fn render_problems(display: &Path, r: &Rendered, policy: &LinkPolicy)
 pub(crate) const WARNINGS_SHOWN: usize = 20;
 
 /// The text of a build's link warnings, each once, grouped under one heading and cut
-/// after [`WARNINGS_SHOWN`] with a count of the rest.
+/// after `WARNINGS_SHOWN` with a count of the rest.
 pub fn format_warnings(warnings: &[Diagnostic]) -> String {
     let mut out = format!(
         "{} broken link{} rendered as plain text (site.yaml `links:` says warn):",
