@@ -114,13 +114,17 @@ impl KeyHasher {
                 self.field(s.as_bytes());
             }
             Value::Array(items) => {
-                self.0.update(&[6]).update(&(items.len() as u64).to_le_bytes());
+                self.0
+                    .update(&[6])
+                    .update(&(items.len() as u64).to_le_bytes());
                 for item in items {
                     self.value(item);
                 }
             }
             Value::Object(map) => {
-                self.0.update(&[7]).update(&(map.len() as u64).to_le_bytes());
+                self.0
+                    .update(&[7])
+                    .update(&(map.len() as u64).to_le_bytes());
                 for (k, item) in map {
                     self.field(k.as_bytes());
                     self.value(item);

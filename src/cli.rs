@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// waypost: build multilingual step-by-step guide sites.
 #[derive(Debug, Parser)]
 #[command(name = "waypost", version, about, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The site's folder (holding site.yaml and content/).
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub root: PathBuf,
@@ -27,7 +27,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Build the site into a folder (default `<root>/public`).
     Build {
         /// Output folder; a relative path is taken from the current folder.
@@ -52,7 +52,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR", env = "WAYPOST_CACHE")]
         cache: Option<PathBuf>,
         /// Build without the cache (neither read nor written).
-        #[arg(long, env = "WAYPOST_NO_CACHE")]
+        #[arg(long, env = "WAYPOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
         no_cache: bool,
     },
     /// Preview the site: build into memory, serve on 127.0.0.1, rebuild and reload on change.
@@ -100,7 +100,7 @@ pub enum Command {
 
 /// Output format of `waypost check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
+pub(crate) enum CheckFormat {
     /// Grouped, readable report.
     Text,
     /// Stable JSON (version 1) for CI.

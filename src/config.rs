@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::content::yaml::{find_key_line, point_at_duplicate_key, yaml_diagnostic};
 use crate::error::Diagnostic;
 
 /// Writing direction of a language.
@@ -226,7 +227,7 @@ struct RawConfig {
 }
 
 /// The keys `site.yaml` accepts, for suggestions.
-pub const CONFIG_KEYS: &[&str] = &[
+pub(crate) const CONFIG_KEYS: &[&str] = &[
     "title",
     "description",
     "base_url",
@@ -278,6 +279,12 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, Diagnostic> {
         let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| {
             let mut d = yaml_diagnostic(path, &e, 0, CONFIG_KEYS);
+            if e.to_string().contains("untagged enum Localized") {
+                d.message = "expected a text, or a map of language code to text".into();
+                d.hint = Some(
+                    "write `title: My guides` or `title: {en: My guides, es: Mis guías}`".into(),
+                );
+            }
             point_at_duplicate_key(&mut d, text, 0);
             d
         })?;
@@ -365,7 +372,7 @@ impl Config {
     }
 
     /// Replaces the base URL (the `--base-url` flag).
-    pub fn set_base_url(&mut self, url: &str) -> Result<(), String> {
+    pub(crate) fn set_base_url(&mut self, url: &str) -> Result<(), String> {
         let (base_url, base_path) = split_base_url(url)?;
         self.base_url = base_url;
         self.base_path = base_path;
@@ -419,108 +426,13 @@ fn split_base_url(url: &str) -> Result<(String, String), String> {
 }
 
 /// A loose BCP 47 check: 2–3 letter primary subtag, then 1–8 alphanumeric subtags.
-pub fn is_bcp47(code: &str) -> bool {
+pub(crate) fn is_bcp47(code: &str) -> bool {
     let mut parts = code.split('-');
     let primary = parts.next().unwrap_or("");
     if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
         return false;
     }
     parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
-}
-
-/// Line (1-based) of a top-level `key:` in YAML text.
-pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    key_lines(text, key).next()
-}
-
-/// Lines (1-based) of every top-level `key:` in YAML text.
-fn key_lines<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = usize> + 't {
-    text.lines()
-        .enumerate()
-        .filter(move |(_, l)| {
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        })
-        .map(|(i, _)| i + 1)
-}
-
-/// serde reports a key given twice at the start of the mapping ("duplicate field `k`");
-/// this points the diagnostic at the second top-level `k:` in `text` instead, and names
-/// the line of the first. `line_offset` is added as in [`yaml_diagnostic`].
-pub fn point_at_duplicate_key(d: &mut Diagnostic, text: &str, line_offset: usize) {
-    let Some(key) = d
-        .message
-        .strip_prefix("duplicate field `")
-        .and_then(|r| r.strip_suffix('`'))
-        .map(str::to_string)
-    else {
-        return;
-    };
-    let mut lines = key_lines(text, &key);
-    if let (Some(first), Some(second)) = (lines.next(), lines.next()) {
-        d.line = Some(second + line_offset);
-        d.column = Some(1);
-        d.message = format!("`{key}` is given twice");
-        d.hint = Some(format!(
-            "keep one of the two; the other is on line {}",
-            first + line_offset
-        ));
-    }
-}
-
-/// Turns a serde_yaml error into a diagnostic; `line_offset` is added to YAML's line (for
-/// front matter inside a larger file). Unknown keys get the closest valid key suggested.
-pub fn yaml_diagnostic(
-    path: &Path,
-    err: &serde_yaml::Error,
-    line_offset: usize,
-    known: &[&str],
-) -> Diagnostic {
-    let msg = err.to_string();
-    // serde_yaml appends " at line X column Y"; we report the location ourselves.
-    let msg = match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    };
-    let mut d = Diagnostic::new(path, msg.clone());
-    if msg.contains("untagged enum Localized") {
-        d.message = "expected a text, or a map of language code to text".into();
-        d.hint = Some("write `title: My guides` or `title: {en: My guides, es: Mis guías}`".into());
-        if let Some(loc) = err.location() {
-            d = d.at(loc.line() + line_offset, loc.column());
-        }
-        return d;
-    }
-    if let Some(loc) = err.location() {
-        d = d.at(loc.line() + line_offset, loc.column());
-    }
-    if let Some(field) = unknown_field(&msg) {
-        d.message = format!("unknown key `{field}`");
-        d = d.hint(suggest_key(&field, known));
-    } else if msg.contains("invalid type") {
-        d = d.hint("this key expects another kind of value (text, number, list or map); see the README's tables");
-    } else {
-        d = d.hint("fix the YAML here: check the indentation, close brackets and quotes, and quote values that contain `: ` or start with a special character");
-    }
-    d
-}
-
-/// The field name in serde's "unknown field `x`, expected …" message.
-fn unknown_field(msg: &str) -> Option<String> {
-    let rest = msg.split("unknown field `").nth(1)?;
-    Some(rest.split('`').next()?.to_string())
-}
-
-/// "did you mean `title`?" or the list of valid keys.
-pub fn suggest_key(field: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(field, k), *k))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((score, k)) if score > 0.8 => format!("did you mean `{k}`?"),
-        _ => format!("valid keys are: {}", known.join(", ")),
-    }
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ impl fmt::Display for Diagnostic {
 /// `s` with control characters other than newline and tab written as escapes (`\0`,
 /// `\u{1b}`): messages quote what a page said (slugs, keys, file names), and a NUL or a
 /// terminal escape sequence from untrusted content must not reach the terminal as it is.
-pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -147,9 +147,61 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A command-line option has a value that cannot be used (`--base-url`).
+    #[error("{option}: {message}")]
+    Option {
+        /// The option as typed (`--base-url`).
+        option: &'static str,
+        /// What is wrong with its value.
+        message: String,
+    },
+    /// `waypost serve` cannot listen on the address it was given (the port is taken, or
+    /// the address is not this machine's).
+    #[error("{addr}: {message}\n  help: {hint}")]
+    Listen {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// What failed.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// `waypost serve` could not set up its listening socket or its runtime after
+    /// binding: a problem of the machine, not of any file.
+    #[error("{what}\n  help: {hint}")]
+    Server {
+        /// What failed (`cannot start the server's runtime`).
+        what: &'static str,
+        /// What to do.
+        hint: &'static str,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Pagefind could not build a language's search index: not the fault of any page.
+    #[error(
+        "search index of `{lang}`: {message}\n  help: this is not a problem of your pages; \
+         try again, and if it persists, build without search (`search: {{enabled: false}}` \
+         in site.yaml) and report it"
+    )]
+    Search {
+        /// The language whose index failed.
+        lang: String,
+        /// What failed, with Pagefind's reason.
+        message: String,
+    },
 }
 
 impl Error {
+    /// A failure of `waypost serve`'s socket or runtime (see [`Error::Server`]).
+    pub fn server(what: &'static str, source: std::io::Error) -> Self {
+        Error::Server {
+            what,
+            hint: "try again; if it keeps failing, restart with `--port 0` to pick another port",
+            source,
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
         Error::Io {
@@ -164,11 +216,12 @@ impl Error {
         Error::Site(vec![d])
     }
 
-    /// The diagnostics this error carries (empty for I/O errors).
+    /// The diagnostics this error carries (empty for the errors that do not come from
+    /// the site's files).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
             Error::Site(d) => d,
-            Error::Io { .. } => &[],
+            _ => &[],
         }
     }
 }
@@ -206,5 +259,33 @@ mod tests {
         );
         assert!(shown.contains("a\\0b\\u{1b}[2J"), "{shown}");
         assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+    }
+
+    #[test]
+    fn errors_that_do_not_come_from_a_file_say_what_failed_and_what_to_do() {
+        let e = Error::Search {
+            lang: "en".into(),
+            message: "building: out of memory".into(),
+        };
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("search index of `en`: building: out of memory\n  help: "),
+            "{shown}"
+        );
+        assert!(shown.contains("`search: {enabled: false}`"), "{shown}");
+        let e = Error::server(
+            "cannot start the server's runtime",
+            std::io::Error::other("x"),
+        );
+        assert!(e.to_string().contains("--port 0"), "{e}");
+        assert!(e.diagnostics().is_empty());
+        let e = Error::Option {
+            option: "--base-url",
+            message: "must start with http:// or https://".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "--base-url: must start with http:// or https://"
+        );
     }
 }

@@ -26,6 +26,10 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod stamp;
+pub(crate) mod url;
+
+#[cfg(test)]
+mod testing;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -48,7 +48,7 @@ impl OutputFile {
     }
 
     /// [`OutputFile::read`], with an error naming the file read.
-    pub fn bytes_or_error(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+    pub(crate) fn bytes_or_error(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
         self.read().map_err(|e| match &self.contents {
             Contents::Copy(src) => Error::io(src, "cannot read", e),
             Contents::Bytes(_) => Error::io(Path::new(&self.path), "cannot read", e),
@@ -217,7 +217,7 @@ impl Writer {
     /// build fills in parts ([`Staging::write`]) and swaps in at the end
     /// ([`Staging::commit`]). Dropped without a commit, it is removed and the previous
     /// site is left as it was.
-    pub fn stage(&self) -> Result<Staging> {
+    pub(crate) fn stage(&self) -> Result<Staging> {
         let parent = match self.dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -248,7 +248,7 @@ impl Writer {
 
 /// A build's output being written: see [`Writer::stage`].
 #[derive(Debug)]
-pub struct Staging {
+pub(crate) struct Staging {
     dir: PathBuf,
     root_real: PathBuf,
     precompress: Vec<Encoding>,
@@ -262,14 +262,14 @@ pub struct Staging {
 impl Staging {
     /// Also writes these compressed copies beside every text file from now on
     /// (`output: {precompress: …}` in site.yaml).
-    pub fn precompress(&mut self, encodings: &[Encoding]) {
+    pub(crate) fn precompress(&mut self, encodings: &[Encoding]) {
         self.precompress = encodings.to_vec();
         self.precompress.sort();
         self.precompress.dedup();
     }
 
     /// Writes one part of the site (files in parallel). Parts must not overlap.
-    pub fn write(&mut self, files: &[OutputFile]) -> Result<()> {
+    pub(crate) fn write(&mut self, files: &[OutputFile]) -> Result<()> {
         check_copies_inside(files, &self.root_real)?;
         write_tree(&self.tmp, files)?;
         self.written += files.len();
@@ -282,12 +282,12 @@ impl Staging {
     }
 
     /// Files written so far.
-    pub fn written(&self) -> usize {
+    pub(crate) fn written(&self) -> usize {
         self.written
     }
 
     /// Swaps the written site in place of the output folder.
-    pub fn commit(mut self) -> Result<()> {
+    pub(crate) fn commit(mut self) -> Result<()> {
         let marker = self.tmp.join(MARKER);
         std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io(&marker, "cannot write", e))?;
         self.committed = true;
@@ -398,7 +398,7 @@ fn brotli(bytes: &[u8]) -> Vec<u8> {
 /// Refuses files to copy whose real location is outside the site (`root_real`, the
 /// site's canonical folder): a file can be replaced by a symbolic link between the time
 /// the site was read and the time it is copied (or served).
-pub fn check_copies_inside(files: &[OutputFile], root_real: &Path) -> Result<()> {
+pub(crate) fn check_copies_inside(files: &[OutputFile], root_real: &Path) -> Result<()> {
     for f in files {
         if let Contents::Copy(src) = &f.contents {
             if let Some(d) = crate::content::discover::link_outside(src, root_real, root_real) {
@@ -504,7 +504,7 @@ fn clean_leftovers(parent: &Path, name: &str) {
 }
 
 /// Writes every file under `dir` in parallel.
-pub fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
+pub(crate) fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
     // The last line of defence: whatever a page asked for and whatever an earlier check
     // missed, nothing is written outside `dir` (`dir.join("/x")` would be `/x`).
     for f in files {

@@ -201,7 +201,10 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
 
 /// The text with its front matter's `source_hash:` line set to `hash`; None when it is
 /// already. Every other byte is kept; line endings follow the file's.
-pub fn set_source_hash(text: &str, hash: &str) -> std::result::Result<Option<String>, String> {
+pub(crate) fn set_source_hash(
+    text: &str,
+    hash: &str,
+) -> std::result::Result<Option<String>, String> {
     let bom = if text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
     } else {
@@ -219,16 +222,16 @@ pub fn set_source_hash(text: &str, hash: &str) -> std::result::Result<Option<Str
         )));
     }
     let eol = if first.ends_with('\r') { "\r\n" } else { "\n" };
-    let mut pos = first_end + 1;
-    while pos <= body.len() {
-        let end = body[pos..].find('\n').map_or(body.len(), |i| pos + i);
-        let l = &body[pos..end];
-        let content_end = if l.ends_with('\r') { end - 1 } else { end };
-        let content = &body[pos..content_end];
-        if matches!(content.trim_end(), "---" | "...") {
-            let at = bom + pos;
-            return Ok(Some(format!("{}{line}{eol}{}", &text[..at], &text[at..])));
-        }
+    let Ok(Some(fences)) = crate::content::front_matter::fences(body) else {
+        return Err(
+            "the front matter opened on line 1 is never closed: add a line with only `---` after it"
+                .into(),
+        );
+    };
+    let mut pos = fences.yaml.start;
+    for l in body[fences.yaml.clone()].split_inclusive('\n') {
+        let content = l.strip_suffix('\n').unwrap_or(l);
+        let content = content.strip_suffix('\r').unwrap_or(content);
         if content
             .strip_prefix("source_hash")
             .is_some_and(|r| r.trim_start().starts_with(':'))
@@ -241,18 +244,13 @@ pub fn set_source_hash(text: &str, hash: &str) -> std::result::Result<Option<Str
             if value == hash && content == line {
                 return Ok(None);
             }
-            let (a, b) = (bom + pos, bom + content_end);
+            let (a, b) = (bom + pos, bom + pos + content.len());
             return Ok(Some(format!("{}{line}{}", &text[..a], &text[b..])));
         }
-        if end == body.len() {
-            break;
-        }
-        pos = end + 1;
+        pos += l.len();
     }
-    Err(
-        "the front matter opened on line 1 is never closed: add a line with only `---` after it"
-            .into(),
-    )
+    let at = bom + fences.yaml.end;
+    Ok(Some(format!("{}{line}{eol}{}", &text[..at], &text[at..])))
 }
 
 #[cfg(test)]

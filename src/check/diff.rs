@@ -23,7 +23,7 @@ fn normalise(body: &str) -> String {
 /// A unified diff from `old` (starting on file line `old_line`) to `new` (starting on
 /// `new_line`), with `context` lines around changes and at most `max_lines` lines of
 /// hunks; the rest is summarised in one last line. Empty when nothing changed.
-pub fn unified(
+pub(crate) fn unified(
     old: &str,
     old_line: usize,
     new: &str,

@@ -38,7 +38,7 @@ impl Default for HttpOptions {
 
 /// An external link in a page.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ExternalLink {
+pub(crate) struct ExternalLink {
     /// The file, relative to the site root.
     pub file: String,
     /// 1-based line.
@@ -51,7 +51,7 @@ pub struct ExternalLink {
 
 /// What one URL answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// A success status (after redirects).
     Ok(u16),
     /// An error status.
@@ -61,12 +61,12 @@ pub enum Outcome {
 }
 
 /// The URL without its fragment: what is requested.
-pub fn request_url(url: &str) -> &str {
+pub(crate) fn request_url(url: &str) -> &str {
     url.split('#').next().unwrap_or(url)
 }
 
 /// Every `http://` and `https://` link and image of the pages with their own file.
-pub fn collect(site: &Site) -> Vec<ExternalLink> {
+pub(crate) fn collect(site: &Site) -> Vec<ExternalLink> {
     let mut out = Vec::new();
     for p in &site.pages {
         if p.fallback_from.is_some() {
@@ -122,7 +122,7 @@ fn links_in(body: &str, body_line: usize) -> Vec<(String, usize)> {
 }
 
 /// Checks each URL once; gives the outcome per requested URL (see [`request_url`]).
-pub fn check_urls(links: &[ExternalLink], opts: &HttpOptions) -> BTreeMap<String, Outcome> {
+pub(crate) fn check_urls(links: &[ExternalLink], opts: &HttpOptions) -> BTreeMap<String, Outcome> {
     let urls: Vec<String> = links
         .iter()
         .map(|l| request_url(&l.url).to_string())

@@ -14,7 +14,7 @@ use crate::site::coverage::CommitTimes;
 
 /// Why git could not answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GitError {
+pub(crate) enum GitError {
     /// No `git` program.
     NotInstalled,
     /// The site is not inside a git work tree.
@@ -35,7 +35,7 @@ impl std::fmt::Display for GitError {
 
 /// One version of a file in its history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Version {
+pub(crate) struct Version {
     /// Full commit id.
     pub commit: String,
     /// Commit time (Unix seconds).
@@ -83,7 +83,7 @@ fn run(cmd: &mut Command) -> Result<String, GitError> {
 
 /// The last commit time of every file under `content/`, from one `git log`. Files that
 /// were never committed are absent.
-pub fn commit_times(root: &Path) -> Result<CommitTimes, GitError> {
+pub(crate) fn commit_times(root: &Path) -> Result<CommitTimes, GitError> {
     let out = run(git(root).args([
         "log",
         "--relative",
@@ -113,7 +113,7 @@ fn parse_commit_times(out: &str) -> CommitTimes {
 /// Every committed version of `file` (relative to `root`), newest first, following
 /// renames, from one `git log -p`. Commits that do not change the text (pure renames,
 /// merges) are left out.
-pub fn history(root: &Path, file: &str) -> Result<Vec<Version>, GitError> {
+pub(crate) fn history(root: &Path, file: &str) -> Result<Vec<Version>, GitError> {
     let out = run(git(root).args([
         "log",
         "--follow",

@@ -11,9 +11,9 @@
 //!   still produced), and links to a heading id that depends on the order of headings
 //!   with the same text (warning);
 //! - links in a translation to an anchor that its source page has and it lacks (error);
-//! - with `--external`, `http(s)` links, over HTTP ([`external`]);
+//! - with `--external`, `http(s)` links, over HTTP (`external`);
 //! - translations: missing (note), outdated (warning; with the source's git diff since
-//!   the stamped version), unknown freshness (note) — rules in [`coverage`];
+//!   the stamped version), unknown freshness (note) — rules in `site::coverage`;
 //! - facets that differ between a page and its source (warning);
 //! - guides whose `reviewed` is older than `review_after_days`, or missing (warning);
 //! - UI strings missing per language (warning).
@@ -21,9 +21,9 @@
 //! Exit status (see [`Report::exit_code`]): 0 clean (notes and warnings allowed), 1 with
 //! an error or, with `--strict`, a warning; `waypost` exits 2 when [`check`] fails.
 
-pub mod diff;
-pub mod external;
-pub mod git;
+pub(crate) mod diff;
+pub(crate) mod external;
+pub(crate) mod git;
 mod report;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -99,7 +99,7 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
                 // Whatever stops rendering is reported as a template problem.
                 finding_of_diagnostic(d.kind(crate::error::DiagnosticKind::Template))
             })),
-            Error::Io { .. } => findings.push(Finding::new(
+            _ => findings.push(Finding::new(
                 Severity::Error,
                 Category::Content,
                 "io",
@@ -226,19 +226,14 @@ impl Files {
 /// The front matter's YAML lines of `text` with their 1-based file lines, if it has any.
 fn front_matter_lines(text: &str) -> Vec<(usize, &str)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, first)) if first.trim_end() == "---" => {}
-        _ => return Vec::new(),
+    match crate::content::front_matter::fences(text) {
+        Ok(Some(f)) => text[f.yaml]
+            .lines()
+            .enumerate()
+            .map(|(n, l)| (n + 2, l))
+            .collect(),
+        _ => Vec::new(),
     }
-    let mut out = Vec::new();
-    for (n, l) in lines {
-        if matches!(l.trim_end(), "---" | "...") {
-            return out;
-        }
-        out.push((n + 1, l));
-    }
-    Vec::new()
 }
 
 fn is_key(line: &str, key: &str) -> bool {
@@ -265,21 +260,10 @@ fn front_matter_line(text: &str, key: &str, sub: Option<&str>) -> Option<usize> 
 /// (old versions from git may have other keys). An unclosed block counts as no block.
 pub(crate) fn body_of(text: &str) -> (&str, usize) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first_end = text.find('\n').unwrap_or(text.len());
-    if text[..first_end].trim_end() != "---" {
-        return (text, 1);
+    match crate::content::front_matter::fences(text) {
+        Ok(Some(f)) => (&text[f.body_start..], f.body_line),
+        _ => (text, 1),
     }
-    let mut pos = (first_end + 1).min(text.len());
-    let mut line = 2;
-    while pos < text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
-        if matches!(text[pos..end].trim_end(), "---" | "...") {
-            return (&text[(end + 1).min(text.len())..], line + 1);
-        }
-        pos = end + 1;
-        line += 1;
-    }
-    (text, 1)
 }
 
 /// Page index by (language, path under the language folder).

@@ -15,7 +15,7 @@ use crate::error::Diagnostic;
 
 /// What `content/` holds.
 #[derive(Debug, Default)]
-pub struct Discovered {
+pub(crate) struct Discovered {
     /// Markdown files, sorted by language order then path.
     pub sources: Vec<SourceFile>,
     /// Other files, sorted the same way.
@@ -24,7 +24,7 @@ pub struct Discovered {
 
 /// True for names that editors and OSes leave behind: `.x`, `x~`, `#x#`, `.#x`, `x.swp`,
 /// `x.tmp`, vim's `4913` probe.
-pub fn is_ignored_name(name: &str) -> bool {
+pub(crate) fn is_ignored_name(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
@@ -38,7 +38,7 @@ pub fn is_ignored_name(name: &str) -> bool {
 }
 
 /// Walks `root/content`.
-pub fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnostic>> {
+pub(crate) fn discover(root: &Path, config: &Config) -> Result<Discovered, Vec<Diagnostic>> {
     let content = root.join("content");
     if !content.is_dir() {
         return Err(vec![Diagnostic::new(
@@ -210,7 +210,7 @@ fn unreadable_hint(is_link: bool, permission_denied: bool) -> &'static str {
 /// inside. Named relative to `shown_from` (the site root). The one check behind every
 /// way a file enters the site: content, static files, templates, UI strings, and the
 /// copy made by a build or `serve`.
-pub fn link_outside(path: &Path, shown_from: &Path, root_real: &Path) -> Option<Diagnostic> {
+pub(crate) fn link_outside(path: &Path, shown_from: &Path, root_real: &Path) -> Option<Diagnostic> {
     let msg = match path.canonicalize() {
         Ok(target) if target.starts_with(root_real) => return None,
         Ok(target) => format!(
@@ -231,7 +231,7 @@ fn display_path(root: &Path, p: &Path) -> std::path::PathBuf {
 }
 
 /// A relative path with `/` separators, or None if a component is not UTF-8.
-pub fn path_to_slash(p: &Path) -> Option<String> {
+pub(crate) fn path_to_slash(p: &Path) -> Option<String> {
     let mut parts = Vec::new();
     for c in p.components() {
         parts.push(c.as_os_str().to_str()?);

@@ -5,12 +5,13 @@
 //! This is the only user of serde_yaml for content.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::config::{find_key_line, point_at_duplicate_key, yaml_diagnostic};
+use super::yaml::{find_key_line, point_at_duplicate_key, yaml_diagnostic};
 use crate::error::Diagnostic;
 
 /// A calendar date (`2026-03-02`; a full timestamp is accepted and its date kept).
@@ -140,7 +141,7 @@ pub struct FrontMatter {
 }
 
 /// Front-matter keys, for suggestions.
-pub const FRONT_MATTER_KEYS: &[&str] = &[
+pub(crate) const FRONT_MATTER_KEYS: &[&str] = &[
     "title",
     "description",
     "weight",
@@ -175,7 +176,12 @@ pub struct Split<'a> {
 
 /// Splits and parses a page. `path` names the file in errors.
 pub fn split<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, Diagnostic> {
-    let Some((yaml, body, body_line)) = fences(text, path)? else {
+    let Some(f) = fences(text).map_err(|Unclosed| {
+        Diagnostic::new(path, "front matter opened on line 1 is never closed")
+            .at_line(1)
+            .hint("add a line with only `---` after the front matter")
+    })?
+    else {
         return Ok(Split {
             front_matter: FrontMatter::default(),
             yaml: "",
@@ -183,6 +189,7 @@ pub fn split<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, Diagnostic> {
             body_line: 1,
         });
     };
+    let yaml = &text[f.yaml];
     let front_matter = if yaml.trim().is_empty() {
         FrontMatter::default()
     } else {
@@ -191,13 +198,31 @@ pub fn split<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, Diagnostic> {
     Ok(Split {
         front_matter,
         yaml,
-        body,
-        body_line,
+        body: &text[f.body_start..],
+        body_line: f.body_line,
     })
 }
 
-/// Finds the fences: `Some((yaml, body, body_line))`, `None` without front matter.
-fn fences<'a>(text: &'a str, path: &Path) -> Result<Option<(&'a str, &'a str, usize)>, Diagnostic> {
+/// Where the front matter of a page's text is (byte offsets into the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fences {
+    /// The YAML between the fences; its end is where the closing fence's line starts.
+    pub yaml: Range<usize>,
+    /// Where the body starts: after the closing fence's line.
+    pub body_start: usize,
+    /// 1-based line of the text on which the body starts.
+    pub body_line: usize,
+}
+
+/// A front-matter block opened on line 1 and never closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unclosed;
+
+/// Finds the front matter's fences: a first line `---`, then a line `---` or `...`
+/// (trailing whitespace and `\r` allowed on both). `Ok(None)` when the text has no front
+/// matter. The one scanner of fences: the page loader, `waypost check` (old versions
+/// from git) and `waypost stamp` (which edits the block) all use it.
+pub(crate) fn fences(text: &str) -> Result<Option<Fences>, Unclosed> {
     let first_end = text.find('\n').unwrap_or(text.len());
     if text[..first_end].trim_end() != "---" {
         return Ok(None);
@@ -209,21 +234,16 @@ fn fences<'a>(text: &'a str, path: &Path) -> Result<Option<(&'a str, &'a str, us
         let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
         let l = text[pos..end].trim_end();
         if l == "---" || l == "..." {
-            let body_start = (end + 1).min(text.len());
-            return Ok(Some((
-                &text[yaml_start..pos],
-                &text[body_start..],
-                line + 1,
-            )));
+            return Ok(Some(Fences {
+                yaml: yaml_start..pos,
+                body_start: (end + 1).min(text.len()),
+                body_line: line + 1,
+            }));
         }
         pos = end + 1;
         line += 1;
     }
-    Err(
-        Diagnostic::new(path, "front matter opened on line 1 is never closed")
-            .at_line(1)
-            .hint("add a line with only `---` after the front matter"),
-    )
+    Err(Unclosed)
 }
 
 fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {

@@ -1,16 +1,17 @@
 //! Content discovery and loading.
 //!
 //! Takes the site root and its [`Config`](crate::config::Config); gives the source files
-//! under `content/<lang>/` ([`SourceFile`]: path, language, translation key, kind) with
+//! under `content/<lang>/` (`SourceFile`: path, language, translation key, kind) with
 //! their text split into front matter and body, plus the other files (images, PDFs) that
-//! are copied beside the pages ([`Asset`]).
+//! are copied beside the pages (`Asset`).
 
-pub mod discover;
+pub(crate) mod discover;
 pub mod front_matter;
+pub(crate) mod yaml;
 
 use std::path::PathBuf;
 
-pub use discover::{discover, Discovered};
+pub(crate) use discover::discover;
 pub use front_matter::{Date, FacetValue, FrontMatter};
 
 /// Whether a source file is a page or a section's landing page (`_index.md`).
@@ -24,7 +25,7 @@ pub enum Kind {
 
 /// One Markdown file under `content/<lang>/`.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// Where it is on disk.
     pub path: PathBuf,
     /// How errors name it: relative to the site root (`content/en/esim/in-app.md`).
@@ -39,7 +40,7 @@ pub struct SourceFile {
 
 /// A non-Markdown file under `content/<lang>/`, copied to the same place in the output.
 #[derive(Debug, Clone)]
-pub struct Asset {
+pub(crate) struct Asset {
     /// Where it is on disk.
     pub path: PathBuf,
     /// Language code.
@@ -52,13 +53,13 @@ pub struct Asset {
 /// hundred times the longest real guide. Rendering and sanitizing take about 90 bytes of
 /// memory per byte of Markdown, so this bounds what one hostile file can cost (≈1 GB)
 /// instead of letting a 200 MB page exhaust the machine.
-pub const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
+pub(crate) const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Reads a file as UTF-8 text (a leading BOM is dropped; NUL characters become U+FFFD,
 /// as CommonMark asks, so none reaches a page). A file that is not UTF-8 gets a
 /// diagnostic naming the line of the first bad byte; one larger than [`MAX_TEXT_BYTES`]
 /// is refused before it is read.
-pub fn read_text(
+pub(crate) fn read_text(
     path: &std::path::Path,
     display: &std::path::Path,
 ) -> Result<String, crate::Diagnostic> {

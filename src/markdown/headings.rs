@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 /// Turns heading text into an id: `Steps & tips` → `steps-tips`, `准备材料` → `准备材料`.
-pub fn slugify(text: &str) -> String {
+pub(crate) fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut dash = false;
     for c in text.chars() {
@@ -29,7 +29,7 @@ pub fn slugify(text: &str) -> String {
 }
 
 /// Ids the built-in theme uses around the content; generated heading ids avoid them.
-pub const THEME_IDS: &[&str] = &[
+pub(crate) const THEME_IDS: &[&str] = &[
     "main",
     "search-q",
     "search-page",
@@ -49,7 +49,7 @@ pub const THEME_IDS: &[&str] = &[
 
 /// Hands out unique ids within one page.
 #[derive(Debug)]
-pub struct IdAllocator {
+pub(crate) struct IdAllocator {
     used: HashSet<String>,
     /// Per base id, the next number to try: without it, a page of n equal headings
     /// would cost n² tries (a hostile page with 100,000 `## Steps` never finishes).
@@ -67,12 +67,12 @@ impl Default for IdAllocator {
 
 impl IdAllocator {
     /// Reserves an explicit id (`{#id}`); returns false if another heading has it.
-    pub fn reserve(&mut self, id: &str) -> bool {
+    pub(crate) fn reserve(&mut self, id: &str) -> bool {
         self.used.insert(id.to_string()) || THEME_IDS.contains(&id)
     }
 
     /// A unique id derived from `base`.
-    pub fn unique(&mut self, base: &str) -> String {
+    pub(crate) fn unique(&mut self, base: &str) -> String {
         if self.used.insert(base.to_string()) {
             return base.to_string();
         }

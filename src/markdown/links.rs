@@ -6,7 +6,7 @@
 //! percent-decoded and normalised; a path that climbs out of the language folder is an
 //! error.
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::percent_decode_str;
 
 /// What a link points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ fn scheme(dest: &str) -> Option<String> {
 }
 
 /// Resolves `.` and `..` in a `/`-separated relative path; None if it climbs above the top.
-pub fn normalize(path: &str) -> Option<String> {
+pub(crate) fn normalize(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
         match seg {
@@ -95,42 +95,6 @@ pub fn normalize(path: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-/// Characters percent-encoded in URL path segments: everything but unreserved characters
-/// and a few safe sub-delimiters. `+` is encoded because some static hosts read it as a
-/// space.
-pub const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}')
-    .add(b'+')
-    .add(b'/')
-    .add(b'\'');
-
-/// Percent-encodes one path segment (`c++` → `c%2B%2B`, `身份` → `%E8%BA%AB%E4%BB%BD`).
-pub fn encode_segment(seg: &str) -> String {
-    utf8_percent_encode(seg, SEGMENT).to_string()
-}
-
-/// Percent-encodes a `/`-separated path, segment by segment.
-pub fn encode_path(path: &str) -> String {
-    path.split('/')
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]
@@ -195,14 +159,5 @@ mod tests {
     #[test]
     fn climbing_out_of_the_language_folder_is_an_error() {
         assert!(classify("../../etc/passwd.md", "esim").is_err());
-    }
-
-    #[test]
-    fn special_characters_are_percent_encoded() {
-        assert_eq!(encode_segment("c++"), "c%2B%2B");
-        assert_eq!(encode_segment("%"), "%25");
-        assert_eq!(encode_segment("a b"), "a%20b");
-        assert_eq!(encode_segment("!"), "!");
-        assert_eq!(encode_segment("身份"), "%E8%BA%AB%E4%BB%BD");
     }
 }

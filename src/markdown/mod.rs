@@ -11,7 +11,7 @@
 //! smart punctuation and GitHub alerts. Raw HTML is sanitized with ammonia unless the
 //! site opts out.
 
-pub mod headings;
+pub(crate) mod headings;
 pub mod links;
 
 use std::collections::HashMap;
@@ -161,13 +161,13 @@ pub struct Rendered {
 
 impl Rendered {
     /// Whether `id` is a heading or footnote id on this page.
-    pub fn has_id(&self, id: &str) -> bool {
+    pub(crate) fn has_id(&self, id: &str) -> bool {
         self.headings.iter().any(|h| h.id == id) || self.other_ids.iter().any(|i| i == id)
     }
 }
 
 /// The parser options waypost uses.
-pub fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -733,7 +733,7 @@ fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
 }
 
 /// Words for reading time and stats: whitespace-separated runs, each CJK character one.
-pub fn count_words(text: &str) -> usize {
+pub(crate) fn count_words(text: &str) -> usize {
     let mut n = 0;
     let mut in_word = false;
     for c in text.chars() {
@@ -757,7 +757,7 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// HTML-escapes text for attributes and text nodes.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -774,7 +774,7 @@ pub fn escape(s: &str) -> String {
 
 /// Cleans HTML of scripts, event handlers, dangerous URLs, frames and styles, keeping the
 /// markup waypost itself produces.
-pub fn sanitize(html: &str) -> String {
+pub(crate) fn sanitize(html: &str) -> String {
     let mut b = ammonia::Builder::default();
     b.add_generic_attributes([
         "id",

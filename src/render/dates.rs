@@ -1,4 +1,4 @@
-//! Dates and numbers written the way a language writes them.
+//! Dates written the way a language writes them.
 //!
 //! Takes a date and a language tag; gives text such as `November 3, 2026`,
 //! `2026年11月3日`, `3 de noviembre de 2026` or `3 نوفمبر 2026`. Languages without a
@@ -92,7 +92,7 @@ const AR: [&str; 12] = [
 ];
 
 /// Formats `d` for `lang` (a BCP 47 tag; only the primary subtag matters).
-pub fn format_date(d: NaiveDate, lang: &str) -> String {
+pub(crate) fn format_date(d: NaiveDate, lang: &str) -> String {
     let primary = lang.split('-').next().unwrap_or("").to_ascii_lowercase();
     let (y, m, day) = (d.year(), d.month0() as usize, d.day());
     match primary.as_str() {
@@ -108,25 +108,6 @@ pub fn format_date(d: NaiveDate, lang: &str) -> String {
     }
 }
 
-/// Formats a count with the language's digit grouping (`12,345`, `12.345`, `12 345`).
-pub fn format_number(n: u64, lang: &str) -> String {
-    let primary = lang.split('-').next().unwrap_or("").to_ascii_lowercase();
-    let sep = match primary.as_str() {
-        "es" | "pt" | "de" | "it" | "nl" | "id" | "tr" => ".",
-        "fr" | "ru" | "pl" | "cs" | "sv" | "fi" | "nb" | "uk" => "\u{202f}",
-        _ => ",",
-    };
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push_str(sep);
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,12 +119,5 @@ mod tests {
         assert_eq!(format_date(d, "zh-Hans"), "2026年11月3日");
         assert_eq!(format_date(d, "es"), "3 de noviembre de 2026");
         assert_eq!(format_date(d, "ca"), "2026-11-03");
-    }
-
-    #[test]
-    fn numbers_are_grouped() {
-        assert_eq!(format_number(1234567, "en"), "1,234,567");
-        assert_eq!(format_number(1234, "es"), "1.234");
-        assert_eq!(format_number(999, "fr"), "999");
     }
 }

@@ -6,7 +6,7 @@
 //! and the files from `content/`. Templates get borrowed views of the site (nothing is
 //! cloned per page); pages render in parallel.
 
-pub mod dates;
+pub(crate) mod dates;
 mod templates;
 mod views;
 
@@ -16,7 +16,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
-pub use templates::{load_templates, TemplateDigest, BUILTIN_STATIC, BUILTIN_TEMPLATES};
+pub(crate) use templates::{load_templates, TemplateDigest, BUILTIN_STATIC};
 
 use crate::cache::{Cache, Kind};
 
@@ -26,15 +26,15 @@ pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
 }
 
 /// Templates loaded once, for rendering a whole site or some of its pages.
-pub struct Renderer {
+pub(crate) struct Renderer {
     tera: tera::Tera,
     digest: TemplateDigest,
 }
 
 impl Renderer {
     /// Loads the built-in templates and the site's own.
-    pub fn new(root: &std::path::Path) -> Result<Renderer> {
-        let (tera, digest) = templates::load_templates_with_digest(root)?;
+    pub(crate) fn new(root: &std::path::Path) -> Result<Renderer> {
+        let (tera, digest) = load_templates(root)?;
         Ok(Renderer { tera, digest })
     }
 
@@ -44,7 +44,12 @@ impl Renderer {
     /// Files copied from the site (static, content files) are left out: they did not
     /// change with a page. A page whose path a site's own file takes is left out too,
     /// as in [`Renderer::site`].
-    pub fn pages(&self, site: &Site, indices: &[usize], listings: bool) -> Result<Vec<OutputFile>> {
+    pub(crate) fn pages(
+        &self,
+        site: &Site,
+        indices: &[usize],
+        listings: bool,
+    ) -> Result<Vec<OutputFile>> {
         check_template_names(site, &self.tera)?;
         let statics = Statics::load(site)?;
         let ctx = views::Shared::new(site, site.opts.today(), &self.tera, statics.urls())
@@ -151,7 +156,7 @@ impl Renderer {
 
     /// Renders everything: pages, chooser, 404s, search pages, aliases, sitemap, robots,
     /// static files and content files.
-    pub fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
+    pub(crate) fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
         let mut files = Vec::new();
         self.site_each(site, |part| {
             files.extend(part);
@@ -165,7 +170,7 @@ impl Renderer {
     /// that writes them holds one part in memory, not the whole site. Parts never share
     /// a path; nothing is handed on once a page has failed, and every page's error is
     /// reported.
-    pub fn site_each(
+    pub(crate) fn site_each(
         &self,
         site: &Site,
         each: impl FnMut(Vec<OutputFile>) -> Result<()>,
@@ -175,7 +180,7 @@ impl Renderer {
 
     /// [`Renderer::site_each`], taking unchanged pages from `cache` and keeping the
     /// others there.
-    pub fn site_each_cached(
+    pub(crate) fn site_each_cached(
         &self,
         site: &Site,
         cache: Option<&Cache>,
@@ -270,7 +275,7 @@ impl Renderer {
 
 /// The theme files that get content-hashed names in a build (see
 /// [`BuildOptions::fingerprint_assets`](crate::site::BuildOptions::fingerprint_assets)).
-pub const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js"];
+pub(crate) const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js"];
 
 /// The static files of one render (the theme's, then the site's own, which win) and the
 /// theme assets' URLs: the static folder is read, and the assets hashed, once per render
@@ -380,7 +385,7 @@ fn status_pages(
     Ok(out)
 }
 
-/// Pages rendered and handed on at a time by [`Renderer::site_each`].
+/// Pages rendered and handed on at a time by `Renderer::site_each`.
 pub const PAGES_PER_PART: usize = 2048;
 
 /// One report for the pages that failed: a template error that breaks many pages is
@@ -424,7 +429,7 @@ fn dedup_keep_last(files: &mut Vec<OutputFile>) {
 }
 
 /// The template a page renders with.
-pub fn page_template(site: &Site, i: usize) -> String {
+pub(crate) fn page_template(site: &Site, i: usize) -> String {
     let p = &site.pages[i];
     if let Some(t) = &p.fm.template {
         return t.clone();
@@ -457,7 +462,7 @@ fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
                     .source
                     .as_ref()
                     .and_then(|s| std::fs::read_to_string(site.root.join(s)).ok())
-                    .and_then(|t| crate::config::find_key_line(&t, "template"))
+                    .and_then(|t| crate::content::yaml::find_key_line(&t, "template"))
                     .unwrap_or(1);
                 errors.push(
                     Diagnostic::new(p.display(), format!("unknown template `{t}`"))
@@ -479,7 +484,7 @@ fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
 }
 
 /// A Tera error with its whole cause chain (Tera hides the real cause one level down).
-pub fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Diagnostic {
+pub(crate) fn template_error(template: &str, e: &tera::Error, page: Option<&str>) -> Diagnostic {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -552,7 +557,7 @@ fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
 }
 
 /// Number of entries in each language's Atom feed.
-pub const FEED_ENTRIES: usize = 30;
+pub(crate) const FEED_ENTRIES: usize = 30;
 
 /// The day a page last changed in a way readers care about: updated, re-reviewed or
 /// published, whichever is latest.
@@ -624,7 +629,6 @@ fn sitemap(site: &Site) -> String {
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
-    let default = &site.config.default_language().code;
     let mut order: Vec<usize> = (0..site.pages.len())
         .filter(|&i| site.pages[i].fallback_from.is_none())
         .collect();
@@ -637,25 +641,12 @@ fn sitemap(site: &Site) -> String {
         if let Some(d) = p.fm.updated.or(p.fm.date) {
             s.push_str(&format!("    <lastmod>{d}</lastmod>\n"));
         }
-        let translations: Vec<usize> = site.translations(i).collect();
-        if translations.len() > 1 {
-            for &t in &translations {
-                let tp = &site.pages[t];
-                s.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
-                    crate::markdown::escape(&tp.lang),
-                    crate::markdown::escape(&tp.permalink)
-                ));
-            }
-            if let Some(&d) = translations
-                .iter()
-                .find(|&&t| &site.pages[t].lang == default)
-            {
-                s.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n",
-                    crate::markdown::escape(&site.pages[d].permalink)
-                ));
-            }
+        for (lang, href) in site.alternates(i) {
+            s.push_str(&format!(
+                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+                crate::markdown::escape(lang),
+                crate::markdown::escape(href)
+            ));
         }
         s.push_str("  </url>\n");
     }
@@ -664,7 +655,7 @@ fn sitemap(site: &Site) -> String {
 }
 
 /// The theme's static files, replaced file by file by the site's `static/`.
-pub fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
+pub(crate) fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
     let mut out: Vec<OutputFile> = BUILTIN_STATIC
         .iter()
         .map(|(name, bytes)| OutputFile::bytes(*name, bytes.to_vec()))

@@ -8,7 +8,7 @@ use tera::Tera;
 use crate::error::{Diagnostic, Error, Result};
 
 /// Built-in templates: (name, text). A site's `templates/<name>` replaces one.
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+pub(crate) const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("root.html", include_str!("../../templates/root.html")),
     ("index.html", include_str!("../../templates/index.html")),
@@ -28,25 +28,21 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Built-in static files: (output path, bytes). A site's `static/<path>` replaces one.
-pub const BUILTIN_STATIC: &[(&str, &[u8])] = &[
+pub(crate) const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     ("waypost.css", include_bytes!("../../static/waypost.css")),
     ("waypost.js", include_bytes!("../../static/waypost.js")),
     ("favicon.svg", include_bytes!("../../static/favicon.svg")),
 ];
 
-/// Loads the built-in templates and the site's `templates/` over them.
-pub fn load_templates(root: &Path) -> Result<Tera> {
-    load_templates_with_digest(root).map(|(tera, _)| tera)
-}
-
 /// What the build cache needs to know of a template set: a hash of every template's
 /// name and source, or None when a template calls one of Tera's functions whose result
 /// is not decided by the context (`now`, `get_random`, `get_env`), so its pages are
 /// always rendered again.
-pub type TemplateDigest = Option<[u8; 32]>;
+pub(crate) type TemplateDigest = Option<[u8; 32]>;
 
-/// [`load_templates`], with the set's [`TemplateDigest`].
-pub fn load_templates_with_digest(root: &Path) -> Result<(Tera, TemplateDigest)> {
+/// Loads the built-in templates and the site's `templates/` over them; gives the set's
+/// [`TemplateDigest`] too.
+pub(crate) fn load_templates(root: &Path) -> Result<(Tera, TemplateDigest)> {
     let mut sources: BTreeMap<String, String> = BUILTIN_TEMPLATES
         .iter()
         .map(|(n, t)| (n.to_string(), t.to_string()))

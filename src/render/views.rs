@@ -174,7 +174,7 @@ struct PageView<'a> {
 }
 
 /// What every context of a build shares.
-pub struct Shared<'a> {
+pub(super) struct Shared<'a> {
     site: &'a Site,
     today: NaiveDate,
     /// The site as each language shows it (its own title and description).
@@ -193,7 +193,7 @@ pub struct Shared<'a> {
 impl<'a> Shared<'a> {
     /// Builds the per-language parts once; `assets` are the theme's stylesheet and script
     /// URLs by file name (content-hashed in a build), for `site.assets`.
-    pub fn new(
+    pub(super) fn new(
         site: &'a Site,
         today: NaiveDate,
         tera: &tera::Tera,
@@ -210,14 +210,17 @@ impl<'a> Shared<'a> {
                     name: &l.name,
                     dir: l.direction().as_str(),
                     url: home.map_or_else(
-                        || format!("{}/{}/", cfg.base_path, l.code),
+                        || crate::url::language_url(&cfg.base_path, &l.code),
                         |h| h.url.clone(),
                     ),
                     permalink: home.map_or_else(
                         || format!("{}/{}/", cfg.base_url, l.code),
                         |h| h.permalink.clone(),
                     ),
-                    feed_url: format!("{}/{}/atom.xml", cfg.base_path, l.code),
+                    feed_url: format!(
+                        "{}atom.xml",
+                        crate::url::language_url(&cfg.base_path, &l.code)
+                    ),
                 }
             })
             .collect();
@@ -363,10 +366,10 @@ impl<'a> Shared<'a> {
 
     /// The entries of [`Shared::base`] that are the same on every page of a language:
     /// the build cache hashes them once per language ([`Shared::language_digest`]).
-    pub const LANGUAGE_KEYS: [&'static str; 3] = ["site", "lang", "t"];
+    pub(super) const LANGUAGE_KEYS: [&'static str; 3] = ["site", "lang", "t"];
 
     /// A hash of the [`Shared::LANGUAGE_KEYS`] entries of `lang`'s pages.
-    pub fn language_digest(&self, lang: &str, cache: &crate::cache::Cache) -> [u8; 32] {
+    pub(super) fn language_digest(&self, lang: &str, cache: &crate::cache::Cache) -> [u8; 32] {
         cache
             .hasher(crate::cache::Kind::Page)
             .value(&self.shared_context(lang).into_json())
@@ -409,14 +412,8 @@ impl<'a> Shared<'a> {
         lang: &str,
     ) -> Vec<FacetView<'a>> {
         let site: &'a Site = self.site;
-        let t: &'a serde_json::Value = site.i18n.strings(lang);
         // A token without a translation is shown as written.
-        let look = |group: &str, key: &'a str| -> &'a str {
-            t.get(group)
-                .and_then(|g| g.get(key))
-                .and_then(|v| v.as_str())
-                .unwrap_or(key)
-        };
+        let look = |group: &str, key: &'a str| -> &'a str { site.i18n.label(lang, group, key) };
         facets
             .iter()
             .map(|(name, v)| FacetView {
@@ -435,7 +432,7 @@ impl<'a> Shared<'a> {
     }
 
     /// The context of page `i`.
-    pub fn page_context(&self, i: usize) -> Context {
+    pub(super) fn page_context(&self, i: usize) -> Context {
         let site = self.site;
         let p = &site.pages[i];
         let mut ctx = self.base(&p.lang, Some(&p.url));
@@ -452,7 +449,7 @@ impl<'a> Shared<'a> {
                 is_section: c.is_section(),
                 fallback: c.fallback_from.is_some(),
                 content_lang: &c.content_lang,
-                content_dir: dir_of(site, &c.content_lang),
+                content_dir: direction_of(site, &c.content_lang),
                 facets: self.facets(&c.fm.facets, &p.lang),
                 reviewed: self.date(c.fm.reviewed, &p.lang),
             }
@@ -484,7 +481,7 @@ impl<'a> Shared<'a> {
                 url: &site.pages[s].url,
             }
         });
-        let content_dir = dir_of(site, &p.content_lang);
+        let content_dir = direction_of(site, &p.content_lang);
         let view = PageView {
             title: &p.title,
             description: &p.description,
@@ -554,25 +551,11 @@ impl<'a> Shared<'a> {
         // hreflang alternates: translations only, never fallback copies.
         let mut alternates = Vec::new();
         let canonical = if p.fallback_from.is_none() {
-            let translations: Vec<usize> = site.translations(i).collect();
-            if translations.len() > 1 {
-                for &t in &translations {
-                    alternates.push(Alternate {
-                        hreflang: &site.pages[t].lang,
-                        href: &site.pages[t].permalink,
-                    });
-                }
-                let default = &site.config.default_language().code;
-                if let Some(&d) = translations
-                    .iter()
-                    .find(|&&t| &site.pages[t].lang == default)
-                {
-                    alternates.push(Alternate {
-                        hreflang: "x-default",
-                        href: &site.pages[d].permalink,
-                    });
-                }
-            }
+            alternates = site
+                .alternates(i)
+                .into_iter()
+                .map(|(hreflang, href)| Alternate { hreflang, href })
+                .collect();
             p.permalink.as_str()
         } else {
             let src = p
@@ -588,7 +571,7 @@ impl<'a> Shared<'a> {
     }
 
     /// The context of the language chooser at `/`.
-    pub fn root_context(&self) -> Context {
+    pub(super) fn root_context(&self) -> Context {
         let default = &self.site.config.default_language().code;
         let mut ctx = self.base(default, None);
         ctx.insert("languages", &self.site_views[self.default_lang].languages);
@@ -600,7 +583,7 @@ impl<'a> Shared<'a> {
 
     /// The context of a page that exists once per language and is not made from content
     /// (404, search): the switcher links to `suffix` under each language's home.
-    pub fn language_context(&self, lang: &str, suffix: &str) -> Context {
+    pub(super) fn language_context(&self, lang: &str, suffix: &str) -> Context {
         let mut ctx = self.base(lang, None);
         let switcher: Vec<SwitchItem> = self
             .site
@@ -624,7 +607,7 @@ impl<'a> Shared<'a> {
 }
 
 /// The writing direction of `lang` (`ltr` for a language the site does not list).
-fn dir_of(site: &Site, lang: &str) -> &'static str {
+fn direction_of(site: &Site, lang: &str) -> &'static str {
     site.config
         .language(lang)
         .map_or("ltr", |l| l.direction().as_str())
@@ -642,10 +625,136 @@ fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
         is_section: p.is_section(),
         fallback: p.fallback_from.is_some(),
         content_lang: &p.content_lang,
-        content_dir: dir_of(site, &p.content_lang),
+        content_dir: direction_of(site, &p.content_lang),
         source_name,
         open: false,
         children: Vec::new(),
         more: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{self, page};
+    use serde_json::{json, Value};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
+    }
+
+    /// The context of page `lang`/`rel` of a site made of `files`, as JSON.
+    fn context_of(files: &[(&str, &str)], lang: &str, rel: &str) -> Value {
+        let (_d, site) = testing::load(files);
+        let (tera, _) = super::super::templates::load_templates(&site.root).unwrap();
+        let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
+        shared.page_context(page(&site, lang, rel)).into_json()
+    }
+
+    fn translated() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("content/en/guide/a.md", "# A\n"),
+            ("content/es/guide/a.md", "# A es\n"),
+            ("content/en/guide/b.md", "# B\n"),
+        ]
+    }
+
+    #[test]
+    fn a_translated_page_lists_its_alternates_and_is_its_own_canonical() {
+        let ctx = context_of(&translated(), "es", "guide/a.md");
+        assert_eq!(
+            ctx["alternates"],
+            json!([
+                {"hreflang": "en", "href": "https://example.org/docs/en/guide/a/"},
+                {"hreflang": "es", "href": "https://example.org/docs/es/guide/a/"},
+                {"hreflang": "x-default", "href": "https://example.org/docs/en/guide/a/"},
+            ])
+        );
+        assert_eq!(ctx["canonical"], "https://example.org/docs/es/guide/a/");
+    }
+
+    #[test]
+    fn a_fallback_copy_points_its_canonical_at_the_source_and_has_no_alternates() {
+        let ctx = context_of(&translated(), "es", "guide/b.md");
+        assert_eq!(ctx["alternates"], json!([]));
+        assert_eq!(ctx["canonical"], "https://example.org/docs/en/guide/b/");
+        assert_eq!(
+            ctx["page"]["fallback_from"],
+            json!({"code": "en", "name": "English", "url": "/docs/en/guide/b/"})
+        );
+    }
+
+    #[test]
+    fn the_switcher_links_the_same_page_in_every_language() {
+        let ctx = context_of(&translated(), "en", "guide/b.md");
+        let switcher = ctx["switcher"].as_array().unwrap();
+        assert_eq!(switcher.len(), 2);
+        assert_eq!(switcher[0]["current"], true);
+        assert_eq!(switcher[1]["url"], "/docs/es/guide/b/");
+        assert_eq!(
+            switcher[1]["fallback"], true,
+            "Spanish shows the English text"
+        );
+    }
+
+    #[test]
+    fn breadcrumbs_and_neighbours_come_from_the_tree() {
+        let ctx = context_of(&translated(), "en", "guide/b.md");
+        let page = &ctx["page"];
+        let crumbs: Vec<&str> = page["breadcrumbs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["url"].as_str().unwrap())
+            .collect();
+        assert_eq!(crumbs, ["/docs/en/", "/docs/en/guide/"]);
+        assert_eq!(page["prev"]["title"], "A");
+        assert!(page["next"].is_null());
+    }
+
+    #[test]
+    fn facets_are_labelled_in_the_page_language_or_shown_as_written() {
+        let ctx = context_of(
+            &[(
+                "content/en/a.md",
+                "---\nfacets:\n  channel: [online, by-pigeon]\n---\n",
+            )],
+            "en",
+            "a.md",
+        );
+        assert_eq!(
+            ctx["page"]["facets"],
+            json!([{"name": "channel", "label": "Channel", "values": [
+                {"value": "online", "label": "Online"},
+                {"value": "by-pigeon", "label": "by-pigeon"},
+            ]}])
+        );
+    }
+
+    #[test]
+    fn a_review_older_than_the_limit_is_overdue() {
+        let page_reviewed = |day: &str| {
+            let text = format!("---\nreviewed: {day}\n---\n");
+            context_of(&[("content/en/a.md", &text)], "en", "a.md")["page"]["review_overdue"]
+                .clone()
+        };
+        assert_eq!(page_reviewed("2020-01-01"), true);
+        assert_eq!(page_reviewed("2026-05-30"), false);
+    }
+
+    #[test]
+    fn a_language_page_switcher_links_the_same_page_under_each_home() {
+        let (_d, site) = testing::load(&translated());
+        let (tera, _) = super::super::templates::load_templates(&site.root).unwrap();
+        let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
+        let ctx = shared.language_context("es", "search/").into_json();
+        let urls: Vec<&str> = ctx["switcher"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["url"].as_str().unwrap())
+            .collect();
+        assert_eq!(urls, ["/docs/en/search/", "/docs/es/search/"]);
+        assert_eq!(ctx["lang"]["code"], "es");
     }
 }

@@ -30,16 +30,16 @@ use crate::output::OutputFile;
 use crate::site::Site;
 
 /// The folder of each language's bundle, under the language's folder.
-pub const BUNDLE_DIR: &str = "pagefind";
+pub(crate) const BUNDLE_DIR: &str = "pagefind";
 
 /// Which pages go into the index.
-pub struct Selection {
+pub(crate) struct Selection {
     exclude: GlobSet,
 }
 
 impl Selection {
     /// Compiles `search.exclude`.
-    pub fn new(site: &Site) -> Result<Selection> {
+    pub(crate) fn new(site: &Site) -> Result<Selection> {
         let mut b = GlobSetBuilder::new();
         for g in &site.config.search.exclude {
             let glob = Glob::new(g).map_err(|e| {
@@ -57,7 +57,7 @@ impl Selection {
     }
 
     /// Whether page `i` is indexed.
-    pub fn includes(&self, site: &Site, i: usize) -> bool {
+    pub(crate) fn includes(&self, site: &Site, i: usize) -> bool {
         let p = &site.pages[i];
         site.config.search.enabled
             && p.fallback_from.is_none()
@@ -70,14 +70,7 @@ impl Selection {
 /// The HTML document Pagefind indexes for page `i`.
 pub fn document(site: &Site, i: usize) -> String {
     let p = &site.pages[i];
-    let t = site.i18n.strings(&p.lang);
-    let label = |group: &str, key: &str| -> String {
-        t.get(group)
-            .and_then(|g| g.get(key))
-            .and_then(|v| v.as_str())
-            .unwrap_or(key)
-            .to_string()
-    };
+    let label = |group: &str, key: &str| site.i18n.label(&p.lang, group, key).to_string();
     let mut doc = String::with_capacity(p.rendered.html.len() + 512);
     doc.push_str(&format!(
         "<html lang=\"{}\"><head><title>{}</title></head><body><main data-pagefind-body>",
@@ -116,7 +109,7 @@ pub fn document(site: &Site, i: usize) -> String {
 }
 
 /// Builds every language's bundle.
-pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
+pub(crate) fn index(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     index_each(site, None, |bundle| {
         files.extend(bundle);
@@ -138,7 +131,7 @@ pub fn index(site: &Site) -> Result<Vec<OutputFile>> {
 /// With a `cache`, a page whose document is unchanged is not parsed again (its record
 /// is kept), a language none of whose records changed takes its last bundle as it is,
 /// and an index file whose contents are unchanged is not compressed again.
-pub fn index_each(
+pub(crate) fn index_each(
     site: &Site,
     cache: Option<&Cache>,
     each: impl FnMut(Vec<OutputFile>) -> Result<()>,
@@ -148,7 +141,7 @@ pub fn index_each(
 
 /// [`index_each`] for the languages in `only` (every language when None): `serve`
 /// refreshes only the indexes of the languages an edit touched.
-pub fn index_languages(
+pub(crate) fn index_languages(
     site: &Site,
     only: Option<&std::collections::BTreeSet<String>>,
     cache: Option<&Cache>,
@@ -162,20 +155,14 @@ pub fn index_languages(
         &'s str,
         std::time::Instant,
         usize,
-        std::thread::ScopedJoinHandle<'s, std::result::Result<Vec<OutputFile>, Diagnostic>>,
+        std::thread::ScopedJoinHandle<'s, Result<Vec<OutputFile>>>,
     );
     let hand_on = |(lang, started, pages, handle): Finishing<'_>,
                    each: &mut dyn FnMut(Vec<OutputFile>) -> Result<()>|
      -> Result<()> {
         let files = handle
             .join()
-            .map_err(|_| {
-                Error::one(Diagnostic::new(
-                    format!("content/{lang}"),
-                    "search index: the indexer failed",
-                ))
-            })?
-            .map_err(Error::one)?;
+            .map_err(|_| search_error(lang, "the indexer failed", None))??;
         log::debug!(
             "search {lang}: {pages} pages indexed in {:.2} s",
             started.elapsed().as_secs_f64()
@@ -200,8 +187,7 @@ pub fn index_languages(
                     previous: None,
                     inputs: None,
                 }),
-            }
-            .map_err(Error::one)?;
+            }?;
             if let Some(f) = finishing.take() {
                 hand_on(f, &mut each)?;
             }
@@ -236,11 +222,11 @@ enum Prepared {
 
 /// Bundles with no pages, one per language: the search box loads without errors until
 /// the first index is ready (`serve`).
-pub fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
+pub(crate) fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
-        let index = add_language(site, &l.code, &[]).map_err(Error::one)?;
-        files.extend(finish_language(&l.code, index, None, None).map_err(Error::one)?);
+        let index = add_language(site, &l.code, &[])?;
+        files.extend(finish_language(&l.code, index, None, None)?);
     }
     Ok(files)
 }
@@ -253,38 +239,34 @@ const BATCH: usize = 256;
 /// the files about 1 % larger and compresses several times faster.
 const GZIP_LEVEL: u32 = 6;
 
-fn search_error(lang: &str, what: &str, e: anyhow::Error) -> Diagnostic {
-    Diagnostic::new(
-        format!("content/{lang}"),
-        format!("search index: {what}: {e:#}"),
-    )
+fn search_error(lang: &str, what: &str, e: Option<anyhow::Error>) -> Error {
+    Error::Search {
+        lang: lang.to_string(),
+        message: match e {
+            Some(e) => format!("{what}: {e:#}"),
+            None => what.to_string(),
+        },
+    }
 }
 
 /// The URL Pagefind keeps for a page: relative to the language folder, as Pagefind's
 /// script prefixes the bundle's parent folder, so the index works under any base path
 /// or host.
 fn bundle_url(site: &Site, lang: &str, i: usize) -> String {
-    let prefix = format!(
-        "{}/{}/",
-        site.config.base_path,
-        crate::markdown::links::encode_segment(lang)
-    );
+    let prefix = crate::url::language_url(&site.config.base_path, lang);
     let url = &site.pages[i].url;
     let rel = url.strip_prefix(&prefix).unwrap_or(url);
     format!("/{rel}")
 }
 
-fn new_index(lang: &str) -> std::result::Result<LanguageIndex, Diagnostic> {
+fn new_index(lang: &str) -> Result<LanguageIndex> {
     let config = PagefindServiceConfig::builder().build();
-    LanguageIndex::new(Some(config), lang.to_string()).map_err(|e| search_error(lang, "setup", e))
+    LanguageIndex::new(Some(config), lang.to_string())
+        .map_err(|e| search_error(lang, "setup", Some(e)))
 }
 
 /// Adds `pages` (all of language `lang`) to a new index of that language.
-fn add_language(
-    site: &Site,
-    lang: &str,
-    pages: &[usize],
-) -> std::result::Result<LanguageIndex, Diagnostic> {
+fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageIndex> {
     use rayon::prelude::*;
     let mut index = new_index(lang)?;
     for batch in pages.chunks(BATCH) {
@@ -294,7 +276,7 @@ fn add_language(
             .collect();
         index
             .add_html_files(docs)
-            .map_err(|e| search_error(lang, "adding pages", e))?;
+            .map_err(|e| search_error(lang, "adding pages", Some(e)))?;
     }
     Ok(index)
 }
@@ -318,7 +300,7 @@ fn add_language_cached(
     lang: &str,
     pages: &[usize],
     cache: &Cache,
-) -> std::result::Result<Prepared, Diagnostic> {
+) -> Result<Prepared> {
     use rayon::prelude::*;
     let keys: Vec<Key> = pages
         .par_iter()
@@ -377,7 +359,7 @@ fn add_language_cached(
             .collect();
         let parsed = index
             .parse_html_files(docs)
-            .map_err(|e| search_error(lang, "adding pages", e))?;
+            .map_err(|e| search_error(lang, "adding pages", Some(e)))?;
         parsed
             .par_iter()
             .zip(missing.par_iter())
@@ -407,10 +389,10 @@ fn finish_language(
     index: LanguageIndex,
     previous: Option<Bundle>,
     keep: Option<(Key, &Cache)>,
-) -> std::result::Result<Vec<OutputFile>, Diagnostic> {
+) -> Result<Vec<OutputFile>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
-        .map_err(|e| search_error(lang, "cannot start the indexer", e.into()))?;
+        .map_err(|e| search_error(lang, "cannot start the indexer", Some(e.into())))?;
     let old: std::collections::HashMap<&str, (&[u8; 32], &[u8])> = previous
         .as_ref()
         .map(|b| {
@@ -436,7 +418,7 @@ fn finish_language(
     };
     let files = runtime
         .block_on(index.into_files_reusing(GZIP_LEVEL, &reuse))
-        .map_err(|e| search_error(lang, "building", e))?;
+        .map_err(|e| search_error(lang, "building", Some(e)))?;
     let files: Vec<(String, Vec<u8>)> = files
         .into_iter()
         .map(|f| {
@@ -462,3 +444,6 @@ fn finish_language(
         .map(|(rel, contents)| OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{rel}"), contents))
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

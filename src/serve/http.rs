@@ -1,6 +1,6 @@
 //! HTTP: the built site from memory, the live-reload stream, nothing else.
 //!
-//! Takes the shared [`State`]; gives an axum router that serves files with their MIME
+//! Takes the shared `State`; gives an axum router that serves files with their MIME
 //! types, `index.html` for folders (and a redirect from `/x` to `/x/`), the language's own
 //! 404 page with status 404, the event stream and the client script. Requests without
 //! exactly one Host header get 400; requests whose Host (or absolute-form target) is not
@@ -24,7 +24,7 @@ use super::livereload::{self, Message, EVENTS_PATH, SCRIPT_PATH};
 use super::State;
 
 /// The router.
-pub fn router(state: Arc<State>) -> Router {
+pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .route(EVENTS_PATH, get(events))
         .route(SCRIPT_PATH, get(script))
@@ -214,7 +214,7 @@ pub fn clean_path(path: &str) -> Option<String> {
 }
 
 /// MIME type by extension.
-pub fn mime_of(path: &str) -> &'static str {
+pub(crate) fn mime_of(path: &str) -> &'static str {
     let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "html" | "htm" => "text/html; charset=utf-8",

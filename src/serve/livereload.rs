@@ -10,14 +10,14 @@
 use serde::Serialize;
 
 /// Path of the event stream.
-pub const EVENTS_PATH: &str = "/__waypost/events";
+pub(crate) const EVENTS_PATH: &str = "/__waypost/events";
 /// Path of the client script.
-pub const SCRIPT_PATH: &str = "/__waypost/livereload.js";
+pub(crate) const SCRIPT_PATH: &str = "/__waypost/livereload.js";
 
 /// One message to the browsers.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
-pub enum Message {
+pub(crate) enum Message {
     /// These URL paths (decoded, like `/zh/esim/`) changed.
     Reload {
         /// The changed paths.
@@ -41,7 +41,7 @@ pub enum Message {
 
 impl Message {
     /// The SSE event name.
-    pub fn event(&self) -> &'static str {
+    pub(crate) fn event(&self) -> &'static str {
         match self {
             Message::Reload { .. } => "reload",
             Message::Css => "css",
@@ -52,18 +52,18 @@ impl Message {
     }
 
     /// The SSE data (JSON).
-    pub fn data(&self) -> String {
+    pub(crate) fn data(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
 }
 
 /// The `<script>` tag injected before `</body>`.
-pub fn script_tag() -> String {
+pub(crate) fn script_tag() -> String {
     format!("<script src=\"{SCRIPT_PATH}\" defer></script>")
 }
 
 /// Inserts the script into an HTML page.
-pub fn inject(html: &[u8]) -> Vec<u8> {
+pub(crate) fn inject(html: &[u8]) -> Vec<u8> {
     let tag = script_tag();
     let needle = b"</body>";
     match html.windows(needle.len()).rposition(|w| w == needle) {
@@ -83,7 +83,7 @@ pub fn inject(html: &[u8]) -> Vec<u8> {
 }
 
 /// The client script.
-pub const SCRIPT: &str = r#"// waypost serve: live reload and the error overlay.
+pub(crate) const SCRIPT: &str = r#"// waypost serve: live reload and the error overlay.
 (function () {
   "use strict";
   var here = function () { try { return decodeURI(location.pathname); } catch (e) { return location.pathname; } };

@@ -2,15 +2,15 @@
 //!
 //! Takes the site root and [`ServeOptions`]; binds the port first (so the site's URLs
 //! name it), builds the site into memory, serves it ([`http`]), watches the sources
-//! ([`watch`]), applies each batch of changes with the least correct rebuild
-//! ([`rebuild`]), and tells the browsers over Server-Sent Events ([`livereload`]). A
+//! (`watch`), applies each batch of changes with the least correct rebuild
+//! ([`rebuild`]), and tells the browsers over Server-Sent Events (`livereload`). A
 //! failed rebuild keeps the last good site and shows the error in the browser. The search
 //! index is rebuilt in the background after each reload has been sent.
 
 pub mod http;
-pub mod livereload;
+pub(crate) mod livereload;
 pub mod rebuild;
-pub mod watch;
+pub(crate) mod watch;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
@@ -44,7 +44,7 @@ pub struct ServeOptions {
 type Files = HashMap<String, Arc<Vec<u8>>>;
 
 /// What the server shares between the HTTP handlers and the rebuild loop.
-pub struct State {
+pub(crate) struct State {
     files: RwLock<Files>,
     /// Broken links the link policy lets through, as shown in the browser (None: none).
     warnings: RwLock<Option<String>>,
@@ -67,7 +67,7 @@ pub struct State {
 
 impl State {
     /// A file of the site.
-    pub fn get(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+    pub(crate) fn get(&self, path: &str) -> Option<Arc<Vec<u8>>> {
         if let Some(f) = self.files.read().ok()?.get(path) {
             return Some(f.clone());
         }
@@ -83,7 +83,7 @@ impl State {
     }
 
     /// The warnings of the site served (broken links the policy lets through), if any.
-    pub fn current_warnings(&self) -> Option<String> {
+    pub(crate) fn current_warnings(&self) -> Option<String> {
         self.warnings.read().ok()?.clone()
     }
 
@@ -108,7 +108,7 @@ impl State {
     }
 
     /// The error of the last rebuild, if it failed.
-    pub fn current_error(&self) -> Option<String> {
+    pub(crate) fn current_error(&self) -> Option<String> {
         self.error.read().ok()?.clone()
     }
 
@@ -201,7 +201,7 @@ fn is_search_file(path: &str) -> bool {
 }
 
 /// `en/esim/index.html` → `/en/esim/`; `waypost.css` → `/waypost.css`.
-pub fn url_path(output: &str) -> String {
+pub(crate) fn url_path(output: &str) -> String {
     match output.strip_suffix("index.html") {
         Some(dir) => format!("/{dir}"),
         None => format!("/{output}"),
@@ -220,14 +220,17 @@ fn bind(opts: &ServeOptions) -> Result<std::net::TcpListener> {
                 Some(p) => format!("the next free port is {p}: `waypost serve --port {p}`, or `--port 0` to pick one"),
                 None => "use `--port 0` to pick a free port".into(),
             };
-            Err(Error::one(
-                Diagnostic::new(format!("{addr}"), "port already in use").hint(hint),
-            ))
+            Err(Error::Listen {
+                addr,
+                message: "port already in use".into(),
+                hint,
+            })
         }
-        Err(e) => Err(Error::one(Diagnostic::new(
-            format!("{addr}"),
-            format!("cannot listen: {e}"),
-        ))),
+        Err(e) => Err(Error::Listen {
+            addr,
+            message: format!("cannot listen: {e}"),
+            hint: "check `--bind` (an address of this machine) and `--port`, or use `--port 0` to pick a free port".into(),
+        }),
     }
 }
 
@@ -239,10 +242,10 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     let listener = bind(opts)?;
     listener
         .set_nonblocking(true)
-        .map_err(|e| Error::io(Path::new("socket"), "cannot configure", e))?;
+        .map_err(|e| Error::server("cannot configure the listening socket", e))?;
     let local = listener
         .local_addr()
-        .map_err(|e| Error::io(Path::new("socket"), "cannot read the bound address", e))?;
+        .map_err(|e| Error::server("cannot read the address the server is bound to", e))?;
     let host = match local.ip() {
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),
@@ -319,10 +322,10 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::io(Path::new("runtime"), "cannot start", e))?;
+        .map_err(|e| Error::server("cannot start the server's runtime", e))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| Error::io(Path::new("socket"), "cannot listen", e))?;
+            .map_err(|e| Error::server("cannot listen on the bound socket", e))?;
         let app = http::router(state);
         tokio::select! {
             r = accept_loop(listener, app) => r?,
@@ -338,13 +341,13 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
 
 /// How long a connection may take to send a request's headers, and stay open without a
 /// request: idle and half-sent connections are closed after it.
-pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Connections served at once; more wait in the listen queue until one closes.
-pub const MAX_CONNECTIONS: usize = 1024;
+pub(crate) const MAX_CONNECTIONS: usize = 1024;
 
 /// How often an open live-reload stream gets a comment line (and so is not idle).
-pub const SSE_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const SSE_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Accepts connections and serves each with HTTP/1.1 on its own task: at most
 /// [`MAX_CONNECTIONS`] at once, each closed when its headers take longer than
@@ -387,10 +390,10 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router) -> Re
 }
 
 /// How long the files of a replaced search index are still served.
-pub const SEARCH_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+pub(crate) const SEARCH_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How many replaced search indexes are kept (each for at most [`SEARCH_GRACE`]).
-pub const SEARCH_GENERATIONS: usize = 4;
+pub(crate) const SEARCH_GENERATIONS: usize = 4;
 
 /// How long edits must pause before the search index is refreshed.
 const SEARCH_IDLE: std::time::Duration = std::time::Duration::from_millis(1500);

@@ -2,7 +2,7 @@
 //!
 //! Takes a batch of changed paths (relative to the site root); gives the output files
 //! that must be (re)placed: an edited page re-parses that page only and re-renders what
-//! shows it ([`Site::update_page`]); a template edit re-renders every page without
+//! shows it (`Site::update_page`); a template edit re-renders every page without
 //! re-parsing Markdown; a static file is re-read; site.yaml, i18n, and files created,
 //! deleted or renamed rebuild everything. On error the previous site stays as it was.
 

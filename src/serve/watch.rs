@@ -17,15 +17,15 @@ use crate::content::discover::is_ignored_name;
 
 /// Quiet time that ends a batch: an editor's save (write a temp file, rename it over)
 /// arrives within a millisecond or two; a short window keeps saves fast to reload.
-pub const QUIET: Duration = Duration::from_millis(10);
+pub(crate) const QUIET: Duration = Duration::from_millis(10);
 /// Longest a batch waits while events keep coming.
-pub const MAX_WAIT: Duration = Duration::from_millis(500);
+pub(crate) const MAX_WAIT: Duration = Duration::from_millis(500);
 
 /// The folders and files that are watched.
-pub const WATCHED: &[&str] = &["content", "templates", "static", "i18n"];
+pub(crate) const WATCHED: &[&str] = &["content", "templates", "static", "i18n"];
 
 /// A running watcher.
-pub struct SiteWatcher {
+pub(crate) struct SiteWatcher {
     _watcher: RecommendedWatcher,
     rx: Receiver<notify::Result<notify::Event>>,
     root: PathBuf,
@@ -33,7 +33,7 @@ pub struct SiteWatcher {
 
 impl SiteWatcher {
     /// Starts watching `root`.
-    pub fn new(root: &Path) -> notify::Result<SiteWatcher> {
+    pub(crate) fn new(root: &Path) -> notify::Result<SiteWatcher> {
         let (tx, rx) = channel();
         let mut watcher = notify::recommended_watcher(move |res| {
             let _ = tx.send(res);
@@ -56,7 +56,10 @@ impl SiteWatcher {
 
     /// Blocks until the next batch of relevant changes: `Some(Some(batch))`, or
     /// `Some(None)` when nothing changed within `idle`; None when the watcher stopped.
-    pub fn next_batch_within(&mut self, idle: Duration) -> Option<Option<BTreeSet<PathBuf>>> {
+    pub(crate) fn next_batch_within(
+        &mut self,
+        idle: Duration,
+    ) -> Option<Option<BTreeSet<PathBuf>>> {
         let deadline = Instant::now() + idle;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -103,7 +106,7 @@ impl SiteWatcher {
 }
 
 /// `path` relative to `root` if it is a source of the site.
-pub fn relevant(root: &Path, path: &Path) -> Option<PathBuf> {
+pub(crate) fn relevant(root: &Path, path: &Path) -> Option<PathBuf> {
     let rel = path.strip_prefix(root).ok()?;
     let mut comps = rel.components();
     let first = comps.next()?.as_os_str().to_str()?;

@@ -47,7 +47,7 @@ impl Basis {
 
 /// Whether a translation is behind its source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freshness {
+pub(crate) enum Freshness {
     /// Made from the current source.
     Current(Basis),
     /// The source changed after the translation was made.
@@ -68,7 +68,7 @@ pub enum Review {
 }
 
 /// Last commit time (Unix seconds) per content file, keyed like `content/en/a.md`.
-pub type CommitTimes = HashMap<String, i64>;
+pub(crate) type CommitTimes = HashMap<String, i64>;
 
 /// The coverage of one language.
 #[derive(Debug, Clone)]
@@ -112,7 +112,7 @@ impl LanguageCoverage {
 
 /// Coverage of every language, in configured order.
 #[derive(Debug, Clone)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     /// One entry per configured language.
     pub languages: Vec<LanguageCoverage>,
 }
@@ -124,7 +124,7 @@ fn own(site: &Site, i: usize) -> bool {
 }
 
 /// `content/en/a.md` for a page with a file.
-pub fn file_key(site: &Site, i: usize) -> Option<String> {
+pub(crate) fn file_key(site: &Site, i: usize) -> Option<String> {
     site.pages[i]
         .source
         .as_deref()
@@ -133,7 +133,7 @@ pub fn file_key(site: &Site, i: usize) -> Option<String> {
 
 /// The default-language page translation `i` is made from, when `i` is a translation
 /// (its own file, not in the default language) and that page has a file.
-pub fn source_of(site: &Site, i: usize) -> Option<usize> {
+pub(crate) fn source_of(site: &Site, i: usize) -> Option<usize> {
     let default = &site.config.default_language().code;
     if !own(site, i) || &site.pages[i].lang == default {
         return None;
@@ -143,7 +143,12 @@ pub fn source_of(site: &Site, i: usize) -> Option<usize> {
 }
 
 /// Whether translation `i` is behind its source `s` (see the module docs for the rules).
-pub fn freshness(site: &Site, i: usize, s: usize, commits: Option<&CommitTimes>) -> Freshness {
+pub(crate) fn freshness(
+    site: &Site,
+    i: usize,
+    s: usize,
+    commits: Option<&CommitTimes>,
+) -> Freshness {
     let (t, src) = (&site.pages[i], &site.pages[s]);
     if let Some(h) = &t.fm.source_hash {
         return if h.trim().eq_ignore_ascii_case(&src.body_hash) {
@@ -175,14 +180,14 @@ pub fn freshness(site: &Site, i: usize, s: usize, commits: Option<&CommitTimes>)
 
 /// The source page of `i` when `i` is an outdated translation by its stamp or its dates
 /// (never git): what the built site's "outdated" notice links to.
-pub fn outdated_source(site: &Site, i: usize) -> Option<usize> {
+pub(crate) fn outdated_source(site: &Site, i: usize) -> Option<usize> {
     let s = source_of(site, i)?;
     matches!(freshness(site, i, s, None), Freshness::Outdated(_)).then_some(s)
 }
 
 /// The review state of page `i` when it is a guide (a page, not a section, with its own
 /// file); None otherwise.
-pub fn review(site: &Site, i: usize, today: NaiveDate) -> Option<Review> {
+pub(crate) fn review(site: &Site, i: usize, today: NaiveDate) -> Option<Review> {
     let p = &site.pages[i];
     if p.kind != Kind::Page || !own(site, i) {
         return None;
@@ -202,7 +207,11 @@ pub fn review(site: &Site, i: usize, today: NaiveDate) -> Option<Review> {
 
 impl Coverage {
     /// Computes the coverage of every language. `commits` adds the git rule.
-    pub fn compute(site: &Site, today: NaiveDate, commits: Option<&CommitTimes>) -> Coverage {
+    pub(crate) fn compute(
+        site: &Site,
+        today: NaiveDate,
+        commits: Option<&CommitTimes>,
+    ) -> Coverage {
         let default = site.config.default_language().code.clone();
         // Pages sorted by file path, so that every list below comes out sorted.
         let mut order: Vec<usize> = (0..site.pages.len()).collect();
@@ -270,14 +279,14 @@ impl Coverage {
     }
 
     /// The coverage of `lang`.
-    pub fn language(&self, lang: &str) -> Option<&LanguageCoverage> {
+    pub(crate) fn language(&self, lang: &str) -> Option<&LanguageCoverage> {
         self.languages.iter().find(|l| l.code == lang)
     }
 }
 
 /// One row of the status page's summary table.
 #[derive(Debug, Serialize)]
-pub struct StatusRow {
+pub(crate) struct StatusRow {
     code: String,
     name: String,
     dir: &'static str,
@@ -295,7 +304,7 @@ pub struct StatusRow {
 
 /// A page listed on the status page.
 #[derive(Debug, Serialize)]
-pub struct StatusPage {
+pub(crate) struct StatusPage {
     title: String,
     url: String,
     /// The file, relative to the site root (`content/zh/a.md`), or where it would go.
@@ -310,7 +319,7 @@ pub struct StatusPage {
 
 /// What `templates/status.html` gets as `status`.
 #[derive(Debug, Serialize)]
-pub struct StatusView {
+pub(crate) struct StatusView {
     code: String,
     default: bool,
     languages: Vec<StatusRow>,
@@ -322,7 +331,7 @@ pub struct StatusView {
 
 impl Coverage {
     /// The view of the status page of `lang`.
-    pub fn status_view(&self, site: &Site, lang: &str) -> StatusView {
+    pub(crate) fn status_view(&self, site: &Site, lang: &str) -> StatusView {
         let base = &site.config.base_path;
         let languages = self
             .languages
@@ -334,10 +343,7 @@ impl Coverage {
                     .config
                     .language(&l.code)
                     .map_or("ltr", |x| x.direction().as_str()),
-                url: format!(
-                    "{base}/{}/status/",
-                    crate::markdown::links::encode_segment(&l.code)
-                ),
+                url: format!("{}status/", crate::url::language_url(base, &l.code)),
                 current: l.code == lang,
                 default: l.default,
                 pages: l.pages,

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::Diagnostic;
 
 /// Built-in UI strings: (language code, YAML text).
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("en", include_str!("../../i18n/en.yaml")),
     ("zh", include_str!("../../i18n/zh.yaml")),
     ("es", include_str!("../../i18n/es.yaml")),
@@ -80,7 +80,9 @@ impl I18n {
                             .at_line(1)
                             .hint("write one `key: text` per line"),
                     ),
-                    Err(e) => errors.push(crate::config::yaml_diagnostic(&display, &e, 0, &[])),
+                    Err(e) => {
+                        errors.push(crate::content::yaml::yaml_diagnostic(&display, &e, 0, &[]))
+                    }
                 }
             }
         }
@@ -138,6 +140,17 @@ impl I18n {
             }
         }
         v.as_str().unwrap_or(key)
+    }
+
+    /// The label of `key` in the map `group` (`facet_names`, `facet_values`), or the key
+    /// itself when the language has none: a token without a translation is shown as
+    /// written.
+    pub fn label<'a>(&'a self, lang: &str, group: &str, key: &'a str) -> &'a str {
+        self.strings(lang)
+            .get(group)
+            .and_then(|g| g.get(key))
+            .and_then(|v| v.as_str())
+            .unwrap_or(key)
     }
 }
 

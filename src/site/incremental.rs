@@ -14,14 +14,15 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::links::{alert_labels, check_anchors, render_problems};
+use super::load::{assemble, render_body, PageText};
 use super::{tree, Site};
 use crate::content::{front_matter, read_text};
 use crate::error::{DiagnosticKind, Error, Result};
-use crate::markdown::{self, RenderInput};
+use crate::markdown;
 
 /// What an update did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Update {
+pub(crate) enum Update {
     /// These pages must be re-rendered.
     Pages {
         /// The pages.
@@ -37,14 +38,14 @@ pub enum Update {
 
 impl Site {
     /// Index of the page published in `lang` at `rel`.
-    pub fn find(&self, lang: &str, rel: &str) -> Option<usize> {
+    pub(crate) fn find(&self, lang: &str, rel: &str) -> Option<usize> {
         self.pages
             .iter()
             .position(|p| p.lang == lang && p.rel == rel)
     }
 
     /// Re-reads the Markdown file `display` (relative to the site root).
-    pub fn update_page(&mut self, display: &Path) -> Result<Update> {
+    pub(crate) fn update_page(&mut self, display: &Path) -> Result<Update> {
         let own: Vec<usize> = (0..self.pages.len())
             .filter(|&i| self.pages[i].source.as_deref() == Some(display))
             .collect();
@@ -72,18 +73,15 @@ impl Site {
             .iter()
             .map(|&i| {
                 let p = &self.pages[i];
-                let labels = alert_labels(&self.i18n, &p.content_lang);
-                let resolver = self.links.resolver(&p.lang, &p.content_lang);
-                markdown::render(&RenderInput {
-                    body: split.body,
-                    body_line: split.body_line,
-                    dir: p.dir(),
-                    title_from_heading: fm.title.is_none(),
-                    unsafe_html: self.config.markdown.unsafe_html,
-                    alerts: &labels,
-                    resolver: &resolver,
-                    links: self.config.links,
-                })
+                render_body(
+                    &self.config,
+                    split.body,
+                    split.body_line,
+                    &fm,
+                    p.dir(),
+                    &alert_labels(&self.i18n, &p.content_lang),
+                    &self.links.resolver(&p.lang, &p.content_lang),
+                )
             })
             .collect();
         let k = own.iter().position(|&i| i == primary).unwrap_or(0);
@@ -164,16 +162,15 @@ impl Site {
             before.fm.reviewed,
             (before.fm.date, before.fm.updated),
         );
-        let hash = super::body_hash(split.body);
         for (&i, r) in own.iter().zip(rendered) {
-            let p = &mut self.pages[i];
-            (p.title, p.description) =
-                super::load::title_and_description(&fm, &r, &p.rel, p.kind, &self.config, &p.lang);
-            p.fm = fm.clone();
-            p.rendered = r;
-            p.body_line = split.body_line;
-            p.body_hash = hash.clone();
+            let text = PageText {
+                fm: fm.clone(),
+                rendered: r,
+                body: Some((split.body, split.body_line)),
+            };
+            assemble(&mut self.pages[i], text, &self.config);
         }
+        let hash = self.pages[primary].body_hash.clone();
 
         // What else shows this page: its section lists its title, description, facets and
         // review date; its neighbours show its title; translations stamped with a source
@@ -231,5 +228,154 @@ impl Site {
             pages: set.into_iter().collect(),
             listings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::BuildOptions;
+    use crate::testing::{self, page};
+
+    const A: &str = "content/en/guide/a.md";
+
+    fn guide() -> (tempfile::TempDir, Site) {
+        testing::load(&[
+            ("content/en/guide/a.md", "# Alpha\n\nFirst.\n\nSecond.\n"),
+            ("content/en/guide/b.md", "# Beta\n\nSee [alpha](a.md).\n"),
+            ("content/en/other.md", "# Other\n"),
+        ])
+    }
+
+    fn edit(dir: &tempfile::TempDir, text: &str) {
+        testing::write(dir.path(), A, text);
+    }
+
+    /// What a fresh load says of page `lang`/`rel`, to compare with the update.
+    fn fresh(dir: &tempfile::TempDir, lang: &str, rel: &str) -> crate::site::Page {
+        let site = crate::site::load(dir.path(), &BuildOptions::default()).unwrap();
+        site.pages[page(&site, lang, rel)].clone()
+    }
+
+    #[test]
+    fn an_edited_page_is_assembled_as_a_fresh_load_assembles_it() {
+        let (dir, mut site) = guide();
+        edit(
+            &dir,
+            "---\nweight: 1\n---\n# Alpha\n\nFirst, changed.\n\n## Alpha part\n",
+        );
+        site.update_page(Path::new(A)).unwrap();
+        for lang in ["en", "es"] {
+            let updated = &site.pages[page(&site, lang, "guide/a.md")];
+            let loaded = fresh(&dir, lang, "guide/a.md");
+            assert_eq!(updated.title, loaded.title);
+            assert_eq!(updated.description, loaded.description);
+            assert_eq!(updated.fm, loaded.fm);
+            assert_eq!(updated.rendered.html, loaded.rendered.html);
+            assert_eq!(updated.body_line, loaded.body_line);
+            assert_eq!(updated.body_hash, loaded.body_hash);
+        }
+    }
+
+    #[test]
+    fn a_body_edit_rerenders_the_page_and_its_copies_but_not_the_listings() {
+        let (dir, mut site) = guide();
+        edit(&dir, "# Alpha\n\nFirst.\n\nSecond, changed.\n");
+        let update = site.update_page(Path::new(A)).unwrap();
+        let en = page(&site, "en", "guide/a.md");
+        let es = page(&site, "es", "guide/a.md");
+        assert_eq!(
+            update,
+            Update::Pages {
+                pages: vec![en.min(es), en.max(es)],
+                listings: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_new_description_rerenders_the_section_and_the_listings() {
+        let (dir, mut site) = guide();
+        edit(&dir, "# Alpha\n\nA new first paragraph.\n");
+        let Update::Pages { pages, listings } = site.update_page(Path::new(A)).unwrap() else {
+            panic!("a body edit is not a full rebuild");
+        };
+        assert!(listings);
+        assert!(pages.contains(&page(&site, "en", "guide/_index.md")));
+        assert!(!pages.contains(&page(&site, "en", "other.md")));
+    }
+
+    #[test]
+    fn a_new_title_rerenders_the_whole_language() {
+        let (dir, mut site) = guide();
+        edit(&dir, "# Renamed\n\nFirst.\n\nSecond.\n");
+        let Update::Pages { pages, listings } = site.update_page(Path::new(A)).unwrap() else {
+            panic!("a title edit is not a full rebuild");
+        };
+        assert!(listings);
+        for (i, p) in site.pages.iter().enumerate() {
+            if p.lang == "en" {
+                assert!(pages.contains(&i), "{} shows the sidebar", p.rel);
+            }
+        }
+        assert_eq!(site.pages[page(&site, "en", "guide/a.md")].title, "Renamed");
+    }
+
+    #[test]
+    fn what_can_move_urls_asks_for_a_full_rebuild() {
+        for text in [
+            "---\nslug: moved\n---\n# Alpha\n",
+            "---\ntranslation_key: k\n---\n# Alpha\n",
+            "---\ndraft: true\n---\n# Alpha\n",
+            "---\naliases: [/en/old/]\n---\n# Alpha\n",
+        ] {
+            let (dir, mut site) = guide();
+            edit(&dir, text);
+            assert_eq!(
+                site.update_page(Path::new(A)).unwrap(),
+                Update::Full,
+                "{text}"
+            );
+        }
+        let (dir, mut site) = guide();
+        std::fs::remove_file(dir.path().join(A)).unwrap();
+        assert_eq!(site.update_page(Path::new(A)).unwrap(), Update::Full);
+        assert_eq!(
+            site.update_page(Path::new("content/en/new.md")).unwrap(),
+            Update::Full,
+            "a file the site does not have yet"
+        );
+    }
+
+    #[test]
+    fn a_broken_link_fails_the_update_and_leaves_the_site_as_it_was() {
+        let (dir, mut site) = guide();
+        let before = site.pages[page(&site, "en", "guide/a.md")]
+            .rendered
+            .html
+            .clone();
+        edit(&dir, "# Alpha\n\n[gone](missing.md)\n");
+        let e = site.update_page(Path::new(A)).unwrap_err();
+        assert!(e.to_string().contains("content/en/guide/a.md:3"), "{e}");
+        assert_eq!(
+            site.pages[page(&site, "en", "guide/a.md")].rendered.html,
+            before
+        );
+    }
+
+    #[test]
+    fn a_removed_heading_that_another_page_links_to_is_an_error_there() {
+        let (dir, mut site) = testing::load(&[
+            ("content/en/guide/a.md", "# Alpha\n\n## Alpha part\n"),
+            (
+                "content/en/guide/b.md",
+                "# Beta\n\nSee [alpha](a.md#alpha-part).\n",
+            ),
+        ]);
+        edit(&dir, "# Alpha\n\n## Renamed part\n");
+        let e = site.update_page(Path::new(A)).unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert_eq!(d.path, Path::new("content/en/guide/b.md"));
+        assert_eq!(d.kind, DiagnosticKind::MissingAnchor);
     }
 }

@@ -3,8 +3,8 @@
 //! Takes page and asset paths with their URLs; gives [`LinkIndex`], which resolves the
 //! relative `.md` and file links of a page written in one language (falling back to the
 //! files of the page's source language and the default language for fallback copies),
-//! and [`check_anchors`], which finds links to headings that do not exist; sorts each
-//! file's link problems by the site's link policy ([`LinkFindings`]).
+//! and `check_anchors`, which finds links to headings that do not exist; sorts each
+//! file's link problems by the site's link policy (`LinkFindings`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -32,7 +32,7 @@ impl LinkIndex {
     }
 
     /// Records the URL of the page at `rel` in `lang`.
-    pub fn add_page(&mut self, lang: &str, rel: &str, url: &str) {
+    pub(crate) fn add_page(&mut self, lang: &str, rel: &str, url: &str) {
         self.pages
             .entry(lang.to_string())
             .or_default()
@@ -40,7 +40,7 @@ impl LinkIndex {
     }
 
     /// Records the URL of the file at `rel` in `lang`.
-    pub fn add_asset(&mut self, lang: &str, rel: &str, url: &str) {
+    pub(crate) fn add_asset(&mut self, lang: &str, rel: &str, url: &str) {
         self.assets
             .entry(lang.to_string())
             .or_default()
@@ -53,7 +53,7 @@ impl LinkIndex {
     }
 
     /// A resolver for a page published in `lang` whose text is in `content_lang`.
-    pub fn resolver<'a>(&'a self, lang: &'a str, content_lang: &'a str) -> Resolver<'a> {
+    pub(crate) fn resolver<'a>(&'a self, lang: &'a str, content_lang: &'a str) -> Resolver<'a> {
         Resolver {
             index: self,
             lang,
@@ -63,7 +63,7 @@ impl LinkIndex {
 }
 
 /// Resolves links of one page; see [`LinkIndex::resolver`].
-pub struct Resolver<'a> {
+pub(crate) struct Resolver<'a> {
     index: &'a LinkIndex,
     lang: &'a str,
     content_lang: &'a str,
@@ -86,7 +86,7 @@ impl LinkResolver for Resolver<'_> {
 }
 
 /// The alert labels of `lang` from its UI strings.
-pub fn alert_labels(i18n: &I18n, lang: &str) -> AlertLabels {
+pub(crate) fn alert_labels(i18n: &I18n, lang: &str) -> AlertLabels {
     let g = |k: &str| i18n.get(lang, k).to_string();
     AlertLabels {
         labels: [
@@ -101,7 +101,7 @@ pub fn alert_labels(i18n: &I18n, lang: &str) -> AlertLabels {
 
 /// One file's link problems, sorted by the site's link policy (`links:` in site.yaml).
 #[derive(Debug, Default)]
-pub struct LinkFindings {
+pub(crate) struct LinkFindings {
     /// Problems that fail the build.
     pub errors: Vec<Diagnostic>,
     /// Problems reported without failing it.
@@ -120,14 +120,14 @@ impl LinkFindings {
     }
 
     /// Adds missing-anchor diagnostics (from [`check_anchors`]).
-    pub fn add_anchors(&mut self, policy: &LinkPolicy, anchors: Vec<Diagnostic>) {
+    pub(crate) fn add_anchors(&mut self, policy: &LinkPolicy, anchors: Vec<Diagnostic>) {
         for d in anchors {
             self.put(policy.missing_anchor, d);
         }
     }
 
     /// Adds what another file's findings hold.
-    pub fn extend(&mut self, other: LinkFindings) {
+    pub(crate) fn extend(&mut self, other: LinkFindings) {
         self.errors.extend(other.errors);
         self.warnings.extend(other.warnings);
         self.ignored.extend(other.ignored);
@@ -136,7 +136,7 @@ impl LinkFindings {
 
 /// Problems found while rendering `r` (the page in file `display`), sorted by `policy`:
 /// a missing page or file follows the policy; anything else is an error.
-pub fn render_problems(display: &Path, r: &Rendered, policy: &LinkPolicy) -> LinkFindings {
+pub(crate) fn render_problems(display: &Path, r: &Rendered, policy: &LinkPolicy) -> LinkFindings {
     let mut out = LinkFindings::default();
     for p in &r.problems {
         let d = Diagnostic::new(display, p.message.clone()).at_line(p.line);
@@ -157,10 +157,10 @@ pub fn render_problems(display: &Path, r: &Rendered, policy: &LinkPolicy) -> Lin
 }
 
 /// How many warnings are printed one per line; the rest are counted.
-pub const WARNINGS_SHOWN: usize = 20;
+pub(crate) const WARNINGS_SHOWN: usize = 20;
 
 /// The text of a build's link warnings, each once, grouped under one heading and cut
-/// after [`WARNINGS_SHOWN`] with a count of the rest.
+/// after `WARNINGS_SHOWN` with a count of the rest.
 pub fn format_warnings(warnings: &[Diagnostic]) -> String {
     let mut out = format!(
         "{} broken link{} rendered as plain text (site.yaml `links:` says warn):",
@@ -193,7 +193,7 @@ const SUGGESTIONS_PER_FILE: usize = 100;
 
 /// Links of `own` (in file `display`) to headings that do not exist. `lookup` finds the
 /// rendered target page by its path in the same language.
-pub fn check_anchors<'a>(
+pub(crate) fn check_anchors<'a>(
     display: &Path,
     own: &'a Rendered,
     lookup: impl Fn(&str) -> Option<&'a Rendered>,

@@ -5,9 +5,9 @@
 //! prev/next), translation group and fallback origin, plus the assets to copy and the UI
 //! strings — or every problem found, all together.
 
-pub mod coverage;
-pub mod i18n;
-pub mod incremental;
+pub(crate) mod coverage;
+pub(crate) mod i18n;
+pub(crate) mod incremental;
 pub mod links;
 mod load;
 mod tree;
@@ -20,7 +20,8 @@ use crate::markdown::Rendered;
 
 pub use i18n::I18n;
 pub use links::LinkIndex;
-pub use load::{body_hash, load, load_config, load_lenient};
+pub use load::load;
+pub(crate) use load::{body_hash, load_config, load_lenient};
 
 /// Options of one build.
 #[derive(Debug, Clone, Default)]
@@ -112,17 +113,13 @@ pub struct Page {
 
 impl Page {
     /// True for `_index.md` pages and folders.
-    pub fn is_section(&self) -> bool {
+    pub(crate) fn is_section(&self) -> bool {
         self.kind == Kind::Section
     }
 
     /// The page's folder under the language folder (`esim`).
     pub fn dir(&self) -> &str {
-        let rel = self.rel.as_str();
-        match rel.rfind('/') {
-            Some(i) => &rel[..i],
-            None => "",
-        }
+        crate::url::dir_of(&self.rel)
     }
 
     /// The file name to show in messages.
@@ -193,8 +190,36 @@ impl Site {
             .filter(|j| self.pages[*j].fallback_from.is_none())
     }
 
+    /// The hreflang alternates of page `i`: `(language, permalink)` of every translation
+    /// (the page itself included, fallback copies never), then `("x-default", …)` for the
+    /// default language's; empty when the page has no translation. The page's `<link
+    /// rel="alternate">` tags and the sitemap both list these.
+    pub fn alternates(&self, i: usize) -> Vec<(&str, &str)> {
+        let translations: Vec<usize> = self.translations(i).collect();
+        if translations.len() < 2 {
+            return Vec::new();
+        }
+        let mut out: Vec<(&str, &str)> = translations
+            .iter()
+            .map(|&t| {
+                (
+                    self.pages[t].lang.as_str(),
+                    self.pages[t].permalink.as_str(),
+                )
+            })
+            .collect();
+        let default = &self.config.default_language().code;
+        if let Some(&d) = translations
+            .iter()
+            .find(|&&t| &self.pages[t].lang == default)
+        {
+            out.push(("x-default", self.pages[d].permalink.as_str()));
+        }
+        out
+    }
+
     /// The page of the same group in `lang` (translation or fallback).
-    pub fn in_language(&self, i: usize, lang: &str) -> Option<usize> {
+    pub(crate) fn in_language(&self, i: usize, lang: &str) -> Option<usize> {
         self.groups[self.pages[i].group]
             .members
             .iter()
@@ -203,7 +228,7 @@ impl Site {
     }
 
     /// Breadcrumbs of page `i`: its ancestors from the home down, without itself.
-    pub fn ancestors(&self, i: usize) -> Vec<usize> {
+    pub(crate) fn ancestors(&self, i: usize) -> Vec<usize> {
         let mut out = Vec::new();
         let mut cur = self.pages[i].parent;
         while let Some(p) = cur {
@@ -214,7 +239,8 @@ impl Site {
         out
     }
 
-    /// Number of pages (not sections, not fallbacks) per language.
+    /// Number of pages and sections that are not fallback copies, over all languages
+    /// (folders without `_index.md` and the homes included): the count `build` reports.
     pub fn page_count(&self) -> usize {
         self.pages
             .iter()

@@ -4,27 +4,11 @@ use std::collections::HashMap;
 
 use super::Page;
 use crate::config::Config;
-
-fn dir_of(rel: &str) -> &str {
-    match rel.rfind('/') {
-        Some(i) => &rel[..i],
-        None => "",
-    }
-}
-
-fn parent_dir(dir: &str) -> Option<&str> {
-    if dir.is_empty() {
-        return None;
-    }
-    Some(match dir.rfind('/') {
-        Some(i) => &dir[..i],
-        None => "",
-    })
-}
+use crate::url::{dir_of, parent_dir};
 
 /// Links pages into their sections, orders children by weight then title, sets prev/next;
 /// returns each language's home section in configured order.
-pub fn link(pages: &mut [Page], config: &Config) -> Vec<(String, usize)> {
+pub(super) fn link(pages: &mut [Page], config: &Config) -> Vec<(String, usize)> {
     let mut sections: HashMap<(String, String), usize> = HashMap::new();
     for (i, p) in pages.iter().enumerate() {
         if p.is_section() {
@@ -82,7 +66,7 @@ pub fn link(pages: &mut [Page], config: &Config) -> Vec<(String, usize)> {
 }
 
 /// Clears and recomputes the tree after titles or weights changed.
-pub fn relink(pages: &mut [Page], config: &Config) -> Vec<(String, usize)> {
+pub(super) fn relink(pages: &mut [Page], config: &Config) -> Vec<(String, usize)> {
     for p in pages.iter_mut() {
         p.parent = None;
         p.pages.clear();

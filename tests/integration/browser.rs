@@ -25,13 +25,13 @@ use crate::common::percent_decode;
 
 /// Browser tests run one at a time: two Chromiums on a 2-core machine slow each other
 /// into timeouts.
-pub fn serial() -> MutexGuard<'static, ()> {
+pub(crate) fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The example site (the repository root), built once per test run.
-pub fn example_site() -> &'static Path {
+pub(crate) fn example_site() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let out =
@@ -55,7 +55,7 @@ pub fn example_site() -> &'static Path {
 }
 
 /// A static file server on 127.0.0.1 for a built site.
-pub struct StaticServer {
+pub(crate) struct StaticServer {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     stop: Arc<AtomicBool>,
@@ -71,7 +71,7 @@ impl Drop for StaticServer {
 }
 
 /// Serves `dir` until the returned server is dropped.
-pub fn serve_dir(dir: &Path) -> StaticServer {
+pub(crate) fn serve_dir(dir: &Path) -> StaticServer {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let base = format!("http://{}", listener.local_addr().unwrap());
     let stop = Arc::new(AtomicBool::new(false));
@@ -156,19 +156,19 @@ fn handle(mut conn: TcpStream, dir: &Path) -> Option<(String, usize)> {
 }
 
 /// A headless Chromium with its own empty profile.
-pub struct Chrome {
+pub(crate) struct Chrome {
     /// The browser.
     pub browser: Browser,
     _profile: tempfile::TempDir,
 }
 
 /// Starts Chromium with the flags this machine needs (no network but loopback).
-pub fn chrome() -> Chrome {
+pub(crate) fn chrome() -> Chrome {
     chrome_with(&[])
 }
 
 /// Starts Chromium with extra flags (e.g. `--lang=zh-CN`).
-pub fn chrome_with(extra: &[&str]) -> Chrome {
+pub(crate) fn chrome_with(extra: &[&str]) -> Chrome {
     let path = PathBuf::from("/usr/bin/chromium");
     assert!(
         path.exists(),
@@ -205,7 +205,7 @@ pub fn chrome_with(extra: &[&str]) -> Chrome {
 }
 
 /// A tab that records console errors, uncaught exceptions and failed loads.
-pub struct Page {
+pub(crate) struct Page {
     /// The tab.
     pub tab: Arc<Tab>,
     /// Errors seen so far.
@@ -214,7 +214,7 @@ pub struct Page {
 
 impl Chrome {
     /// Opens `url` in a new tab and waits for it to load.
-    pub fn open(&self, url: &str) -> Page {
+    pub(crate) fn open(&self, url: &str) -> Page {
         let tab = self.browser.new_tab().expect("new tab");
         tab.set_default_timeout(Duration::from_secs(20));
         let errors = Arc::new(Mutex::new(Vec::new()));
@@ -258,7 +258,7 @@ impl Chrome {
 
 impl Page {
     /// Evaluates `js` and returns its value as JSON.
-    pub fn eval(&self, js: &str) -> serde_json::Value {
+    pub(crate) fn eval(&self, js: &str) -> serde_json::Value {
         self.tab
             .evaluate(js, true)
             .unwrap_or_else(|e| panic!("evaluate {js}: {e}"))
@@ -268,7 +268,7 @@ impl Page {
 
     /// Evaluates `js` until it returns `true`, or panics after `secs` seconds. Errors
     /// while a navigation replaces the page count as "not yet".
-    pub fn wait_for(&self, js: &str, secs: u64) {
+    pub(crate) fn wait_for(&self, js: &str, secs: u64) {
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(secs) {
             let ok = self.tab.evaluate(js, true).ok().and_then(|r| r.value);
@@ -284,7 +284,7 @@ impl Page {
     }
 
     /// Sets the viewport (CSS pixels) as a device of that size would.
-    pub fn set_viewport(&self, width: u32, height: u32) {
+    pub(crate) fn set_viewport(&self, width: u32, height: u32) {
         use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
         self.tab
             .call_method(SetDeviceMetricsOverride {
@@ -307,7 +307,7 @@ impl Page {
     }
 
     /// Makes the page see a system in dark (or light) mode.
-    pub fn set_dark(&self, dark: bool) {
+    pub(crate) fn set_dark(&self, dark: bool) {
         use headless_chrome::protocol::cdp::Emulation::{MediaFeature, SetEmulatedMedia};
         self.tab
             .call_method(SetEmulatedMedia {
@@ -321,7 +321,7 @@ impl Page {
     }
 
     /// Loads `url` in this tab and waits until it has loaded.
-    pub fn goto(&self, url: &str) {
+    pub(crate) fn goto(&self, url: &str) {
         self.tab
             .navigate_to(url)
             .unwrap()
@@ -331,7 +331,7 @@ impl Page {
     }
 
     /// Asserts that nothing went wrong in the page so far.
-    pub fn assert_no_errors(&self) {
+    pub(crate) fn assert_no_errors(&self) {
         let errors = self.errors.lock().unwrap();
         assert!(
             errors.is_empty(),
@@ -341,7 +341,7 @@ impl Page {
     }
 
     /// Saves a screenshot under `target/test-artifacts/`.
-    pub fn screenshot(&self, name: &str) {
+    pub(crate) fn screenshot(&self, name: &str) {
         use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
         let _ = std::fs::create_dir_all(&dir);
@@ -354,7 +354,7 @@ impl Page {
     }
 
     /// The hrefs of the search results, in order.
-    pub fn result_urls(&self) -> Vec<String> {
+    pub(crate) fn result_urls(&self) -> Vec<String> {
         let v = self.eval(
             "JSON.stringify(Array.from(document.querySelectorAll('[data-search-page] .result-link')).map(a => a.getAttribute('href')))",
         );

@@ -15,21 +15,21 @@ use tempfile::TempDir;
 
 /// A fixed `SOURCE_DATE_EPOCH` (2026-11-20T00:00:00Z) so that "today" (review notices) is
 /// the same for every run.
-pub const SOURCE_DATE_EPOCH: &str = "1795132800";
+pub(crate) const SOURCE_DATE_EPOCH: &str = "1795132800";
 
 /// The repository root: the example site and the crate.
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `tests/fixtures/<name>`.
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }
 
 /// A `waypost` command with a fixed clock, no inherited logging settings, and no
 /// build cache (fixtures are built in place; `cache.rs` tests the cache).
-pub fn waypost() -> Command {
+pub(crate) fn waypost() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_waypost"));
     cmd.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         .env("WAYPOST_NO_CACHE", "1")
@@ -41,7 +41,7 @@ pub fn waypost() -> Command {
 
 /// What one run of the binary did.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     /// How it exited.
     pub status: ExitStatus,
     /// Its standard output.
@@ -53,7 +53,7 @@ pub struct Run {
 impl Run {
     /// Asserts exit code 0.
     #[track_caller]
-    pub fn assert_success(&self) -> &Self {
+    pub(crate) fn assert_success(&self) -> &Self {
         assert!(
             self.status.success(),
             "waypost failed ({:?})\n--- stderr ---\n{}\n--- stdout ---\n{}",
@@ -68,7 +68,7 @@ impl Run {
     /// Asserts a clean failure: a non-zero exit code (not a crash by signal), an error
     /// message, and no panic.
     #[track_caller]
-    pub fn assert_failure(&self) -> &Self {
+    pub(crate) fn assert_failure(&self) -> &Self {
         assert!(
             !self.status.success(),
             "waypost succeeded but should have failed\n--- stderr ---\n{}",
@@ -91,14 +91,14 @@ impl Run {
 
     /// Asserts stderr contains `needle`.
     #[track_caller]
-    pub fn stderr_has(&self, needle: &str) -> &Self {
+    pub(crate) fn stderr_has(&self, needle: &str) -> &Self {
         assert_contains(&self.stderr, needle, "stderr");
         self
     }
 
     /// Asserts stderr does not contain `needle`.
     #[track_caller]
-    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+    pub(crate) fn stderr_lacks(&self, needle: &str) -> &Self {
         assert_not_contains(&self.stderr, needle, "stderr");
         self
     }
@@ -106,7 +106,7 @@ impl Run {
 
 /// Runs a command to completion and captures its output.
 #[track_caller]
-pub fn run(cmd: &mut Command) -> Run {
+pub(crate) fn run(cmd: &mut Command) -> Run {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
@@ -119,7 +119,7 @@ pub fn run(cmd: &mut Command) -> Run {
 
 /// Runs `waypost` with `args`.
 #[track_caller]
-pub fn waypost_run<I, S>(args: I) -> Run
+pub(crate) fn waypost_run<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -128,7 +128,7 @@ where
 }
 
 /// A build into a fresh temporary folder: the output is `<tmp>/public`.
-pub struct Built {
+pub(crate) struct Built {
     /// The temporary folder (removed when dropped).
     pub tmp: TempDir,
     /// The run.
@@ -137,23 +137,23 @@ pub struct Built {
 
 impl Built {
     /// The output folder.
-    pub fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.tmp.path().join("public")
     }
 
     /// Path of an output file.
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.out().join(rel)
     }
 
     /// Whether an output file exists.
-    pub fn exists(&self, rel: &str) -> bool {
+    pub(crate) fn exists(&self, rel: &str) -> bool {
         self.path(rel).is_file()
     }
 
     /// Reads an output file as text, failing the test if it is missing.
     #[track_caller]
-    pub fn read(&self, rel: &str) -> String {
+    pub(crate) fn read(&self, rel: &str) -> String {
         let p = self.path(rel);
         std::fs::read_to_string(&p).unwrap_or_else(|e| {
             panic!(
@@ -169,7 +169,7 @@ impl Built {
 
     /// Asserts an output file exists.
     #[track_caller]
-    pub fn assert_file(&self, rel: &str) -> &Self {
+    pub(crate) fn assert_file(&self, rel: &str) -> &Self {
         assert!(
             self.exists(rel),
             "expected output file {rel}; output files:\n{}",
@@ -184,7 +184,7 @@ impl Built {
 
     /// Asserts an output file does not exist.
     #[track_caller]
-    pub fn assert_no_file(&self, rel: &str) -> &Self {
+    pub(crate) fn assert_no_file(&self, rel: &str) -> &Self {
         assert!(
             !self.path(rel).exists(),
             "output file {rel} should not exist"
@@ -195,7 +195,7 @@ impl Built {
 
 /// Builds the site at `root` into `<tmp>/public` with extra `build` arguments.
 #[track_caller]
-pub fn build_with(root: &Path, extra: &[&str]) -> Built {
+pub(crate) fn build_with(root: &Path, extra: &[&str]) -> Built {
     let tmp = tempfile::tempdir().expect("temporary folder");
     let out = tmp.path().join("public");
     let run = run(waypost()
@@ -210,7 +210,7 @@ pub fn build_with(root: &Path, extra: &[&str]) -> Built {
 
 /// Builds the site at `root` and asserts success.
 #[track_caller]
-pub fn build_ok(root: &Path) -> Built {
+pub(crate) fn build_ok(root: &Path) -> Built {
     let b = build_with(root, &[]);
     b.run.assert_success();
     b
@@ -218,13 +218,13 @@ pub fn build_ok(root: &Path) -> Built {
 
 /// Builds the fixture `tests/fixtures/<name>` and asserts success.
 #[track_caller]
-pub fn build_fixture(name: &str) -> Built {
+pub(crate) fn build_fixture(name: &str) -> Built {
     build_ok(&fixture(name))
 }
 
 /// Builds a site that must fail; asserts a clean failure and that nothing was written.
 #[track_caller]
-pub fn build_fails(root: &Path) -> Run {
+pub(crate) fn build_fails(root: &Path) -> Run {
     let b = build_with(root, &[]);
     b.run.assert_failure();
     assert!(
@@ -236,14 +236,14 @@ pub fn build_fails(root: &Path) -> Run {
 
 /// Copies a site into a new temporary folder (to change it without touching the
 /// fixture); returns the folder, the site being `<tmp>/site`.
-pub fn copy_site(src: &Path) -> TempDir {
+pub(crate) fn copy_site(src: &Path) -> TempDir {
     let tmp = tempfile::tempdir().expect("temporary folder");
     copy_dir(src, &tmp.path().join("site"));
     tmp
 }
 
 /// Copies a folder tree.
-pub fn copy_dir(src: &Path, dst: &Path) {
+pub(crate) fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap_or_else(|e| panic!("create {}: {e}", dst.display()));
     for entry in std::fs::read_dir(src).unwrap_or_else(|e| panic!("read {}: {e}", src.display())) {
         let entry = entry.expect("folder entry");
@@ -259,7 +259,7 @@ pub fn copy_dir(src: &Path, dst: &Path) {
 }
 
 /// Every file under `dir`: `/`-separated relative path → bytes.
-pub fn list_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn list_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -288,7 +288,7 @@ pub fn list_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Asserts that two trees hold the same files with the same bytes, naming the first
 /// difference.
 #[track_caller]
-pub fn assert_same_tree(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {
+pub(crate) fn assert_same_tree(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {
     let ka: Vec<&String> = a.keys().collect();
     let kb: Vec<&String> = b.keys().collect();
     if ka != kb {
@@ -323,7 +323,7 @@ pub fn assert_same_tree(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<
 
 /// Asserts `hay` contains `needle`, showing `hay` when not.
 #[track_caller]
-pub fn assert_contains(hay: &str, needle: &str, what: &str) {
+pub(crate) fn assert_contains(hay: &str, needle: &str, what: &str) {
     assert!(
         hay.contains(needle),
         "{what} should contain\n    {needle}\nbut is:\n{hay}"
@@ -332,7 +332,7 @@ pub fn assert_contains(hay: &str, needle: &str, what: &str) {
 
 /// Asserts `hay` does not contain `needle`.
 #[track_caller]
-pub fn assert_not_contains(hay: &str, needle: &str, what: &str) {
+pub(crate) fn assert_not_contains(hay: &str, needle: &str, what: &str) {
     assert!(
         !hay.contains(needle),
         "{what} should not contain\n    {needle}\nbut is:\n{hay}"
@@ -341,13 +341,13 @@ pub fn assert_not_contains(hay: &str, needle: &str, what: &str) {
 
 /// Asserts no panic message is on stderr.
 #[track_caller]
-pub fn assert_no_panic(stderr: &str) {
+pub(crate) fn assert_no_panic(stderr: &str) {
     assert!(!stderr.contains("panicked"), "waypost panicked:\n{stderr}");
 }
 
 /// The text between the first `start` and the next `end` after it (exclusive).
 #[track_caller]
-pub fn between<'a>(hay: &'a str, start: &str, end: &str) -> &'a str {
+pub(crate) fn between<'a>(hay: &'a str, start: &str, end: &str) -> &'a str {
     let i = hay
         .find(start)
         .unwrap_or_else(|| panic!("`{start}` not found in:\n{hay}"));
@@ -361,7 +361,7 @@ pub fn between<'a>(hay: &'a str, start: &str, end: &str) -> &'a str {
 /// The body HTML of a page built with the built-in templates: what is inside the
 /// `<div class="content" …>` element (nested `<div>`s such as callouts included).
 #[track_caller]
-pub fn content_of(page: &str) -> &str {
+pub(crate) fn content_of(page: &str) -> &str {
     let i = page
         .find("<div class=\"content\"")
         .unwrap_or_else(|| panic!("no content div in:\n{page}"));
@@ -391,7 +391,7 @@ pub fn content_of(page: &str) -> &str {
 }
 
 /// The whole start tag (`<a …>`) that contains `needle`, if any.
-pub fn tag_containing<'a>(html: &'a str, needle: &str) -> Option<&'a str> {
+pub(crate) fn tag_containing<'a>(html: &'a str, needle: &str) -> Option<&'a str> {
     let i = html.find(needle)?;
     let start = html[..i].rfind('<')?;
     let end = i + html[i..].find('>')? + 1;
@@ -399,20 +399,20 @@ pub fn tag_containing<'a>(html: &'a str, needle: &str) -> Option<&'a str> {
 }
 
 /// The `href` of the link with `rel="<rel>"` (prev, next), if any.
-pub fn href_of_rel(html: &str, rel: &str) -> Option<String> {
+pub(crate) fn href_of_rel(html: &str, rel: &str) -> Option<String> {
     let tag = tag_containing(html, &format!("rel=\"{rel}\""))?;
     attr_values(tag, "href").first().map(|s| s.to_string())
 }
 
 /// Byte offset of `needle` in `hay`, failing the test when absent.
 #[track_caller]
-pub fn position(hay: &str, needle: &str) -> usize {
+pub(crate) fn position(hay: &str, needle: &str) -> usize {
     hay.find(needle)
         .unwrap_or_else(|| panic!("`{needle}` not found in:\n{hay}"))
 }
 
 /// Every `.html` output file (relative path → text).
-pub fn html_files(out: &Path) -> BTreeMap<String, String> {
+pub(crate) fn html_files(out: &Path) -> BTreeMap<String, String> {
     list_files(out)
         .into_iter()
         .filter(|(k, _)| k.ends_with(".html"))
@@ -421,7 +421,7 @@ pub fn html_files(out: &Path) -> BTreeMap<String, String> {
 }
 
 /// The value of every `attr="…"` attribute in `html`.
-pub fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+pub(crate) fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
     let pat = format!(" {attr}=\"");
     let mut out = Vec::new();
     let mut rest = html;
@@ -435,7 +435,7 @@ pub fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
 }
 
 /// `%E4%B8%AD` → `中`; invalid sequences are kept as written.
-pub fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -456,7 +456,7 @@ pub fn percent_decode(s: &str) -> String {
 
 /// An English-only site in a temporary folder: a `site.yaml` and `files` (path under
 /// the site root, contents), folders made as needed.
-pub fn english_site<P: AsRef<Path>, C: AsRef<[u8]>>(
+pub(crate) fn english_site<P: AsRef<Path>, C: AsRef<[u8]>>(
     files: impl IntoIterator<Item = (P, C)>,
 ) -> TempDir {
     let tmp = tempfile::tempdir().unwrap();
@@ -475,7 +475,7 @@ pub fn english_site<P: AsRef<Path>, C: AsRef<[u8]>>(
 }
 
 /// Appends `text` (top-level keys) to the site.yaml of the site at `root`.
-pub fn append_to_site_yaml(root: &Path, text: &str) {
+pub(crate) fn append_to_site_yaml(root: &Path, text: &str) {
     let yaml = root.join("site.yaml");
     let mut s = std::fs::read_to_string(&yaml).expect("read site.yaml");
     if !s.ends_with('\n') {
@@ -486,7 +486,7 @@ pub fn append_to_site_yaml(root: &Path, text: &str) {
 }
 
 /// The names of the entries of `dir`, sorted.
-pub fn names_in(dir: &Path) -> Vec<String> {
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("read folder")
         .flatten()

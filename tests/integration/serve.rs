@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::common::{copy_dir, repo_root, waypost};
 
 /// A running `waypost serve` on a copy of a site.
-pub struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `127.0.0.1:PORT`
     pub addr: String,
@@ -24,12 +24,12 @@ pub struct Server {
 
 impl Server {
     /// Whether the server process is still running.
-    pub fn is_running(&mut self) -> bool {
+    pub(crate) fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
     /// The lines the server logged since the last call.
-    pub fn log_lines(&self) -> Vec<String> {
+    pub(crate) fn log_lines(&self) -> Vec<String> {
         self.log.try_iter().collect()
     }
 }
@@ -43,7 +43,7 @@ impl Drop for Server {
 
 /// The example site (content, site.yaml, and a copy of the theme's templates so that a
 /// template edit can be tested) in a temporary folder.
-pub fn example_copy() -> tempfile::TempDir {
+pub(crate) fn example_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo_root().join("content"), &dir.path().join("content"));
     copy_dir(
@@ -55,7 +55,7 @@ pub fn example_copy() -> tempfile::TempDir {
 }
 
 /// Starts `waypost serve --port 0` on `dir` and waits for its URL.
-pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+pub(crate) fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
     let root = dir.path().to_path_buf();
     let mut child = waypost()
         .arg("--root")
@@ -105,14 +105,14 @@ pub fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
 
 /// One HTTP response.
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: String,
     pub body: String,
 }
 
 /// GET `path` exactly as written (no normalisation), with an optional Host header.
-pub fn get_raw(addr: &str, path: &str, host: Option<&str>) -> Response {
+pub(crate) fn get_raw(addr: &str, path: &str, host: Option<&str>) -> Response {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let host = host.unwrap_or(addr);
@@ -138,18 +138,18 @@ pub fn get_raw(addr: &str, path: &str, host: Option<&str>) -> Response {
 }
 
 /// GET `path` with the right Host.
-pub fn get(addr: &str, path: &str) -> Response {
+pub(crate) fn get(addr: &str, path: &str) -> Response {
     get_raw(addr, path, None)
 }
 
 /// A subscriber to the live-reload stream.
-pub struct Events {
+pub(crate) struct Events {
     rx: Receiver<(String, String)>,
 }
 
 impl Events {
     /// Connects to `/__waypost/events`.
-    pub fn connect(addr: &str) -> Events {
+    pub(crate) fn connect(addr: &str) -> Events {
         let mut s = TcpStream::connect(addr).unwrap();
         write!(
             s,
@@ -177,7 +177,7 @@ impl Events {
 
     /// Waits for the next event named `name` (skipping others); returns its data. The
     /// limit is a hang guard, generous for a loaded 2-core machine, not a timing test.
-    pub fn wait(&self, name: &str, secs: u64) -> String {
+    pub(crate) fn wait(&self, name: &str, secs: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs.max(60));
         let mut skipped = Vec::new();
         loop {
@@ -192,7 +192,7 @@ impl Events {
 }
 
 /// Rewrites a file as an editor would (write a temp file, rename over).
-pub fn save(path: &Path, text: &str) {
+pub(crate) fn save(path: &Path, text: &str) {
     let mut name = path.file_name().unwrap().to_os_string();
     name.push(".waypost-test~");
     let tmp = path.with_file_name(name);
@@ -201,7 +201,7 @@ pub fn save(path: &Path, text: &str) {
 }
 
 /// `text` (a page of the example site) with `paragraph` added before its "Steps" heading.
-pub fn with_paragraph(text: &str, paragraph: &str) -> String {
+pub(crate) fn with_paragraph(text: &str, paragraph: &str) -> String {
     assert!(
         text.contains("## Steps {#steps}"),
         "the page has a Steps heading"

@@ -1,0 +1,99 @@
+//! Unit tests of the search stage: which pages are indexed, the document each page gives
+//! Pagefind, and the bundles made per language.
+
+use super::*;
+use crate::testing::{self, page};
+
+const SEARCH_SITE_YAML: &str = "title: Test guides
+base_url: https://example.org/docs/
+languages:
+  - code: en
+    name: English
+  - code: es
+    name: Español
+search:
+  exclude: [legal/**]
+";
+
+fn search_site() -> (tempfile::TempDir, Site) {
+    testing::load(&[
+        ("site.yaml", SEARCH_SITE_YAML),
+        (
+            "content/en/a.md",
+            "---\nfacets:\n  channel: online\n  \"odd:key\": [x]\n---\n# Alpha <1>\n\n| a | b |\n|---|---|\n| c | d |\n",
+        ),
+        ("content/en/hidden.md", "---\nsearch: false\n---\n# Hidden\n"),
+        ("content/en/legal/terms.md", "# Terms\n"),
+        ("content/es/a.md", "# Alfa\n"),
+    ])
+}
+
+#[test]
+fn fallback_copies_unsearchable_and_excluded_pages_are_left_out() {
+    let (_d, site) = search_site();
+    let selection = Selection::new(&site).unwrap();
+    let included = |lang: &str, rel: &str| selection.includes(&site, page(&site, lang, rel));
+    assert!(included("en", "a.md"));
+    assert!(included("es", "a.md"));
+    assert!(!included("en", "hidden.md"), "search: false");
+    assert!(!included("en", "legal/terms.md"), "search.exclude");
+    assert!(!included("es", "hidden.md"), "a fallback copy");
+    assert!(
+        !included("en", "legal/_index.md"),
+        "a folder without _index.md has nothing to find"
+    );
+}
+
+#[test]
+fn a_bad_exclude_glob_is_reported_in_site_yaml() {
+    let yaml = SEARCH_SITE_YAML.replace("legal/**", "\"a[\"");
+    let (_d, site) = testing::load(&[("site.yaml", &yaml), ("content/en/a.md", "# A\n")]);
+    let Err(e) = Selection::new(&site) else {
+        panic!("`a[` is not a glob");
+    };
+    let d = &e.diagnostics()[0];
+    assert_eq!(d.path, std::path::Path::new("site.yaml"));
+    assert!(d.message.contains("bad glob `a[`"), "{d}");
+}
+
+#[test]
+fn a_document_carries_the_title_and_the_facets_as_translated_filters() {
+    let (_d, site) = search_site();
+    let doc = document(&site, page(&site, "en", "a.md"));
+    assert!(
+        doc.starts_with("<html lang=\"en\"><head><title>Alpha &lt;1&gt;</title>"),
+        "{doc}"
+    );
+    assert!(doc.contains("<h1 data-pagefind-meta=\"title\">Alpha &lt;1&gt;</h1>"));
+    assert!(
+        doc.contains("data-pagefind-filter=\"Channel:Online\""),
+        "{doc}"
+    );
+    // A colon would move Pagefind's split of `key:value`; an unknown token is as written.
+    assert!(doc.contains("data-pagefind-filter=\"odd key:x\""), "{doc}");
+    assert!(doc.contains("c </td>"), "table cells stay apart: {doc}");
+}
+
+#[test]
+fn each_language_gets_its_own_bundle_under_its_folder() {
+    let (_d, site) = search_site();
+    let files = index(&site).unwrap();
+    for lang in ["en", "es"] {
+        let entry = format!("{lang}/{BUNDLE_DIR}/pagefind-entry.json");
+        assert!(
+            files.iter().any(|f| f.path == entry),
+            "{entry} in {:?}",
+            files.iter().map(|f| &f.path).collect::<Vec<_>>()
+        );
+    }
+    assert!(files
+        .iter()
+        .all(|f| f.path.starts_with("en/pagefind/") || f.path.starts_with("es/pagefind/")));
+}
+
+#[test]
+fn no_index_is_made_when_search_is_disabled() {
+    let yaml = SEARCH_SITE_YAML.replace("  exclude: [legal/**]", "  enabled: false");
+    let (_d, site) = testing::load(&[("site.yaml", &yaml), ("content/en/a.md", "# A\n")]);
+    assert!(index(&site).unwrap().is_empty());
+}
