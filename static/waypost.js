@@ -157,10 +157,20 @@
   var pagePanel = $("[data-search-page]");
   if (!dialog && !pagePanel) return;
   var engines = {};
+  // Ranking (with the index's weights, src/search/mod.rs): a query that is a page's whole
+  // title matches that page's title key exactly; termSimilarity 10 makes an exact word
+  // count about 16 times a word one letter longer (`gitk` for `git`), and body words,
+  // weighted low in the index, stay below BM25's saturation (termSaturation 2, its most)
+  // so that many mentions of `git` on a short page do not catch up. pageLength 0.3: a
+  // long page is penalised less. In Chinese, Japanese and Thai a query is one run of
+  // text that rarely equals an indexed word (the index is segmented, the query is not),
+  // so there word length must not count: Pagefind's defaults.
+  var segmented = /^(zh|ja|th)\b/i.test(doc.documentElement.lang || "");
+  var ranking = segmented ? {} : { termSimilarity: 10, termSaturation: 2, pageLength: 0.3 };
   var engine = function (bundle) {
     if (!engines[bundle]) {
       engines[bundle] = import(bundle + "pagefind.js").then(function (pf) {
-        return Promise.resolve(pf.options({ excerptLength: 22 })).then(function () { pf.init(); return pf; });
+        return Promise.resolve(pf.options({ excerptLength: 22, ranking: ranking })).then(function () { pf.init(); return pf; });
       });
     }
     return engines[bundle];

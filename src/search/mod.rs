@@ -83,8 +83,16 @@ pub fn document(site: &Site, i: usize) -> String {
         escape(&p.lang),
         escape(&p.title)
     ));
+    // The title key first (see `TITLE_KEY_SENTINEL`), then the title, weighted like a
+    // heading of the body (`HEADING_WEIGHTS`): well below the key, so that `git commit`
+    // does not rival `git` for `git`.
+    let key = title_key(&p.title);
+    if !key.is_empty() {
+        doc.push_str(&format!("<p>{TITLE_KEY_SENTINEL}{} </p>", escape(&key)));
+    }
     doc.push_str(&format!(
-        "<h1 data-pagefind-meta=\"title\">{}</h1>",
+        "<h1 data-pagefind-meta=\"title\" data-pagefind-weight=\"{}\">{}</h1>",
+        HEADING_WEIGHTS[0],
         escape(&p.title)
     ));
     for (name, values) in &p.fm.facets {
@@ -100,14 +108,72 @@ pub fn document(site: &Site, i: usize) -> String {
         }
     }
     // Table cells are separate words: keep them apart in the excerpt.
-    doc.push_str(
-        &p.rendered
-            .html
-            .replace("</td>", " </td>")
-            .replace("</th>", " </th>"),
-    );
+    let body = p
+        .rendered
+        .html
+        .replace("</td>", " </td>")
+        .replace("</th>", " </th>");
+    doc.push_str(&format!("<div data-pagefind-weight=\"{BODY_WEIGHT}\">"));
+    doc.push_str(&weigh_headings(&body));
+    doc.push_str("</div>");
     doc.push_str("</main></body></html>");
     doc
+}
+
+/// Weight of body text (Pagefind's `data-pagefind-weight`): 1/24 of Pagefind's own, the
+/// smallest it encodes. Pagefind scores a word by BM25, which saturates: with body words
+/// at its default weight, a short page that names `git` ten times scores as high for
+/// `git` as the page titled `git`, whatever the title's weight. At this weight body
+/// words stay below saturation, and the title key (weight 10, the most Pagefind
+/// encodes) decides. Headings keep Pagefind's ratios to body text (`HEADING_WEIGHTS`).
+const BODY_WEIGHT: &str = "0.05";
+
+/// Weights of `h1`…`h6`: Pagefind's own (7 to 2) scaled like `BODY_WEIGHT`. Inside an
+/// element with an explicit weight Pagefind does not weigh headings itself.
+const HEADING_WEIGHTS: [&str; 6] = ["0.3", "0.25", "0.21", "0.17", "0.13", "0.09"];
+
+/// `html` with every heading tag given its weight from `HEADING_WEIGHTS`.
+fn weigh_headings(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find("<h") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let b = rest.as_bytes();
+        let level = b.get(2).filter(|c| (b'1'..=b'6').contains(c));
+        let boundary = b
+            .get(3)
+            .is_some_and(|c| *c == b'>' || c.is_ascii_whitespace());
+        match level {
+            Some(l) if boundary => {
+                out.push_str(&rest[..3]);
+                out.push_str(&format!(
+                    " data-pagefind-weight=\"{}\"",
+                    HEADING_WEIGHTS[usize::from(l - b'1')]
+                ));
+                rest = &rest[3..];
+            }
+            _ => {
+                out.push_str("<h");
+                rest = &rest[2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Marks the title key in a document: the vendored Pagefind indexes the word after it
+/// (`waypost patch` in `vendor/pagefind/src/fossick/mod.rs`, `TITLE_KEY_SENTINEL`).
+const TITLE_KEY_SENTINEL: &str = "___WAYPOST_TITLE_KEY___";
+
+/// A page's title as one word: its letters and digits, lower-cased.
+fn title_key(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Builds every language's bundle.
@@ -272,4 +338,28 @@ fn finish_language(
             OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{rel}"), f.contents)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_key_is_the_whole_title_as_one_lower_case_word() {
+        assert_eq!(title_key("git"), "git");
+        assert_eq!(title_key("git-clean"), "gitclean");
+        assert_eq!(title_key("Get an eSIM"), "getanesim");
+        assert_eq!(title_key("Ádb"), "ádb");
+        assert_eq!(title_key("携号转网，保留原号码"), "携号转网保留原号码");
+        assert_eq!(title_key("—"), "");
+    }
+
+    #[test]
+    fn headings_keep_pagefinds_ratios_inside_the_low_weight_body() {
+        assert_eq!(
+            weigh_headings("<h2 id=\"a\">A</h2><p>x</p><h3>B</h3><hr><h7>"),
+            "<h2 data-pagefind-weight=\"0.25\" id=\"a\">A</h2><p>x</p>\
+             <h3 data-pagefind-weight=\"0.21\">B</h3><hr><h7>"
+        );
+    }
 }
