@@ -182,6 +182,45 @@
   var excerpt = function (s) {
     return esc(s || "").replace(/&#60;mark&#62;/g, "<mark>").replace(/&#60;\/mark&#62;/g, "</mark>");
   };
+  // In Chinese, Japanese and Thai Pagefind marks the index's segments: 二维码 comes out as
+  // 二, 维 and 码 marked one by one (and any word holding one of them), and its excerpt
+  // may miss the match. There the theme marks what was typed instead: each word of the
+  // query, where it occurs whole, as one <mark>; the page's excerpt is moved to the first
+  // occurrence when Pagefind's has none.
+  var typedWords = function (term) {
+    return term.toLowerCase().split(/\s+/).filter(Boolean).sort(function (a, b) { return b.length - a.length; });
+  };
+  var plain = function (s) {
+    return String(s || "").replace(/<\/?mark>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+  };
+  var markTyped = function (text, words) {
+    var lower = text.toLowerCase(), html = "", i = 0;
+    while (i < text.length) {
+      var next = -1, len = 0;
+      words.forEach(function (w) {
+        var at = lower.indexOf(w, i);
+        if (at >= 0 && (next < 0 || at < next || (at === next && w.length > len))) { next = at; len = w.length; }
+      });
+      if (next < 0) break;
+      html += esc(text.slice(i, next)) + "<mark>" + esc(text.slice(next, next + len)) + "</mark>";
+      i = next + len;
+    }
+    return html + esc(text.slice(i));
+  };
+  var hasTyped = function (text, words) {
+    var lower = text.toLowerCase();
+    return words.some(function (w) { return lower.indexOf(w) >= 0; });
+  };
+  var SEGMENTED_EXCERPT = 60; // characters
+  var segmentedExcerpt = function (pagefindExcerpt, content, words) {
+    var text = plain(pagefindExcerpt);
+    if (hasTyped(text, words) || !content) return markTyped(text, words);
+    var lower = content.toLowerCase(), at = -1;
+    words.forEach(function (w) { var i = lower.indexOf(w); if (i >= 0 && (at < 0 || i < at)) at = i; });
+    if (at < 0) return markTyped(text, words);
+    var start = Math.max(0, at - SEGMENTED_EXCERPT / 3), end = Math.min(content.length, start + SEGMENTED_EXCERPT);
+    return (start > 0 ? "… " : "") + markTyped(content.slice(start, end).trim(), words) + (end < content.length ? " …" : "");
+  };
 
   var mount = function (host) {
     var bundle = host.getAttribute("data-bundle");
@@ -215,15 +254,18 @@
       });
     };
 
-    var render = function (items, total) {
+    var render = function (items, total, term) {
       if (!items.length) { results.innerHTML = ""; status.textContent = text("data-no-results"); return; }
       status.textContent = text("data-results-count", total);
+      var words = segmented && term ? typedWords(term) : null;
+      var pageExcerpt = function (d) { return words ? segmentedExcerpt(d.excerpt, d.content, words) : excerpt(d.excerpt); };
+      var subExcerpt = function (s) { return words ? markTyped(plain(s.excerpt), words) : excerpt(s.excerpt); };
       results.innerHTML = "<ol>" + items.map(function (d) {
         var subs = (d.sub_results || []).filter(function (s) { return s.url.indexOf("#") > 0 && s.url !== d.url; }).slice(0, 3);
         return "<li class=\"result\"><a class=\"result-link\" href=\"" + esc(d.url) + "\">" + esc(d.meta && d.meta.title || d.url) +
-          "</a><p class=\"result-excerpt\">" + excerpt(d.excerpt) + "</p>" +
+          "</a><p class=\"result-excerpt\">" + pageExcerpt(d) + "</p>" +
           (subs.length ? "<ul>" + subs.map(function (s) {
-            return "<li><a class=\"result-sub-link\" href=\"" + esc(s.url) + "\">" + esc(s.title) + "</a><p>" + excerpt(s.excerpt) + "</p></li>";
+            return "<li><a class=\"result-sub-link\" href=\"" + esc(s.url) + "\">" + esc(s.title) + "</a><p>" + subExcerpt(s) + "</p></li>";
           }).join("") + "</ul>" : "") + "</li>";
       }).join("") + "</ol>";
     };
@@ -242,7 +284,7 @@
       }).then(function (r) {
         if (!r || mine !== seq) return;
         return Promise.all(r.results.slice(0, 12).map(function (x) { return x.data(); })).then(function (items) {
-          if (mine === seq) render(items, r.results.length);
+          if (mine === seq) render(items, r.results.length, term);
         });
       }).catch(function (e) { status.textContent = String(e && e.message || e); });
       return pending;

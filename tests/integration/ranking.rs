@@ -37,7 +37,7 @@ fn search(page: &Page, query: &str) -> Vec<String> {
          i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true; }})()"
     ));
     page.wait_for(
-        "document.querySelectorAll('[data-search-page] .result-link').length > 0 || /No results/i.test(document.querySelector('[data-search-page] .search-status')?.textContent || '')",
+        "document.querySelectorAll('[data-search-page] .result-link').length > 0 || /No results|没有/i.test(document.querySelector('[data-search-page] .search-status')?.textContent || '')",
         20,
     );
     // Results of an earlier query may still be replaced: wait until they are stable.
@@ -101,5 +101,45 @@ fn a_query_that_is_a_whole_title_puts_that_page_first() {
             "`git` finds {other}: {urls:?}"
         );
     }
+    page.assert_no_errors();
+}
+
+/// Chinese excerpts mark the word that was searched for, whole: `二维码` as one `<mark>`,
+/// not 二, 维 and 码 one by one, nor `号码` (which shares 码).
+#[test]
+fn chinese_excerpts_mark_the_searched_word_whole() {
+    let _g = serial();
+    let server = serve_dir(crate::browser::example_site());
+    let chrome = chrome();
+    let page = chrome.open(&format!("{}/zh/search/", server.base));
+    page.wait_for("!!document.getElementById('search-page-q')", 10);
+    for query in ["二维码", "视频通话"] {
+        let urls = search(&page, query);
+        assert!(!urls.is_empty(), "`{query}` finds pages");
+        let marks: Vec<String> = serde_json::from_str(
+            page.eval(
+                "JSON.stringify(Array.from(document.querySelectorAll('[data-search-page] .search-results mark')).map(m => m.textContent))",
+            )
+            .as_str()
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(!marks.is_empty(), "`{query}`: the excerpts mark it");
+        assert!(
+            marks.iter().all(|m| m == query),
+            "`{query}`: every mark is the whole word: {marks:?}"
+        );
+        // The page's own excerpt shows the word.
+        let first =
+            page.eval("document.querySelector('[data-search-page] .result-excerpt').innerHTML");
+        assert!(
+            first
+                .as_str()
+                .unwrap()
+                .contains(&format!("<mark>{query}</mark>")),
+            "`{query}`: {first}"
+        );
+    }
+    page.screenshot("search-zh-marks");
     page.assert_no_errors();
 }
