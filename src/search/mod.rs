@@ -4,6 +4,10 @@
 //! language, at `/<lang>/pagefind/`. Each page is handed to Pagefind as a small HTML
 //! document made from the page itself (title, facets as filters, body with heading ids
 //! for sub-results) — no second pass over files on disk, and no site chrome to exclude.
+//! For ranking, the document also carries the page's title key (its whole title as one
+//! word, at the highest weight) and weighs body text low: a query that is a page's
+//! whole title puts that page first (`BODY_WEIGHT`, `TITLE_KEY_SENTINEL`; the theme's
+//! ranking options in `static/waypost.js` go with them).
 //! Languages are indexed one after another, each on all cores and a batch of pages at
 //! a time; a bundle's files are handed on as soon as its language is done, and the
 //! index is dropped.
