@@ -157,10 +157,20 @@
   var pagePanel = $("[data-search-page]");
   if (!dialog && !pagePanel) return;
   var engines = {};
+  // Ranking (with the index's weights, src/search/mod.rs): a query that is a page's whole
+  // title matches that page's title key exactly; termSimilarity 10 makes an exact word
+  // count about 16 times a word one letter longer (`gitk` for `git`), and body words,
+  // weighted low in the index, stay below BM25's saturation (termSaturation 2, its most)
+  // so that many mentions of `git` on a short page do not catch up. pageLength 0.3: a
+  // long page is penalised less. In Chinese, Japanese and Thai a query is one run of
+  // text that rarely equals an indexed word (the index is segmented, the query is not),
+  // so there word length must not count: Pagefind's defaults.
+  var segmented = /^(zh|ja|th)\b/i.test(doc.documentElement.lang || "");
+  var ranking = segmented ? {} : { termSimilarity: 10, termSaturation: 2, pageLength: 0.3 };
   var engine = function (bundle) {
     if (!engines[bundle]) {
       engines[bundle] = import(bundle + "pagefind.js").then(function (pf) {
-        return Promise.resolve(pf.options({ excerptLength: 22 })).then(function () { pf.init(); return pf; });
+        return Promise.resolve(pf.options({ excerptLength: 22, ranking: ranking })).then(function () { pf.init(); return pf; });
       });
     }
     return engines[bundle];
@@ -171,6 +181,45 @@
   // Pagefind's excerpts are escaped text with <mark> around matches.
   var excerpt = function (s) {
     return esc(s || "").replace(/&#60;mark&#62;/g, "<mark>").replace(/&#60;\/mark&#62;/g, "</mark>");
+  };
+  // In Chinese, Japanese and Thai Pagefind marks the index's segments: 二维码 comes out as
+  // 二, 维 and 码 marked one by one (and any word holding one of them), and its excerpt
+  // may miss the match. There the theme marks what was typed instead: each word of the
+  // query, where it occurs whole, as one <mark>; the page's excerpt is moved to the first
+  // occurrence when Pagefind's has none.
+  var typedWords = function (term) {
+    return term.toLowerCase().split(/\s+/).filter(Boolean).sort(function (a, b) { return b.length - a.length; });
+  };
+  var plain = function (s) {
+    return String(s || "").replace(/<\/?mark>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+  };
+  var markTyped = function (text, words) {
+    var lower = text.toLowerCase(), html = "", i = 0;
+    while (i < text.length) {
+      var next = -1, len = 0;
+      words.forEach(function (w) {
+        var at = lower.indexOf(w, i);
+        if (at >= 0 && (next < 0 || at < next || (at === next && w.length > len))) { next = at; len = w.length; }
+      });
+      if (next < 0) break;
+      html += esc(text.slice(i, next)) + "<mark>" + esc(text.slice(next, next + len)) + "</mark>";
+      i = next + len;
+    }
+    return html + esc(text.slice(i));
+  };
+  var hasTyped = function (text, words) {
+    var lower = text.toLowerCase();
+    return words.some(function (w) { return lower.indexOf(w) >= 0; });
+  };
+  var SEGMENTED_EXCERPT = 60; // characters
+  var segmentedExcerpt = function (pagefindExcerpt, content, words) {
+    var text = plain(pagefindExcerpt);
+    if (hasTyped(text, words) || !content) return markTyped(text, words);
+    var lower = content.toLowerCase(), at = -1;
+    words.forEach(function (w) { var i = lower.indexOf(w); if (i >= 0 && (at < 0 || i < at)) at = i; });
+    if (at < 0) return markTyped(text, words);
+    var start = Math.max(0, at - SEGMENTED_EXCERPT / 3), end = Math.min(content.length, start + SEGMENTED_EXCERPT);
+    return (start > 0 ? "… " : "") + markTyped(content.slice(start, end).trim(), words) + (end < content.length ? " …" : "");
   };
 
   var mount = function (host) {
@@ -205,15 +254,18 @@
       });
     };
 
-    var render = function (items, total) {
+    var render = function (items, total, term) {
       if (!items.length) { results.innerHTML = ""; status.textContent = text("data-no-results"); return; }
       status.textContent = text("data-results-count", total);
+      var words = segmented && term ? typedWords(term) : null;
+      var pageExcerpt = function (d) { return words ? segmentedExcerpt(d.excerpt, d.content, words) : excerpt(d.excerpt); };
+      var subExcerpt = function (s) { return words ? markTyped(plain(s.excerpt), words) : excerpt(s.excerpt); };
       results.innerHTML = "<ol>" + items.map(function (d) {
         var subs = (d.sub_results || []).filter(function (s) { return s.url.indexOf("#") > 0 && s.url !== d.url; }).slice(0, 3);
         return "<li class=\"result\"><a class=\"result-link\" href=\"" + esc(d.url) + "\">" + esc(d.meta && d.meta.title || d.url) +
-          "</a><p class=\"result-excerpt\">" + excerpt(d.excerpt) + "</p>" +
+          "</a><p class=\"result-excerpt\">" + pageExcerpt(d) + "</p>" +
           (subs.length ? "<ul>" + subs.map(function (s) {
-            return "<li><a class=\"result-sub-link\" href=\"" + esc(s.url) + "\">" + esc(s.title) + "</a><p>" + excerpt(s.excerpt) + "</p></li>";
+            return "<li><a class=\"result-sub-link\" href=\"" + esc(s.url) + "\">" + esc(s.title) + "</a><p>" + subExcerpt(s) + "</p></li>";
           }).join("") + "</ul>" : "") + "</li>";
       }).join("") + "</ol>";
     };
@@ -232,7 +284,7 @@
       }).then(function (r) {
         if (!r || mine !== seq) return;
         return Promise.all(r.results.slice(0, 12).map(function (x) { return x.data(); })).then(function (items) {
-          if (mine === seq) render(items, r.results.length);
+          if (mine === seq) render(items, r.results.length, term);
         });
       }).catch(function (e) { status.textContent = String(e && e.message || e); });
       return pending;

@@ -4,6 +4,10 @@
 //! language, at `/<lang>/pagefind/`. Each page is handed to Pagefind as a small HTML
 //! document made from the page itself (title, facets as filters, body with heading ids
 //! for sub-results) — no second pass over files on disk, and no site chrome to exclude.
+//! For ranking, the document also carries the page's title key (its whole title as one
+//! word, at the highest weight) and weighs body text low: a query that is a page's
+//! whole title puts that page first (`BODY_WEIGHT`, `TITLE_KEY_SENTINEL`; the theme's
+//! ranking options in `static/waypost.js` go with them).
 //! Languages are indexed one after another, each on all cores and a batch of pages at
 //! a time; a bundle's files are handed on as soon as its language is done, and the
 //! index is dropped.
@@ -77,8 +81,16 @@ pub fn document(site: &Site, i: usize) -> String {
         escape(&p.lang),
         escape(&p.title)
     ));
+    // The title key first (see `TITLE_KEY_SENTINEL`), then the title, weighted like a
+    // heading of the body (`HEADING_WEIGHTS`): well below the key, so that `git commit`
+    // does not rival `git` for `git`.
+    let key = title_key(&p.title);
+    if !key.is_empty() {
+        doc.push_str(&format!("<p>{TITLE_KEY_SENTINEL}{} </p>", escape(&key)));
+    }
     doc.push_str(&format!(
-        "<h1 data-pagefind-meta=\"title\">{}</h1>",
+        "<h1 data-pagefind-meta=\"title\" data-pagefind-weight=\"{}\">{}</h1>",
+        HEADING_WEIGHTS[0],
         escape(&p.title)
     ));
     for (name, values) in &p.fm.facets {
@@ -94,18 +106,77 @@ pub fn document(site: &Site, i: usize) -> String {
         }
     }
     // Table cells are separate words: keep them apart in the excerpt.
-    if p.rendered.html.contains("</t") {
-        doc.push_str(
-            &p.rendered
+    let body = if p.rendered.html.contains("</t") {
+        std::borrow::Cow::Owned(
+            p.rendered
                 .html
                 .replace("</td>", " </td>")
                 .replace("</th>", " </th>"),
-        );
+        )
     } else {
-        doc.push_str(&p.rendered.html);
-    }
+        std::borrow::Cow::Borrowed(p.rendered.html.as_str())
+    };
+    doc.push_str(&format!("<div data-pagefind-weight=\"{BODY_WEIGHT}\">"));
+    doc.push_str(&weigh_headings(&body));
+    doc.push_str("</div>");
     doc.push_str("</main></body></html>");
     doc
+}
+
+/// Weight of body text (Pagefind's `data-pagefind-weight`): 1/24 of Pagefind's own, the
+/// smallest it encodes. Pagefind scores a word by BM25, which saturates: with body words
+/// at its default weight, a short page that names `git` ten times scores as high for
+/// `git` as the page titled `git`, whatever the title's weight. At this weight body
+/// words stay below saturation, and the title key (weight 10, the most Pagefind
+/// encodes) decides. Headings keep Pagefind's ratios to body text (`HEADING_WEIGHTS`).
+const BODY_WEIGHT: &str = "0.05";
+
+/// Weights of `h1`…`h6`: Pagefind's own (7 to 2) scaled like `BODY_WEIGHT`. Inside an
+/// element with an explicit weight Pagefind does not weigh headings itself.
+const HEADING_WEIGHTS: [&str; 6] = ["0.3", "0.25", "0.21", "0.17", "0.13", "0.09"];
+
+/// `html` with every heading tag given its weight from `HEADING_WEIGHTS`.
+fn weigh_headings(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find("<h") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let b = rest.as_bytes();
+        let level = b.get(2).filter(|c| (b'1'..=b'6').contains(c));
+        let boundary = b
+            .get(3)
+            .is_some_and(|c| *c == b'>' || c.is_ascii_whitespace());
+        match level {
+            Some(l) if boundary => {
+                out.push_str(&rest[..3]);
+                out.push_str(&format!(
+                    " data-pagefind-weight=\"{}\"",
+                    HEADING_WEIGHTS[usize::from(l - b'1')]
+                ));
+                rest = &rest[3..];
+            }
+            _ => {
+                out.push_str("<h");
+                rest = &rest[2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Marks the title key in a document: the vendored Pagefind indexes the word after it
+/// (`waypost patch` in `vendor/pagefind/src/fossick/mod.rs`, `TITLE_KEY_SENTINEL`).
+const TITLE_KEY_SENTINEL: &str = "___WAYPOST_TITLE_KEY___";
+
+/// A page's title as one word: its letters and digits, lower-cased.
+fn title_key(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Builds every language's bundle.

@@ -64,7 +64,11 @@ fn a_document_carries_the_title_and_the_facets_as_translated_filters() {
         doc.starts_with("<html lang=\"en\"><head><title>Alpha &lt;1&gt;</title>"),
         "{doc}"
     );
-    assert!(doc.contains("<h1 data-pagefind-meta=\"title\">Alpha &lt;1&gt;</h1>"));
+    assert!(
+        doc.contains("<h1 data-pagefind-meta=\"title\" data-pagefind-weight=")
+            && doc.contains(">Alpha &lt;1&gt;</h1>"),
+        "{doc}"
+    );
     assert!(
         doc.contains("data-pagefind-filter=\"Channel:Online\""),
         "{doc}"
@@ -96,4 +100,23 @@ fn no_index_is_made_when_search_is_disabled() {
     let yaml = SEARCH_SITE_YAML.replace("  exclude: [legal/**]", "  enabled: false");
     let (_d, site) = testing::load(&[("site.yaml", &yaml), ("content/en/a.md", "# A\n")]);
     assert!(index(&site).unwrap().is_empty());
+}
+
+#[test]
+fn a_title_key_is_the_whole_title_as_one_lower_case_word() {
+    assert_eq!(title_key("git"), "git");
+    assert_eq!(title_key("git-clean"), "gitclean");
+    assert_eq!(title_key("Get an eSIM"), "getanesim");
+    assert_eq!(title_key("Ádb"), "ádb");
+    assert_eq!(title_key("携号转网，保留原号码"), "携号转网保留原号码");
+    assert_eq!(title_key("—"), "");
+}
+
+#[test]
+fn headings_keep_pagefinds_ratios_inside_the_low_weight_body() {
+    assert_eq!(
+        weigh_headings("<h2 id=\"a\">A</h2><p>x</p><h3>B</h3><hr><h7>"),
+        "<h2 data-pagefind-weight=\"0.25\" id=\"a\">A</h2><p>x</p>\
+         <h3 data-pagefind-weight=\"0.21\">B</h3><hr><h7>"
+    );
 }

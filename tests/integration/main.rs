@@ -18,6 +18,7 @@ mod link_policy;
 mod links;
 mod markdown_snapshots;
 mod output;
+mod ranking;
 mod search;
 mod serve;
 mod serve_load;

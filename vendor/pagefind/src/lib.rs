@@ -22,10 +22,9 @@ mod index;
 mod logging;
 pub mod options;
 mod output;
-mod playground;
+// waypost patch: the playground (`playground.rs`, `vendor/playground/`) and the `serve`
+// feature (`serve.rs`) are not vendored; waypost uses neither.
 pub mod runner;
-#[cfg(feature = "serve")]
-mod serve;
 mod service;
 mod utils;
 

@@ -1,8 +1,7 @@
 //! The full Pagefind indexer as run by the CLI.
 
 use crate::options::SearchOptions;
-#[cfg(feature = "serve")]
-use crate::serve;
+// waypost patch: no `serve` module (`use crate::serve` removed).
 
 use super::service::run_service;
 use super::{PagefindInboundConfig, SearchState};
@@ -143,10 +142,7 @@ accessibility and customization: https://pagefind.app/docs/search-ui/",
                         ));
                 }
 
-                #[cfg(feature = "serve")]
-                if config.serve {
-                    serve::serve_dir(std::path::PathBuf::from(options.site_source)).await;
-                }
+                // waypost patch: no `serve` feature (`--serve` is accepted and ignored).
                 Ok(())
             }
         }

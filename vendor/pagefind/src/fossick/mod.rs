@@ -422,12 +422,19 @@ impl Fossicker {
         debug_assert!(((weight_max * weight_multiplier) as u8) < std::u8::MAX);
 
         let mut weight_stack: Vec<u8> = vec![(1.0 * weight_multiplier) as u8];
+        // waypost patch: the title key waiting for the next word's position.
+        let mut pending_title_key: Option<String> = None;
 
         let mut track_word = |word: &str,
                               append_whitespace: bool,
                               previous_cluster: Option<&str>,
                               segmented: bool| {
             if word.chars().next() == Some('_') {
+                // waypost patch: a title key is indexed at the next word's position.
+                if let Some(key) = word.strip_prefix(TITLE_KEY_SENTINEL) {
+                    pending_title_key = Some(key.to_string());
+                    return;
+                }
                 if word.starts_with("___PAGEFIND_ANCHOR___") {
                     if let Some((element_name, anchor_id)) =
                         word.replace("___PAGEFIND_ANCHOR___", "").split_once(':')
@@ -583,6 +590,18 @@ impl Fossicker {
                 }
             }
 
+            // waypost patch: the title key, at the position of the title's first word.
+            if let Some(key) = pending_title_key.take() {
+                index_title_key(
+                    &mut map,
+                    &key,
+                    total_word_index,
+                    (weight_max * weight_multiplier) as u8,
+                    stemmer.as_ref(),
+                    &options.include_characters,
+                );
+            }
+
             max_word_index = total_word_index;
             total_word_index += 1;
         };
@@ -667,6 +686,44 @@ impl Fossicker {
         map
     }
 
+}
+
+/// waypost patch: the word that marks a title key in a page's text,
+/// `___WAYPOST_TITLE_KEY___<key>`. The key (the page's whole title as one word) is
+/// indexed at the position of the word after it, at the highest weight, and is not
+/// part of the page's content or word count: a query that is the whole title then
+/// matches one word exactly at full weight, which the prefix matches of longer titles
+/// cannot, and excerpts do not show the key.
+pub const TITLE_KEY_SENTINEL: &str = "___WAYPOST_TITLE_KEY___";
+
+/// waypost patch: indexes `key` at `position` with `weight`, raising the weight of a
+/// word already indexed there (a one-word title is its own key).
+fn index_title_key(
+    map: &mut HashMap<String, Vec<FossickedWord>>,
+    key: &str,
+    position: usize,
+    weight: u8,
+    stemmer: Option<&Stemmer>,
+    include_characters: &[char],
+) {
+    let Ok(position) = u32::try_from(position) else {
+        return;
+    };
+    let Some(indexable) = get_indexable_words(key, stemmer, include_characters)
+        .into_iter()
+        .find(|w| !w.is_compound_part)
+    else {
+        return;
+    };
+    let positions = map.entry(indexable.stemmed).or_default();
+    match positions.iter_mut().find(|w| w.position == position) {
+        Some(existing) => existing.weight = existing.weight.max(weight),
+        None => positions.push(FossickedWord {
+            position,
+            weight,
+            original_word: indexable.original,
+        }),
+    }
 }
 
 /// The URL spec's path percent-encode set, minus `/` so that the separators
@@ -1409,5 +1466,39 @@ mod tests {
 
         let p: PathBuf = "C:\\hello\\world\\about\\index.htm".into();
         assert_eq!(&build_url(&p, None, &opts), "/about/index.htm");
+    }
+
+    // waypost patch: the title key.
+    #[tokio::test]
+    async fn title_key_is_indexed_at_the_title_without_entering_the_content() {
+        let mut f = test_fossick(
+            [
+                "<html><body>",
+                "<p>___WAYPOST_TITLE_KEY___gitclean </p>",
+                "<h1>git-clean</h1><p>Remove git files.</p>",
+                "<p>___WAYPOST_TITLE_KEY___git </p><h2>git</h2>",
+                "</body></html>",
+            ]
+            .concat(),
+        );
+        let (digest, words, _, word_count) = f.parse_digest(&test_opts());
+        assert_eq!(digest, "git-clean. Remove git files. git.");
+        assert_eq!(word_count, 5);
+        // A key of its own, at the title's position, at the most weight.
+        assert!(words["gitclean"].contains(&FossickedWord {
+            position: 0,
+            weight: 240,
+            original_word: None,
+        }));
+        // A key that is already the word there raises that word's weight.
+        let git: Vec<_> = words["git"].iter().filter(|w| w.position == 4).collect();
+        assert_eq!(
+            git,
+            [&FossickedWord {
+                position: 4,
+                weight: 240,
+                original_word: None,
+            }]
+        );
     }
 }

@@ -158,6 +158,8 @@ impl IndexBuilder {
         }
     }
 
+    /// waypost patch: one page's filters, sorts, meta keys and fragment folded in (the
+    /// body of upstream's loop in `build_indexes`, on the builder's fields).
     fn merge(&mut self, result: PageRest) {
         let language = &self.language;
         // Merge filter entries using or_default for cleaner code

@@ -7,9 +7,9 @@ use crate::{SearchOptions, PAGEFIND_VERSION};
 use flate2::write::GzEncoder; // TODO: Replace flate2 with async-compression since we
 use flate2::Compression; //   // require that crate for the input compression anyway.
 use futures::future::join_all;
+use std::collections::BTreeMap;
 use include_dir::{include_dir, Dir};
 use minifier::js::minify;
-use std::collections::BTreeMap;
 use tokio::fs::{create_dir_all, File};
 use tokio::io::AsyncWriteExt;
 use tokio::time::sleep;
@@ -157,7 +157,8 @@ async fn write_common(
         WriteBehavior::Disk
     };
 
-    let mut files = vec![
+    // waypost patch: not `mut` (nothing is added without the playground).
+    let files = vec![
         write(
             outdir.join("pagefind.js"),
             vec![&js],
@@ -226,28 +227,8 @@ async fn write_common(
         ),
     ];
 
-    if output_playground {
-        files.extend([
-            write(
-                outdir.join("playground/index.html"),
-                vec![crate::playground::PLAYGROUND_HTML.as_bytes()],
-                Compress::None,
-                write_behavior,
-            ),
-            write(
-                outdir.join("playground/pagefind-playground.js"),
-                vec![crate::playground::PLAYGROUND_JS.as_bytes()],
-                Compress::None,
-                write_behavior,
-            ),
-            write(
-                outdir.join("playground/pagefind-playground.css"),
-                vec![crate::playground::PLAYGROUND_CSS.as_bytes()],
-                Compress::None,
-                write_behavior,
-            ),
-        ]);
-    }
+    // waypost patch: the playground is not vendored; `output_playground` writes nothing.
+    let _ = output_playground;
 
     let output_files = join_all(files).await;
 

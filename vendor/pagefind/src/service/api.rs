@@ -101,9 +101,11 @@ impl PagefindIndex {
 
         let file = Fossicker::new_synthetic(source_path.map(PathBuf::from), url, content);
         let state = Arc::clone(&self.search_index);
-        let data = tokio::task::spawn_blocking(move || state.blocking_lock().fossick_one(file))
-            .await
-            .map_err(|e| anyhow::anyhow!("Task join error: {e}"))??;
+        let data = tokio::task::spawn_blocking(move || {
+            state.blocking_lock().fossick_one(file)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("Task join error: {e}"))??;
 
         Ok(IndexedFileResponse {
             page_word_count: data.fragment.data.word_count as u32,
@@ -156,9 +158,11 @@ impl PagefindIndex {
         };
         let file = Fossicker::new_with_data(url, data);
         let state = Arc::clone(&self.search_index);
-        let data = tokio::task::spawn_blocking(move || state.blocking_lock().fossick_one(file))
-            .await
-            .map_err(|e| anyhow::anyhow!("Task join error: {e}"))??;
+        let data = tokio::task::spawn_blocking(move || {
+            state.blocking_lock().fossick_one(file)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("Task join error: {e}"))??;
 
         Ok(IndexedFileResponse {
             page_word_count: data.fragment.data.word_count as u32,
@@ -182,9 +186,7 @@ impl PagefindIndex {
 
         let state = Arc::clone(&self.search_index);
         let page_count = tokio::task::spawn_blocking(move || {
-            state
-                .blocking_lock()
-                .fossick_many(PathBuf::from(path), glob)
+            state.blocking_lock().fossick_many(PathBuf::from(path), glob)
         })
         .await
         .map_err(|e| anyhow::anyhow!("Task join error: {e}"))??;
