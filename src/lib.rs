@@ -138,15 +138,19 @@ pub fn build(
     staging.precompress(&site.config.output.precompress);
     let t = Instant::now();
     progress.stage("rendering pages", site.pages.len() as u64);
+    let mut writing = Duration::ZERO;
     render::Renderer::new(&site.root)?.site_each_cached(&site, cache.as_ref(), |part| {
+        let w = Instant::now();
         staging.write(&part)?;
+        writing += w.elapsed();
         progress.advance(part.iter().filter(|f| f.path.ends_with(".html")).count() as u64);
         Ok(())
     })?;
     log::debug!(
-        "rendered and wrote {} files in {:.3} s{}",
+        "rendered and wrote {} files in {:.3} s (writing {:.3} s){}",
         staging.written(),
         t.elapsed().as_secs_f64(),
+        writing.as_secs_f64(),
         peak_memory()
     );
     let t = Instant::now();
@@ -157,21 +161,30 @@ pub fn build(
             site.config.languages.len() as u64,
         );
     }
+    let mut writing = Duration::ZERO;
     search::index_each(&site, cache.as_ref(), |bundle| {
+        let w = Instant::now();
         staging.write(&bundle)?;
+        writing += w.elapsed();
         progress.advance(1);
         Ok(())
     })?;
     if site.config.search.enabled {
         log::debug!(
-            "indexed for search and wrote {} files in {:.3} s{}",
+            "indexed for search and wrote {} files in {:.3} s (writing {:.3} s){}",
             staging.written() - before,
             t.elapsed().as_secs_f64(),
+            writing.as_secs_f64(),
             peak_memory()
         );
     }
     let files = staging.written();
+    let t = Instant::now();
     staging.commit()?;
+    log::debug!(
+        "replaced the previous output in {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
     let (cache_warnings, cache) = match cache {
         Some(cache) => {
             let (warnings, stats) = cache.finish();

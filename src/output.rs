@@ -413,7 +413,7 @@ pub(crate) fn check_copies_inside(files: &[OutputFile], root_real: &Path) -> Res
 /// that is what stops it (they were the site's, and are ours to remove). What cannot be
 /// removed is named in a warning rather than left behind silently.
 fn remove_tree(dir: &Path) {
-    if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+    if remove_dir_all_parallel(dir, 2).is_ok() || !dir.exists() {
         return;
     }
     for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
@@ -434,6 +434,25 @@ fn remove_tree(dir: &Path) {
             dir.display()
         );
     }
+}
+
+/// `std::fs::remove_dir_all`, with the entries of the first `levels` levels of folders
+/// removed on all cores (a built site is tens of thousands of files in a few folders per
+/// language). Links are removed, never followed.
+fn remove_dir_all_parallel(dir: &Path, levels: usize) -> std::io::Result<()> {
+    if levels == 0 {
+        return std::fs::remove_dir_all(dir);
+    }
+    let entries: Vec<std::fs::DirEntry> =
+        std::fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
+    entries.par_iter().try_for_each(|e| {
+        if e.file_type()?.is_dir() {
+            remove_dir_all_parallel(&e.path(), levels - 1)
+        } else {
+            std::fs::remove_file(e.path())
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 impl Drop for Staging {

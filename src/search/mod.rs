@@ -393,7 +393,11 @@ fn add_language_cached(
         }
         bundle
     });
-    if let Some(previous) = previous.as_ref().filter(|b| b.inputs == inputs) {
+    let (hit, previous) = match previous {
+        Some(b) if b.inputs == inputs => (Some(b), None),
+        other => (None, other),
+    };
+    if let Some(previous) = hit {
         // The records are still this build's: keep them for the next.
         for k in &keys {
             cache.keep(Kind::Record, k);
@@ -401,9 +405,9 @@ fn add_language_cached(
         return Ok(Prepared::Done(
             previous
                 .files
-                .iter()
+                .into_iter()
                 .map(|(path, _, contents)| {
-                    OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{path}"), contents.clone())
+                    OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{path}"), contents)
                 })
                 .collect(),
         ));

@@ -34,8 +34,7 @@ lazy_static! {
 pub mod parser;
 mod splitting;
 
-// waypost patch: Serialize/Deserialize, for waypost's build cache of parsed pages.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FossickedWord {
     pub position: u32,
     pub weight: u8,
@@ -43,8 +42,7 @@ pub struct FossickedWord {
     pub original_word: Option<String>,
 }
 
-// waypost patch: Serialize/Deserialize, for waypost's build cache of parsed pages.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MetaFossickedWord {
     pub field_id: u16,
     pub position: u32,
@@ -52,8 +50,7 @@ pub struct MetaFossickedWord {
     pub original_word: Option<String>,
 }
 
-// waypost patch: Serialize/Deserialize, for waypost's build cache of parsed pages.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct FossickedData {
     pub url: String,
     pub fragment: PageFragment,

@@ -1,9 +1,8 @@
 use std::collections::BTreeMap;
 
-// waypost patch: Deserialize too, for waypost's build cache of parsed pages.
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone)]
 pub struct PageAnchorData {
     pub element: String,
     pub id: String,
@@ -13,7 +12,7 @@ pub struct PageAnchorData {
     pub location: u32,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone)]
 pub struct PageFragmentData {
     pub url: String,
     pub content: String,
@@ -23,7 +22,7 @@ pub struct PageFragmentData {
     pub anchors: Vec<PageAnchorData>,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct PageFragment {
     pub page_number: usize,
     pub data: PageFragmentData,

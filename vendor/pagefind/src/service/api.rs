@@ -353,20 +353,312 @@ impl LanguageIndex {
 pub struct PageRecord(FossickedData);
 
 impl PageRecord {
-    /// The record as bytes (JSON).
+    /// The record as bytes: a compact binary form, lengths and numbers as LEB128.
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.0).expect("a parsed page serializes")
+        let p = &self.0;
+        let d = &p.fragment.data;
+        let mut w = record::Writer(Vec::with_capacity(d.content.len() * 2 + 256));
+        w.bytes(record::MAGIC);
+        w.str(&p.url);
+        w.num(p.fragment.page_number as u64);
+        w.str(&d.url);
+        w.str(&d.content);
+        w.num(d.word_count as u64);
+        w.num(d.filters.len() as u64);
+        for (k, values) in &d.filters {
+            w.str(k);
+            w.num(values.len() as u64);
+            for v in values {
+                w.str(v);
+            }
+        }
+        w.pairs(&d.meta);
+        w.num(d.anchors.len() as u64);
+        for a in &d.anchors {
+            w.str(&a.element);
+            w.str(&a.id);
+            w.str(&a.text);
+            w.opt_str(a.title.as_deref());
+            w.num(a.location as u64);
+        }
+        w.num(p.word_data.len() as u64);
+        for (word, places) in &p.word_data {
+            w.str(word);
+            w.num(places.len() as u64);
+            for f in places {
+                w.num(f.position as u64);
+                w.num(f.weight as u64);
+                w.opt_str(f.original_word.as_deref());
+            }
+        }
+        w.num(p.meta_word_data.len() as u64);
+        for (word, places) in &p.meta_word_data {
+            w.str(word);
+            w.num(places.len() as u64);
+            for f in places {
+                w.num(f.field_id as u64);
+                w.num(f.position as u64);
+                w.opt_str(f.original_word.as_deref());
+            }
+        }
+        w.pairs(&p.sort);
+        for flag in [
+            p.has_custom_body,
+            p.force_inclusion,
+            p.has_html_element,
+            p.has_old_bundle_reference,
+            p.has_default_ui_reference,
+        ] {
+            w.num(flag as u64);
+        }
+        w.str(&p.language);
+        w.0
     }
 
     /// A record from [`PageRecord::to_bytes`] (of the same Pagefind build).
     pub fn from_bytes(bytes: &[u8]) -> Result<PageRecord> {
-        Ok(PageRecord(serde_json::from_slice(bytes)?))
+        use crate::fossick::{FossickedWord, MetaFossickedWord};
+        use crate::fragments::{PageAnchorData, PageFragment, PageFragmentData};
+        let mut r = record::Reader(bytes);
+        if r.take(record::MAGIC.len())? != record::MAGIC {
+            bail!("not a page record");
+        }
+        let url = r.string()?;
+        let page_number = r.num()? as usize;
+        let fragment_url = r.string()?;
+        let content = r.string()?;
+        let word_count = r.num()? as usize;
+        let mut filters = BTreeMap::new();
+        for _ in 0..r.count()? {
+            let k = r.string()?;
+            let values = (0..r.count()?)
+                .map(|_| r.string())
+                .collect::<Result<Vec<_>>>()?;
+            filters.insert(k, values);
+        }
+        let meta = r.pairs()?;
+        let anchors = (0..r.count()?)
+            .map(|_| {
+                Ok(PageAnchorData {
+                    element: r.string()?,
+                    id: r.string()?,
+                    text: r.string()?,
+                    title: r.opt_string()?,
+                    location: r.num()? as u32,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut word_data = hashbrown::HashMap::new();
+        for _ in 0..r.count()? {
+            let word = r.string()?;
+            let places = (0..r.count()?)
+                .map(|_| {
+                    Ok(FossickedWord {
+                        position: r.num()? as u32,
+                        weight: r.num()? as u8,
+                        original_word: r.opt_string()?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            word_data.insert(word, places);
+        }
+        let mut meta_word_data = hashbrown::HashMap::new();
+        for _ in 0..r.count()? {
+            let word = r.string()?;
+            let places = (0..r.count()?)
+                .map(|_| {
+                    Ok(MetaFossickedWord {
+                        field_id: r.num()? as u16,
+                        position: r.num()? as u32,
+                        original_word: r.opt_string()?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            meta_word_data.insert(word, places);
+        }
+        let sort = r.pairs()?;
+        let mut flags = [false; 5];
+        for f in flags.iter_mut() {
+            *f = r.num()? != 0;
+        }
+        let language = r.string()?;
+        if !r.0.is_empty() {
+            bail!("a page record with bytes after its end");
+        }
+        Ok(PageRecord(FossickedData {
+            url,
+            fragment: PageFragment {
+                page_number,
+                data: PageFragmentData {
+                    url: fragment_url,
+                    content,
+                    word_count,
+                    filters,
+                    meta,
+                    anchors,
+                },
+            },
+            word_data,
+            meta_word_data,
+            sort,
+            has_custom_body: flags[0],
+            force_inclusion: flags[1],
+            has_html_element: flags[2],
+            has_old_bundle_reference: flags[3],
+            has_default_ui_reference: flags[4],
+            language,
+        }))
+    }
+}
+
+/// waypost patch: the byte form of [`PageRecord`].
+mod record {
+    use anyhow::{bail, Result};
+    use std::collections::BTreeMap;
+
+    /// The first bytes of a record (and its format's version).
+    pub(super) const MAGIC: &[u8] = b"pfrec1";
+
+    pub(super) struct Writer(pub(super) Vec<u8>);
+
+    impl Writer {
+        pub(super) fn bytes(&mut self, b: &[u8]) {
+            self.0.extend_from_slice(b);
+        }
+        pub(super) fn num(&mut self, mut n: u64) {
+            loop {
+                let byte = (n & 0x7f) as u8;
+                n >>= 7;
+                if n == 0 {
+                    self.0.push(byte);
+                    return;
+                }
+                self.0.push(byte | 0x80);
+            }
+        }
+        pub(super) fn str(&mut self, s: &str) {
+            self.num(s.len() as u64);
+            self.bytes(s.as_bytes());
+        }
+        pub(super) fn opt_str(&mut self, s: Option<&str>) {
+            match s {
+                None => self.num(0),
+                Some(s) => {
+                    self.num(1);
+                    self.str(s);
+                }
+            }
+        }
+        pub(super) fn pairs(&mut self, map: &BTreeMap<String, String>) {
+            self.num(map.len() as u64);
+            for (k, v) in map {
+                self.str(k);
+                self.str(v);
+            }
+        }
+    }
+
+    pub(super) struct Reader<'a>(pub(super) &'a [u8]);
+
+    impl<'a> Reader<'a> {
+        pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+            if self.0.len() < n {
+                bail!("a page record cut short");
+            }
+            let (head, tail) = self.0.split_at(n);
+            self.0 = tail;
+            Ok(head)
+        }
+        pub(super) fn num(&mut self) -> Result<u64> {
+            let mut n = 0u64;
+            for shift in (0..64).step_by(7) {
+                let byte = self.take(1)?[0];
+                n |= u64::from(byte & 0x7f) << shift;
+                if byte & 0x80 == 0 {
+                    return Ok(n);
+                }
+            }
+            bail!("a page record with a number too long")
+        }
+        /// A count of items that follow: each takes at least a byte.
+        pub(super) fn count(&mut self) -> Result<usize> {
+            let n = self.num()? as usize;
+            if n > self.0.len() {
+                bail!("a page record with a count past its end");
+            }
+            Ok(n)
+        }
+        pub(super) fn string(&mut self) -> Result<String> {
+            let n = self.count()?;
+            Ok(std::str::from_utf8(self.take(n)?)?.to_string())
+        }
+        pub(super) fn opt_string(&mut self) -> Result<Option<String>> {
+            Ok(match self.num()? {
+                0 => None,
+                _ => Some(self.string()?),
+            })
+        }
+        pub(super) fn pairs(&mut self) -> Result<BTreeMap<String, String>> {
+            let mut map = BTreeMap::new();
+            for _ in 0..self.count()? {
+                let k = self.string()?;
+                map.insert(k, self.string()?);
+            }
+            Ok(map)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// waypost patch: a record read back from its bytes builds the same bundle.
+    #[tokio::test]
+    async fn a_page_record_read_back_from_bytes_builds_the_same_index() {
+        let docs = vec![
+            (
+                "/a/".to_string(),
+                "<html lang=\"es\"><body><main data-pagefind-body>\
+                 <h1 data-pagefind-meta=\"title\">Activación</h1>\
+                 <span data-pagefind-filter=\"canal:tienda\"></span>\
+                 <span data-pagefind-sort=\"weight:2\"></span>\
+                 <h2 id=\"pasos\">Pasos</h2><p>Lleva tu DNI a la tienda. Ünïcode café.</p>\
+                 </main></body></html>"
+                    .to_string(),
+            ),
+            (
+                "/b/".to_string(),
+                "<html lang=\"es\"><body><main data-pagefind-body><p>Otra página</p></main></body></html>"
+                    .to_string(),
+            ),
+        ];
+        let index = LanguageIndex::new(None, "es".into()).unwrap();
+        let records = index.parse_html_files(docs).unwrap();
+        let read_back: Vec<PageRecord> = records
+            .iter()
+            .map(|r| PageRecord::from_bytes(&r.to_bytes()).unwrap())
+            .collect();
+        assert_eq!(read_back[0].0.word_data, records[0].0.word_data);
+        assert_eq!(read_back[0].0.sort, records[0].0.sort);
+        let bundle = |records: Vec<PageRecord>| async move {
+            let mut index = LanguageIndex::new(None, "es".into()).unwrap();
+            index.add_records(records);
+            let mut files: Vec<(PathBuf, Vec<u8>)> = index
+                .into_files(6)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| (f.filename, f.contents))
+                .collect();
+            files.sort();
+            files
+        };
+        assert_eq!(bundle(records).await, bundle(read_back).await);
+        let bytes = PageRecord::from_bytes(b"pfrec1\x05ab");
+        assert!(bytes.is_err(), "a cut record is an error");
+        assert!(PageRecord::from_bytes(b"nonsense").is_err());
+    }
 
     #[tokio::test]
     async fn test_add_file() {
