@@ -497,11 +497,25 @@ pub struct Bundle {
 impl Bundle {
     /// The bundle as bytes.
     pub fn encode(&self) -> Vec<u8> {
-        let size: usize = self.files.iter().map(|f| f.0.len() + f.2.len() + 48).sum();
+        Bundle::encode_files(
+            &self.inputs,
+            self.files
+                .iter()
+                .map(|(path, hash, contents)| (path.as_str(), hash.as_ref(), contents.as_slice())),
+        )
+    }
+
+    /// The bytes of a bundle of `files` built from `inputs`, without first making a
+    /// [`Bundle`] (which would hold a second copy of every file).
+    pub fn encode_files<'f>(
+        inputs: &Key,
+        files: impl Iterator<Item = (&'f str, Option<&'f [u8; 32]>, &'f [u8])> + Clone,
+    ) -> Vec<u8> {
+        let size: usize = files.clone().map(|f| f.0.len() + f.2.len() + 48).sum();
         let mut out = Vec::with_capacity(size + 40);
-        out.extend_from_slice(&self.inputs.0);
-        out.extend_from_slice(&(self.files.len() as u64).to_le_bytes());
-        for (path, hash, contents) in &self.files {
+        out.extend_from_slice(&inputs.0);
+        out.extend_from_slice(&(files.clone().count() as u64).to_le_bytes());
+        for (path, hash, contents) in files {
             out.extend_from_slice(&(path.len() as u64).to_le_bytes());
             out.extend_from_slice(path.as_bytes());
             match hash {

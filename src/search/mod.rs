@@ -222,21 +222,25 @@ pub(crate) fn index_languages(
         return Ok(());
     }
     let selection = Selection::new(site)?;
+    // A language being finished: its code, how long adding its pages took, how many,
+    // and the thread finishing it (which says how long that took).
     type Finishing<'s> = (
         &'s str,
-        std::time::Instant,
+        std::time::Duration,
         usize,
-        std::thread::ScopedJoinHandle<'s, Result<Vec<OutputFile>>>,
+        std::thread::ScopedJoinHandle<'s, Result<(Vec<OutputFile>, std::time::Duration)>>,
     );
-    let hand_on = |(lang, started, pages, handle): Finishing<'_>,
+    let hand_on = |(lang, adding, pages, handle): Finishing<'_>,
                    each: &mut dyn FnMut(Vec<OutputFile>) -> Result<()>|
      -> Result<()> {
-        let files = handle
+        let (files, finishing) = handle
             .join()
             .map_err(|_| search_error(lang, "the indexer failed", None))??;
         log::debug!(
-            "search {lang}: {pages} pages indexed in {:.2} s",
-            started.elapsed().as_secs_f64()
+            "search {lang}: {pages} pages indexed in {:.2} s (adding {:.2} s, finishing {:.2} s)",
+            (adding + finishing).as_secs_f64(),
+            adding.as_secs_f64(),
+            finishing.as_secs_f64()
         );
         each(files)
     };
@@ -259,18 +263,23 @@ pub(crate) fn index_languages(
                     inputs: None,
                 }),
             }?;
+            let adding = started.elapsed();
             if let Some(f) = finishing.take() {
                 hand_on(f, &mut each)?;
             }
-            let handle = scope.spawn(move || match prepared {
-                Prepared::Done(files) => Ok(files),
-                Prepared::Index {
-                    index,
-                    previous,
-                    inputs,
-                } => finish_language(lang, *index, previous, inputs.zip(cache)),
+            let handle = scope.spawn(move || {
+                let started = std::time::Instant::now();
+                let files = match prepared {
+                    Prepared::Done(files) => files,
+                    Prepared::Index {
+                        index,
+                        previous,
+                        inputs,
+                    } => finish_language(lang, *index, previous, inputs.zip(cache))?,
+                };
+                Ok((files, started.elapsed()))
             });
-            finishing = Some((lang, started, pages.len(), handle));
+            finishing = Some((lang, adding, pages.len(), handle));
         }
         match finishing.take() {
             Some(f) => hand_on(f, &mut each),
@@ -505,14 +514,13 @@ fn finish_language(
     drop(previous);
     if let Some((inputs, cache)) = keep {
         let hashes = hashes.into_inner().expect("the hashes' lock");
-        let bundle = Bundle {
-            inputs,
-            files: files
+        let bytes = Bundle::encode_files(
+            &inputs,
+            files
                 .iter()
-                .map(|(path, contents)| (path.clone(), hashes.get(path).copied(), contents.clone()))
-                .collect(),
-        };
-        cache.put(Kind::Bundle, &cache.bundle_slot(lang), &bundle.encode());
+                .map(|(path, contents)| (path.as_str(), hashes.get(path), contents.as_slice())),
+        );
+        cache.put(Kind::Bundle, &cache.bundle_slot(lang), &bytes);
     }
     Ok(files
         .into_iter()
