@@ -36,6 +36,9 @@ use crate::output::resolve;
 /// The default cache folder, under the site's root.
 pub const DEFAULT_DIR: &str = ".waypost-cache";
 
+/// The line of `CACHEDIR.TAG` that marks a folder as waypost's cache.
+const TAG_LINE: &str = "# This folder is waypost's build cache; it can be deleted at any time.";
+
 /// The layout's version: a folder under the cache folder.
 const LAYOUT: &str = "v1";
 
@@ -182,19 +185,36 @@ impl Cache {
     /// rebuilt or upgraded waypost never reads another's results.
     pub fn open(dir: &Path) -> Result<Cache> {
         let layout = dir.join(LAYOUT);
+        let tag = dir.join("CACHEDIR.TAG");
+        // A folder with other files in it is not taken over: the tag below would make
+        // backup tools skip everything in it.
+        let ours = std::fs::read_to_string(&tag).is_ok_and(|t| t.contains(TAG_LINE));
+        if !ours {
+            if let Ok(mut entries) = std::fs::read_dir(dir) {
+                if entries.next().is_some() {
+                    return Err(Error::one(
+                        Diagnostic::new(
+                            dir,
+                            "this folder is not empty and is not a waypost build cache; the \
+                             cache will not be kept in it",
+                        )
+                        .hint("give `--cache` a new or empty folder, or build with `--no-cache`"),
+                    ));
+                }
+            }
+        }
         std::fs::create_dir_all(&layout).map_err(|e| {
             Error::one(
                 Diagnostic::new(dir, format!("cannot create the build cache: {e}"))
                     .hint("pass `--cache DIR` for a folder you can write, or `--no-cache`"),
             )
         })?;
-        let tag = dir.join("CACHEDIR.TAG");
-        if !tag.exists() {
-            // Backup tools skip folders with this file (bford.ca/cachedir).
+        if !ours {
+            // Backup tools skip folders with this file (bford.ca/cachedir); it also
+            // marks the folder as waypost's.
             let _ = std::fs::write(
                 &tag,
-                "Signature: 8a477f597d28d172789f06886806bc55\n\
-                 # This folder is waypost's build cache; it can be deleted at any time.\n",
+                format!("Signature: 8a477f597d28d172789f06886806bc55\n{TAG_LINE}\n"),
             );
         }
         Ok(Cache {

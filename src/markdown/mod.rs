@@ -736,7 +736,23 @@ fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
 pub(crate) fn count_words(text: &str) -> usize {
     let mut n = 0;
     let mut in_word = false;
-    for c in text.chars() {
+    let mut rest = text;
+    while let Some(&b) = rest.as_bytes().first() {
+        // ASCII, most of most pages, without decoding characters.
+        if b.is_ascii() {
+            if b.is_ascii_alphanumeric() {
+                if !in_word {
+                    n += 1;
+                    in_word = true;
+                }
+            } else {
+                in_word = false;
+            }
+            rest = &rest[1..];
+            continue;
+        }
+        let c = rest.chars().next().expect("a character starts here");
+        rest = &rest[c.len_utf8()..];
         if is_cjk(c) {
             n += 1;
             in_word = false;
@@ -873,4 +889,46 @@ fn label_task_items(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         out.push(Event::Html(CowStr::Borrowed("</label>")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition: alphanumeric runs are words, each CJK character is one.
+    fn count_words_by_chars(text: &str) -> usize {
+        let mut n = 0;
+        let mut in_word = false;
+        for c in text.chars() {
+            if is_cjk(c) {
+                n += 1;
+                in_word = false;
+            } else if c.is_alphanumeric() {
+                if !in_word {
+                    n += 1;
+                    in_word = true;
+                }
+            } else {
+                in_word = false;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn words_are_alphanumeric_runs_and_each_cjk_character_counts_once() {
+        for (text, words) in [
+            ("", 0),
+            ("Activate your SIM online", 4),
+            ("eSIM, QR-code: 2 steps.", 5),
+            ("Activación en línea: ¿cómo?", 4),
+            ("扫描二维码", 5),
+            ("用 eSIM 激活", 4),
+            ("naïve café — 10:30", 4),
+            ("ماذا تحتاج", 2),
+        ] {
+            assert_eq!(count_words(text), words, "{text}");
+            assert_eq!(count_words(text), count_words_by_chars(text), "{text}");
+        }
+    }
 }

@@ -382,6 +382,23 @@ fn a_cache_folder_inside_the_sources_or_the_output_is_refused() {
         assert!(!out.exists(), "nothing was built");
         assert!(!root.join("content/cache").exists());
     }
+    // A folder with other files in it is not taken over (nor tagged for backups to skip).
+    let documents = tmp.path().join("documents");
+    std::fs::create_dir_all(&documents).unwrap();
+    std::fs::write(documents.join("notes.txt"), "mine").unwrap();
+    let r = run(waypost()
+        .env_remove("WAYPOST_NO_CACHE")
+        .arg("--root")
+        .arg(&root)
+        .args(["build", "--output"])
+        .arg(&out)
+        .arg("--cache")
+        .arg(&documents));
+    r.assert_failure();
+    r.stderr_has("not a waypost build cache");
+    assert_eq!(names_in(&documents), vec!["notes.txt".to_string()]);
+    assert!(!out.exists());
+
     // Anywhere else is fine, and --cache comes from WAYPOST_CACHE too (CI).
     let elsewhere = tmp.path().join("ci-cache");
     let r = run(waypost()
