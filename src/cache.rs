@@ -230,11 +230,12 @@ impl Cache {
         })
     }
 
-    /// Opens the cache for the site at `root` whose build goes to `output`, after
-    /// checking the folder is neither part of the site's sources (it would be read or
-    /// published as content) nor inside the output (it would be replaced by every
-    /// build), nor the site's folder or one above it.
-    pub fn open_for_site(dir: &Path, root: &Path, output: &Path) -> Result<Cache> {
+    /// Opens the cache for the site at `root` whose build goes to `output` (None: a
+    /// preview, which writes no output), after checking the folder is neither part of
+    /// the site's sources (it would be read or published as content) nor overlapping
+    /// the output (it would be replaced by every build), nor the site's folder or one
+    /// above it.
+    pub fn open_for_site(dir: &Path, root: &Path, output: Option<&Path>) -> Result<Cache> {
         let (cache, root) = (resolve(dir), resolve(root));
         let refuse = |message: String| {
             Err(Error::one(Diagnostic::new(dir, message).hint(
@@ -260,8 +261,8 @@ impl Cache {
                 ));
             }
         }
-        let output = resolve(output);
-        if cache.starts_with(&output) || output.starts_with(&cache) {
+        let output = output.map(resolve);
+        if output.is_some_and(|output| cache.starts_with(&output) || output.starts_with(&cache)) {
             return refuse(
                 "the build cache folder and the output folder overlap; every build replaces \
                  the output folder"
@@ -402,6 +403,12 @@ impl Cache {
     /// The key under which a language's bundle is kept.
     pub fn bundle_slot(&self, lang: &str) -> Key {
         self.hasher(Kind::Bundle).field(lang.as_bytes()).key()
+    }
+
+    /// The warnings so far, leaving none (`serve`, which never calls
+    /// [`Cache::finish`], reports them after each use).
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().expect("the cache's lock"))
     }
 
     /// Counts so far.

@@ -69,6 +69,14 @@ pub(crate) enum Command {
         /// Include pages with `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Build cache folder, shared with `build`: pages already parsed for search by
+        /// an earlier build or preview are not parsed again
+        /// [default: .waypost-cache in the site's folder].
+        #[arg(long, value_name = "DIR", env = "WAYPOST_CACHE")]
+        cache: Option<PathBuf>,
+        /// Preview without the build cache.
+        #[arg(long, env = "WAYPOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+        no_cache: bool,
     },
     /// Report broken links, missing or outdated translations and stale guides (writes
     /// nothing). Exit status: 0 passed, 1 errors (or warnings with --strict), 2 could not

@@ -154,14 +154,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cache = match (no_cache, cache) {
                 (true, _) => None,
                 // A folder asked for must be usable.
-                (false, Some(dir)) => {
-                    Some(waypost::cache::Cache::open_for_site(&dir, &cli.root, &out)?)
-                }
+                (false, Some(dir)) => Some(waypost::cache::Cache::open_for_site(
+                    &dir,
+                    &cli.root,
+                    Some(&out),
+                )?),
                 // The default one is only an optimization: a site folder that cannot
                 // be written to still builds.
                 (false, None) => {
                     let dir = cli.root.join(waypost::cache::DEFAULT_DIR);
-                    match waypost::cache::Cache::open_for_site(&dir, &cli.root, &out) {
+                    match waypost::cache::Cache::open_for_site(&dir, &cli.root, Some(&out)) {
                         Ok(cache) => Some(cache),
                         Err(e) => {
                             log::warn!("{e}; building without the cache");
@@ -199,12 +201,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             open,
             drafts,
+            cache,
+            no_cache,
         } => {
+            let cache = match (no_cache, cache) {
+                (true, _) => None,
+                (false, dir) => {
+                    Some(dir.unwrap_or_else(|| cli.root.join(waypost::cache::DEFAULT_DIR)))
+                }
+            };
             let opts = waypost::serve::ServeOptions {
                 bind,
                 port,
                 open,
                 drafts,
+                cache,
             };
             waypost::serve::serve(&cli.root, &opts)?;
             Ok(ExitCode::SUCCESS)

@@ -14,7 +14,7 @@ pub(crate) mod watch;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -38,6 +38,10 @@ pub struct ServeOptions {
     pub open: bool,
     /// Include drafts.
     pub drafts: bool,
+    /// The build cache folder (shared with `build`) whose search records the search
+    /// index is made from; None: none. Entries are added, never pruned (the next
+    /// `build` prunes).
+    pub cache: Option<PathBuf>,
 }
 
 /// Served files: site path (`en/esim/index.html`) → bytes.
@@ -308,7 +312,18 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     if rebuilder.site().config.search.enabled {
         state.put_search(crate::search::empty_bundles(rebuilder.site())?, None);
     }
-    let search_tx = spawn_search_worker(state.clone());
+    // The build cache, for search records: a folder that cannot be used is reported
+    // and the preview goes on without it.
+    let cache = opts.cache.as_ref().and_then(|dir| {
+        match crate::cache::Cache::open_for_site(dir, &root, None) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                log::warn!("{e}; previewing without the build cache");
+                None
+            }
+        }
+    });
+    let search_tx = spawn_search_worker(state.clone(), cache);
     request_search(&search_tx, rebuilder.site(), None);
 
     let loop_state = state.clone();
@@ -491,7 +506,10 @@ fn request_search(
 /// The search indexer's thread: indexes the languages asked for on the newest site it
 /// was sent (requests that queued up meanwhile are merged), then swaps those languages'
 /// files in, leaving the others as they are.
-fn spawn_search_worker(state: Arc<State>) -> mpsc::Sender<(crate::site::Site, Languages)> {
+fn spawn_search_worker(
+    state: Arc<State>,
+    cache: Option<Arc<crate::cache::Cache>>,
+) -> mpsc::Sender<(crate::site::Site, Languages)> {
     let (tx, rx) = mpsc::channel::<(crate::site::Site, Languages)>();
     std::thread::spawn(move || {
         while let Ok((mut site, mut languages)) = rx.recv() {
@@ -503,16 +521,28 @@ fn spawn_search_worker(state: Arc<State>) -> mpsc::Sender<(crate::site::Site, La
             }
             let start = Instant::now();
             let mut files = Vec::new();
-            let made = crate::search::index_languages(&site, languages.as_ref(), None, |bundle| {
-                files.extend(bundle);
-                Ok(())
-            });
+            let made = crate::search::index_languages(
+                &site,
+                languages.as_ref(),
+                cache.as_deref(),
+                |bundle| {
+                    files.extend(bundle);
+                    Ok(())
+                },
+            );
             match made {
                 Ok(()) => {
                     let n = files.len();
                     state.put_search(files, languages.as_ref());
+                    let cached = cache.as_ref().map_or_else(String::new, |c| {
+                        let s = c.stats();
+                        format!(
+                            "; build cache since start: {} used, {} made",
+                            s.hits, s.misses
+                        )
+                    });
                     log::debug!(
-                        "search index of {} refreshed in {:.2} s ({n} files)",
+                        "search index of {} refreshed in {:.2} s ({n} files{cached})",
                         languages.as_ref().map_or_else(
                             || "every language".to_string(),
                             |l| l.iter().cloned().collect::<Vec<_>>().join(", ")
@@ -521,6 +551,11 @@ fn spawn_search_worker(state: Arc<State>) -> mpsc::Sender<(crate::site::Site, La
                     );
                 }
                 Err(e) => log::warn!("search index not refreshed: {e}"),
+            }
+            if let Some(cache) = &cache {
+                for w in cache.take_warnings() {
+                    log::warn!("{w}");
+                }
             }
         }
     });

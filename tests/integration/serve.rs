@@ -32,6 +32,21 @@ impl Server {
     pub(crate) fn log_lines(&self) -> Vec<String> {
         self.log.try_iter().collect()
     }
+
+    /// Waits up to `secs` for a logged line containing `needle`, and returns it.
+    pub(crate) fn wait_for_log(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            match self
+                .log
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("serve did not log {needle:?} within {secs} s"),
+            }
+        }
+    }
 }
 
 impl Drop for Server {
@@ -54,10 +69,20 @@ pub(crate) fn example_copy() -> tempfile::TempDir {
     dir
 }
 
-/// Starts `waypost serve --port 0` on `dir` and waits for its URL.
+/// Starts `waypost serve --port 0` on `dir` (without the build cache) and waits for its
+/// URL.
 pub(crate) fn start(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+    start_with(dir, extra, false)
+}
+
+/// [`start`], with the build cache in the site's folder when `cache`.
+pub(crate) fn start_with(dir: tempfile::TempDir, extra: &[&str], cache: bool) -> Server {
     let root = dir.path().to_path_buf();
-    let mut child = waypost()
+    let mut cmd = waypost();
+    if cache {
+        cmd.env_remove("WAYPOST_NO_CACHE");
+    }
+    let mut child = cmd
         .arg("--root")
         .arg(&root)
         .args(["serve", "--port", "0"])
@@ -435,6 +460,42 @@ fn the_search_index_is_built_in_the_background_and_follows_edits() {
     eventually("the index refresh after the edit", || {
         served_search_pages(&server.addr) == before + 1
     });
+}
+
+#[test]
+fn serve_makes_its_search_index_from_the_records_a_build_left_in_the_cache() {
+    let dir = example_copy();
+    let out = tempfile::tempdir().unwrap();
+    let build = crate::common::run(
+        waypost()
+            .env_remove("WAYPOST_NO_CACHE")
+            .arg("--root")
+            .arg(dir.path())
+            .args(["build", "--output"])
+            .arg(out.path().join("public")),
+    );
+    build.assert_success();
+    let built_entry =
+        std::fs::read_to_string(out.path().join("public/en/pagefind/pagefind-entry.json")).unwrap();
+
+    let server = start_with(dir, &["-v"], true);
+    // Every page's record was there: nothing is parsed again, and the index is the
+    // build's (the entry names each index file by a hash of its contents).
+    let log = server.wait_for_log("refreshed", 120);
+    assert!(log.contains("0 made"), "{log}");
+    let served = get(&server.addr, "/en/pagefind/pagefind-entry.json");
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, built_entry);
+
+    // An edit is parsed alone, and what it parses is kept for the next build.
+    let events = Events::connect(&server.addr);
+    save(
+        &server.root.join("content/en/esim/by-courier.md"),
+        "---\ntitle: Brand new courier path\n---\n\nA courier brings the SIM card.\n",
+    );
+    events.wait("reload", 20);
+    let log = server.wait_for_log("refreshed", 120);
+    assert!(log.contains(", 1 made"), "{log}");
 }
 
 #[test]
