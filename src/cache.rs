@@ -340,6 +340,12 @@ impl Cache {
 
     /// Stores `bytes` under `key` (written to a temporary file, then renamed).
     pub fn put(&self, kind: Kind, key: &Key, bytes: &[u8]) {
+        self.put_parts(kind, key, &[bytes]);
+    }
+
+    /// [`Cache::put`] of the bytes of `parts` one after another, without joining them
+    /// in memory first (a language's search bundle is tens of megabytes).
+    pub fn put_parts(&self, kind: Kind, key: &Key, parts: &[&[u8]]) {
         self.used
             .lock()
             .expect("the cache's lock")
@@ -348,7 +354,7 @@ impl Cache {
             return;
         }
         let path = self.path(kind, key);
-        if let Err(e) = self.write_entry(&path, key, bytes) {
+        if let Err(e) = self.write_entry(&path, key, parts) {
             if !self.write_failed.swap(true, Ordering::Relaxed) {
                 self.warn(format!(
                     "{}: cannot write the build cache ({e}); this build goes on without \
@@ -361,19 +367,28 @@ impl Cache {
         }
     }
 
-    fn write_entry(&self, path: &Path, key: &Key, bytes: &[u8]) -> std::io::Result<()> {
+    /// Writes an entry whose bytes are `parts`, one after another.
+    fn write_entry(&self, path: &Path, key: &Key, parts: &[&[u8]]) -> std::io::Result<()> {
         let folder = path.parent().expect("entries are in a folder");
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
         let temp = folder.join(format!(".tmp-{}-{n}", std::process::id()));
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let mut crc = crc32fast::Hasher::new();
+        for p in parts {
+            crc.update(p);
+        }
+        let crc = crc.finalize();
         let write = |temp: &Path| -> std::io::Result<()> {
-            let mut f = std::fs::File::create(temp)?;
-            let mut header = Vec::with_capacity(HEADER);
-            header.extend_from_slice(MAGIC);
-            header.extend_from_slice(&key.0);
-            header.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            header.extend_from_slice(&crc32fast::hash(bytes).to_le_bytes());
-            f.write_all(&header)?;
-            f.write_all(bytes)?;
+            let capacity = (HEADER + len).min(64 * 1024);
+            let mut f = std::io::BufWriter::with_capacity(capacity, std::fs::File::create(temp)?);
+            f.write_all(MAGIC)?;
+            f.write_all(&key.0)?;
+            f.write_all(&(len as u64).to_le_bytes())?;
+            f.write_all(&crc.to_le_bytes())?;
+            for p in parts {
+                f.write_all(p)?;
+            }
+            f.into_inner().map_err(|e| e.into_error())?;
             Ok(())
         };
         let result = write(&temp).or_else(|e| {
@@ -524,38 +539,58 @@ pub struct Bundle {
 impl Bundle {
     /// The bundle as bytes.
     pub fn encode(&self) -> Vec<u8> {
-        Bundle::encode_files(
+        let heads = Bundle::heads(
             &self.inputs,
             self.files
                 .iter()
-                .map(|(path, hash, contents)| (path.as_str(), hash.as_ref(), contents.as_slice())),
-        )
+                .map(|(path, hash, contents)| (path.as_str(), hash.as_ref(), contents.len())),
+        );
+        Bundle::parts(&heads, self.files.iter().map(|f| f.2.as_slice())).concat()
     }
 
-    /// The bytes of a bundle of `files` built from `inputs`, without first making a
-    /// [`Bundle`] (which would hold a second copy of every file).
-    pub fn encode_files<'f>(
+    /// The small parts of a bundle's bytes: what comes before the first file's contents,
+    /// and before each next one's. [`Bundle::parts`] interleaves them with the contents,
+    /// so a bundle is written without a second copy of its files in memory.
+    pub fn heads<'f>(
         inputs: &Key,
-        files: impl Iterator<Item = (&'f str, Option<&'f [u8; 32]>, &'f [u8])> + Clone,
-    ) -> Vec<u8> {
-        let size: usize = files.clone().map(|f| f.0.len() + f.2.len() + 48).sum();
-        let mut out = Vec::with_capacity(size + 40);
-        out.extend_from_slice(&inputs.0);
-        out.extend_from_slice(&(files.clone().count() as u64).to_le_bytes());
-        for (path, hash, contents) in files {
-            out.extend_from_slice(&(path.len() as u64).to_le_bytes());
-            out.extend_from_slice(path.as_bytes());
+        files: impl ExactSizeIterator<Item = (&'f str, Option<&'f [u8; 32]>, usize)>,
+    ) -> Vec<Vec<u8>> {
+        let mut heads = Vec::with_capacity(files.len() + 1);
+        let mut head = Vec::with_capacity(40);
+        head.extend_from_slice(&inputs.0);
+        head.extend_from_slice(&(files.len() as u64).to_le_bytes());
+        for (path, hash, len) in files {
+            head.extend_from_slice(&(path.len() as u64).to_le_bytes());
+            head.extend_from_slice(path.as_bytes());
             match hash {
                 Some(h) => {
-                    out.push(1);
-                    out.extend_from_slice(h);
+                    head.push(1);
+                    head.extend_from_slice(h);
                 }
-                None => out.push(0),
+                None => head.push(0),
             }
-            out.extend_from_slice(&(contents.len() as u64).to_le_bytes());
-            out.extend_from_slice(contents);
+            head.extend_from_slice(&(len as u64).to_le_bytes());
+            heads.push(std::mem::take(&mut head));
         }
-        out
+        heads.push(head);
+        heads
+    }
+
+    /// The bundle's bytes as slices: `heads` (from [`Bundle::heads`]) and the files'
+    /// `contents`, in turn.
+    pub fn parts<'a>(
+        heads: &'a [Vec<u8>],
+        contents: impl Iterator<Item = &'a [u8]>,
+    ) -> Vec<&'a [u8]> {
+        let mut parts = Vec::with_capacity(heads.len() * 2);
+        let mut contents = contents;
+        for head in heads {
+            parts.push(head.as_slice());
+            if let Some(c) = contents.next() {
+                parts.push(c);
+            }
+        }
+        parts
     }
 
     /// A bundle from [`Bundle::encode`]'s bytes; None if they are not one.

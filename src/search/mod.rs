@@ -514,13 +514,14 @@ fn finish_language(
     drop(previous);
     if let Some((inputs, cache)) = keep {
         let hashes = hashes.into_inner().expect("the hashes' lock");
-        let bytes = Bundle::encode_files(
+        let heads = Bundle::heads(
             &inputs,
             files
                 .iter()
-                .map(|(path, contents)| (path.as_str(), hashes.get(path), contents.as_slice())),
+                .map(|(path, contents)| (path.as_str(), hashes.get(path), contents.len())),
         );
-        cache.put(Kind::Bundle, &cache.bundle_slot(lang), &bytes);
+        let parts = Bundle::parts(&heads, files.iter().map(|f| f.1.as_slice()));
+        cache.put_parts(Kind::Bundle, &cache.bundle_slot(lang), &parts);
     }
     Ok(files
         .into_iter()
