@@ -42,6 +42,9 @@ const TAG_LINE: &str = "# This folder is waypost's build cache; it can be delete
 /// The layout's version: a folder under the cache folder.
 const LAYOUT: &str = "v1";
 
+/// How many bytes a [`KeyHasher`] gathers before hashing them.
+const BUFFER: usize = 64 * 1024;
+
 /// The first bytes of every entry.
 const MAGIC: &[u8; 8] = b"WPCACHE1";
 
@@ -81,14 +84,39 @@ impl Key {
 }
 
 /// Builds a [`Key`]: `std::io::Write` too, so serializers can write into it.
-pub struct KeyHasher(blake3::Hasher);
+pub struct KeyHasher {
+    hasher: blake3::Hasher,
+    /// Small parts gathered before they are hashed: BLAKE3 is fast on long inputs and
+    /// slow on many tiny ones (a page's context has thousands of short values).
+    buf: Vec<u8>,
+}
 
 impl KeyHasher {
+    fn new() -> KeyHasher {
+        KeyHasher {
+            hasher: blake3::Hasher::new(),
+            buf: Vec::with_capacity(BUFFER),
+        }
+    }
+
+    /// Feeds raw bytes.
+    fn put(&mut self, bytes: &[u8]) -> &mut Self {
+        if self.buf.len() + bytes.len() > BUFFER {
+            self.hasher.update(&self.buf);
+            self.buf.clear();
+        }
+        if bytes.len() > BUFFER / 2 {
+            self.hasher.update(bytes);
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
+        self
+    }
+
     /// Adds bytes, prefixed by their length (so `("ab", "c")` and `("a", "bc")` differ).
     pub fn field(&mut self, bytes: &[u8]) -> &mut Self {
-        self.0.update(&(bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-        self
+        self.put(&(bytes.len() as u64).to_le_bytes());
+        self.put(bytes)
     }
 
     /// Adds a JSON value: its structure and contents, unambiguously (a type tag and a
@@ -97,37 +125,33 @@ impl KeyHasher {
         use serde_json::Value;
         match v {
             Value::Null => {
-                self.0.update(&[0]);
+                self.put(&[0]);
             }
             Value::Bool(b) => {
-                self.0.update(&[1, *b as u8]);
+                self.put(&[1, *b as u8]);
             }
             Value::Number(n) => {
                 if let Some(i) = n.as_i64() {
-                    self.0.update(&[2]).update(&i.to_le_bytes());
+                    self.put(&[2]).put(&i.to_le_bytes());
                 } else if let Some(u) = n.as_u64() {
-                    self.0.update(&[3]).update(&u.to_le_bytes());
+                    self.put(&[3]).put(&u.to_le_bytes());
                 } else {
                     let f = n.as_f64().unwrap_or(f64::NAN);
-                    self.0.update(&[4]).update(&f.to_bits().to_le_bytes());
+                    self.put(&[4]).put(&f.to_bits().to_le_bytes());
                 }
             }
             Value::String(s) => {
-                self.0.update(&[5]);
+                self.put(&[5]);
                 self.field(s.as_bytes());
             }
             Value::Array(items) => {
-                self.0
-                    .update(&[6])
-                    .update(&(items.len() as u64).to_le_bytes());
+                self.put(&[6]).put(&(items.len() as u64).to_le_bytes());
                 for item in items {
                     self.value(item);
                 }
             }
             Value::Object(map) => {
-                self.0
-                    .update(&[7])
-                    .update(&(map.len() as u64).to_le_bytes());
+                self.put(&[7]).put(&(map.len() as u64).to_le_bytes());
                 for (k, item) in map {
                     self.field(k.as_bytes());
                     self.value(item);
@@ -139,13 +163,15 @@ impl KeyHasher {
 
     /// The key.
     pub fn key(&self) -> Key {
-        Key(*self.0.finalize().as_bytes())
+        let mut h = self.hasher.clone();
+        h.update(&self.buf);
+        Key(*h.finalize().as_bytes())
     }
 }
 
 impl std::io::Write for KeyHasher {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
+        self.put(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -246,20 +272,11 @@ impl Cache {
         if root.starts_with(&cache) {
             return refuse("the build cache folder is the site's folder or holds it".into());
         }
-        for source in [
-            "content",
-            "templates",
-            "static",
-            "i18n",
-            "site.yaml",
-            ".git",
-        ] {
-            if cache.starts_with(root.join(source)) {
-                return refuse(format!(
-                    "the build cache folder is inside the site's `{source}`, whose files are \
-                     read or published"
-                ));
-            }
+        if let Some(source) = crate::output::source_holding(&root, &cache) {
+            return refuse(format!(
+                "the build cache folder is inside the site's `{source}`, whose files are read \
+                 or published"
+            ));
         }
         let output = output.map(resolve);
         if output.is_some_and(|output| cache.starts_with(&output) || output.starts_with(&cache)) {
@@ -274,7 +291,7 @@ impl Cache {
 
     /// A hasher for a key of `kind`, already holding the program's identity.
     pub fn hasher(&self, kind: Kind) -> KeyHasher {
-        let mut h = KeyHasher(blake3::Hasher::new());
+        let mut h = KeyHasher::new();
         h.field(&self.salt).field(kind.dir().as_bytes());
         h
     }
@@ -530,8 +547,10 @@ fn program_identity() -> [u8; 32] {
 /// built from, and its files (path in the bundle, hash of the uncompressed contents for
 /// the index files that are compressed, contents as written).
 pub struct Bundle {
-    /// What the bundle was built from.
+    /// What the bundle was built from (a hash of its records' keys, in order).
     pub inputs: Key,
+    /// The keys of the records it was built from, in page order.
+    pub records: Vec<Key>,
     /// `(path, hash of the uncompressed contents or None, contents)`.
     pub files: Vec<(String, Option<[u8; 32]>, Vec<u8>)>,
 }
@@ -541,6 +560,7 @@ impl Bundle {
     pub fn encode(&self) -> Vec<u8> {
         let heads = Bundle::heads(
             &self.inputs,
+            &self.records,
             self.files
                 .iter()
                 .map(|(path, hash, contents)| (path.as_str(), hash.as_ref(), contents.len())),
@@ -553,11 +573,16 @@ impl Bundle {
     /// so a bundle is written without a second copy of its files in memory.
     pub fn heads<'f>(
         inputs: &Key,
+        records: &[Key],
         files: impl ExactSizeIterator<Item = (&'f str, Option<&'f [u8; 32]>, usize)>,
     ) -> Vec<Vec<u8>> {
         let mut heads = Vec::with_capacity(files.len() + 1);
-        let mut head = Vec::with_capacity(40);
+        let mut head = Vec::with_capacity(48 + 32 * records.len());
         head.extend_from_slice(&inputs.0);
+        head.extend_from_slice(&(records.len() as u64).to_le_bytes());
+        for r in records {
+            head.extend_from_slice(&r.0);
+        }
         head.extend_from_slice(&(files.len() as u64).to_le_bytes());
         for (path, hash, len) in files {
             head.extend_from_slice(&(path.len() as u64).to_le_bytes());
@@ -597,6 +622,9 @@ impl Bundle {
     pub fn decode(bytes: &[u8]) -> Option<Bundle> {
         let mut r = Reader(bytes);
         let inputs = Key(r.take(32)?.try_into().ok()?);
+        let records = (0..r.count(32)?)
+            .map(|_| Some(Key(r.take(32)?.try_into().ok()?)))
+            .collect::<Option<Vec<_>>>()?;
         let count = r.u64()?;
         let mut files = Vec::new();
         for _ in 0..count {
@@ -610,7 +638,11 @@ impl Bundle {
             let len = r.u64()? as usize;
             files.push((path, hash, r.take(len)?.to_vec()));
         }
-        r.0.is_empty().then_some(Bundle { inputs, files })
+        r.0.is_empty().then_some(Bundle {
+            inputs,
+            records,
+            files,
+        })
     }
 }
 
@@ -627,6 +659,11 @@ impl<'a> Reader<'a> {
     }
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    /// A count of items of at least `size` bytes each that follow.
+    fn count(&mut self, size: usize) -> Option<usize> {
+        let n = self.u64()? as usize;
+        (n <= self.0.len() / size.max(1)).then_some(n)
     }
 }
 
@@ -724,6 +761,7 @@ mod tests {
     fn a_bundle_survives_encoding_and_garbage_is_not_a_bundle() {
         let bundle = Bundle {
             inputs: Key([7; 32]),
+            records: vec![Key([1; 32]), Key([2; 32])],
             files: vec![
                 ("pagefind.js".into(), None, b"js".to_vec()),
                 ("index/en_1.pf_index".into(), Some([1; 32]), vec![0, 1, 2]),
@@ -732,6 +770,7 @@ mod tests {
         let bytes = bundle.encode();
         let back = Bundle::decode(&bytes).unwrap();
         assert_eq!(back.inputs, bundle.inputs);
+        assert_eq!(back.records, bundle.records);
         assert_eq!(back.files, bundle.files);
         assert!(Bundle::decode(&bytes[..bytes.len() - 1]).is_none());
         assert!(Bundle::decode(b"nonsense").is_none());

@@ -101,6 +101,23 @@ pub struct Writer {
 /// `p` made absolute and resolved through symbolic links as far as it exists: an
 /// output folder that does not exist yet is its nearest existing ancestor, resolved, with
 /// the rest of the path appended.
+/// The site's sources (and `.git`): never an output or cache folder, nor inside one.
+const SOURCES: [&str; 6] = [
+    "content",
+    "templates",
+    "static",
+    "i18n",
+    "site.yaml",
+    ".git",
+];
+
+/// Which of the site's sources (at `root_real`, resolved) holds or is `path` (resolved).
+pub(crate) fn source_holding(root_real: &Path, path: &Path) -> Option<&'static str> {
+    SOURCES
+        .into_iter()
+        .find(|source| path.starts_with(root_real.join(source)))
+}
+
 pub(crate) fn resolve(p: &Path) -> PathBuf {
     let abs = if p.is_absolute() {
         p.to_path_buf()
@@ -146,20 +163,11 @@ impl Writer {
                 "choose another `--output` folder, such as `public`",
             );
         }
-        for source in [
-            "content",
-            "templates",
-            "static",
-            "i18n",
-            "site.yaml",
-            ".git",
-        ] {
-            if out.starts_with(root_real.join(source)) {
-                return refuse(
-                    format!("the output folder is the site's `{source}` (or inside it); building there would replace the site's sources"),
-                    "choose another `--output` folder, such as `public`",
-                );
-            }
+        if let Some(source) = source_holding(&root_real, &out) {
+            return refuse(
+                format!("the output folder is the site's `{source}` (or inside it); building there would replace the site's sources"),
+                "choose another `--output` folder, such as `public`",
+            );
         }
         let meta = match std::fs::symlink_metadata(&dir) {
             Ok(m) => m,

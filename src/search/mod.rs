@@ -294,8 +294,9 @@ enum Prepared {
         index: Box<LanguageIndex>,
         /// The language's last bundle, whose unchanged files are reused.
         previous: Option<Bundle>,
-        /// What the bundle is built from, to keep it in the cache under.
-        inputs: Option<Key>,
+        /// What the bundle is built from (a hash of its records' keys, and the keys), to
+        /// keep it in the cache under.
+        inputs: Option<(Key, Vec<Key>)>,
     },
     Done(Vec<OutputFile>),
 }
@@ -371,10 +372,14 @@ fn record_key(cache: &Cache, lang: &str, url: &str, doc: &str) -> Key {
         .key()
 }
 
-/// [`add_language`] through the cache: the documents are hashed first; when the
-/// language's last bundle was built from the same records, it is the result. Otherwise
-/// each page's record comes from the cache or is parsed (and kept), and the index is
-/// made from them in page order.
+/// [`add_language`] through the cache. Pages are taken a batch at a time: their
+/// documents are made and hashed into record keys. While the keys are those the
+/// language's last bundle was built from, in the same order, nothing else is done (the
+/// documents are dropped); if all are, that bundle is the result. From the first batch
+/// that differs, an index is made: the earlier pages from their kept records, then each
+/// page from its kept record or, if it has none, by parsing the document it has (the
+/// record is kept for the next build). So a cold build makes each document once, and a
+/// rebuild after an edit parses only the edited pages.
 fn add_language_cached(
     site: &Site,
     lang: &str,
@@ -382,18 +387,6 @@ fn add_language_cached(
     cache: &Cache,
 ) -> Result<Prepared> {
     use rayon::prelude::*;
-    let keys: Vec<Key> = pages
-        .par_iter()
-        .map(|&i| record_key(cache, lang, &bundle_url(site, lang, i), &document(site, i)))
-        .collect();
-    let mut inputs = cache.hasher(Kind::Bundle);
-    inputs
-        .field(lang.as_bytes())
-        .field(&GZIP_LEVEL.to_le_bytes());
-    for k in &keys {
-        inputs.field(&k.0);
-    }
-    let inputs = inputs.key();
     let slot = cache.bundle_slot(lang);
     let previous = cache.get(Kind::Bundle, &slot).and_then(|bytes| {
         let bundle = Bundle::decode(&bytes);
@@ -402,64 +395,131 @@ fn add_language_cached(
         }
         bundle
     });
-    let (hit, previous) = match previous {
-        Some(b) if b.inputs == inputs => (Some(b), None),
-        other => (None, other),
-    };
-    if let Some(previous) = hit {
-        // The records are still this build's: keep them for the next.
-        for k in &keys {
-            cache.keep(Kind::Record, k);
+    let before: &[Key] = previous.as_ref().map_or(&[], |b| b.records.as_slice());
+    let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
+    let mut index: Option<LanguageIndex> = None;
+    for batch in pages.chunks(BATCH) {
+        let docs: Vec<(String, String)> = batch
+            .par_iter()
+            .map(|&i| (bundle_url(site, lang, i), document(site, i)))
+            .collect();
+        let batch_keys: Vec<Key> = docs
+            .par_iter()
+            .map(|(url, doc)| record_key(cache, lang, url, doc))
+            .collect();
+        let start = keys.len();
+        if index.is_none() && before.get(start..start + batch.len()) == Some(&batch_keys[..]) {
+            keys.extend(batch_keys);
+            continue;
         }
-        return Ok(Prepared::Done(
-            previous
-                .files
-                .into_iter()
-                .map(|(path, _, contents)| {
-                    OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{path}"), contents)
-                })
-                .collect(),
-        ));
-    }
-    let mut index = new_index(lang)?;
-    for (batch, batch_keys) in pages.chunks(BATCH).zip(keys.chunks(BATCH)) {
-        let found: Vec<Option<PageRecord>> = batch_keys
-            .par_iter()
-            .map(|k| {
-                let bytes = cache.get(Kind::Record, k)?;
-                match PageRecord::from_bytes(&bytes) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        cache.discard(Kind::Record, k, &format!("not a page record: {e}"));
-                        None
-                    }
+        let index = match &mut index {
+            Some(index) => index,
+            None => {
+                // The first batch that differs: the pages before it, from their records.
+                let mut fresh = new_index(lang)?;
+                for (earlier, earlier_keys) in pages[..start].chunks(BATCH).zip(keys.chunks(BATCH))
+                {
+                    add_batch(site, lang, cache, &mut fresh, earlier, earlier_keys, None)?;
                 }
-            })
-            .collect();
-        let missing: Vec<usize> = (0..batch.len()).filter(|&n| found[n].is_none()).collect();
-        let docs: Vec<(String, String)> = missing
-            .par_iter()
-            .map(|&n| (bundle_url(site, lang, batch[n]), document(site, batch[n])))
-            .collect();
-        let parsed = index
-            .parse_html_files(docs)
-            .map_err(|e| search_error(lang, "adding pages", Some(e)))?;
-        parsed
-            .par_iter()
-            .zip(missing.par_iter())
-            .for_each(|(record, &n)| cache.put(Kind::Record, &batch_keys[n], &record.to_bytes()));
-        let mut parsed = parsed.into_iter();
-        let records: Vec<PageRecord> = found
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| parsed.next().expect("one record per missing page")))
-            .collect();
-        index.add_records(records);
+                index.insert(fresh)
+            }
+        };
+        add_batch(site, lang, cache, index, batch, &batch_keys, Some(docs))?;
+        keys.extend(batch_keys);
     }
+    let mut inputs = cache.hasher(Kind::Bundle);
+    inputs
+        .field(lang.as_bytes())
+        .field(&GZIP_LEVEL.to_le_bytes());
+    for k in &keys {
+        inputs.field(&k.0);
+    }
+    let inputs = inputs.key();
+    let index = match (index, previous) {
+        (None, Some(previous)) if previous.inputs == inputs => {
+            // The records are still this build's: keep them for the next.
+            for k in &keys {
+                cache.keep(Kind::Record, k);
+            }
+            return Ok(Prepared::Done(
+                previous
+                    .files
+                    .into_iter()
+                    .map(|(path, _, contents)| {
+                        OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{path}"), contents)
+                    })
+                    .collect(),
+            ));
+        }
+        (Some(index), previous) => (index, previous),
+        // Every key matched the start of the last bundle's, which had more pages (or
+        // there were none): the index is made from the records.
+        (None, previous) => {
+            let mut fresh = new_index(lang)?;
+            for (batch, batch_keys) in pages.chunks(BATCH).zip(keys.chunks(BATCH)) {
+                add_batch(site, lang, cache, &mut fresh, batch, batch_keys, None)?;
+            }
+            (fresh, previous)
+        }
+    };
+    let (index, previous) = index;
     Ok(Prepared::Index {
         index: Box::new(index),
         previous,
-        inputs: Some(inputs),
+        inputs: Some((inputs, keys)),
     })
+}
+
+/// Adds the pages `batch` (record keys `keys`) to `index`: each from its kept record,
+/// or parsed from its document (from `docs`, or made again) and kept.
+fn add_batch(
+    site: &Site,
+    lang: &str,
+    cache: &Cache,
+    index: &mut LanguageIndex,
+    batch: &[usize],
+    keys: &[Key],
+    docs: Option<Vec<(String, String)>>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let found: Vec<Option<PageRecord>> = keys
+        .par_iter()
+        .map(|k| {
+            let bytes = cache.get(Kind::Record, k)?;
+            match PageRecord::from_bytes(&bytes) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    cache.discard(Kind::Record, k, &format!("not a page record: {e}"));
+                    None
+                }
+            }
+        })
+        .collect();
+    let missing: Vec<usize> = (0..batch.len()).filter(|&n| found[n].is_none()).collect();
+    let to_parse: Vec<(String, String)> = match docs {
+        Some(mut docs) => missing
+            .iter()
+            .map(|&n| std::mem::take(&mut docs[n]))
+            .collect(),
+        None => missing
+            .par_iter()
+            .map(|&n| (bundle_url(site, lang, batch[n]), document(site, batch[n])))
+            .collect(),
+    };
+    let parsed = index
+        .parse_html_files(to_parse)
+        .map_err(|e| search_error(lang, "adding pages", Some(e)))?;
+    parsed
+        .par_iter()
+        .zip(missing.par_iter())
+        .for_each(|(record, &n)| cache.put(Kind::Record, &keys[n], &record.to_bytes()));
+    let mut parsed = parsed.into_iter();
+    let records: Vec<PageRecord> = found
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| parsed.next().expect("one record per missing page")))
+        .collect();
+    index.add_records(records);
+    Ok(())
 }
 
 /// Builds the index into the files of the language's bundle. Pagefind's API is async,
@@ -472,7 +532,7 @@ fn finish_language(
     lang: &str,
     index: LanguageIndex,
     previous: Option<Bundle>,
-    keep: Option<(Key, &Cache)>,
+    keep: Option<((Key, Vec<Key>), &Cache)>,
 ) -> Result<Vec<OutputFile>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -489,8 +549,11 @@ fn finish_language(
         })
         .unwrap_or_default();
     let hashes = std::sync::Mutex::new(std::collections::HashMap::new());
+    let keeping = keep.is_some();
     let reuse = |path: &std::path::Path, data: &[u8]| -> Option<Vec<u8>> {
-        keep?;
+        if !keeping {
+            return None;
+        }
         let path = crate::content::discover::path_to_slash(path)?;
         let hash = crate::cache::content_hash(data);
         let found = old
@@ -512,10 +575,11 @@ fn finish_language(
         })
         .collect();
     drop(previous);
-    if let Some((inputs, cache)) = keep {
+    if let Some(((inputs, records), cache)) = keep {
         let hashes = hashes.into_inner().expect("the hashes' lock");
         let heads = Bundle::heads(
             &inputs,
+            &records,
             files
                 .iter()
                 .map(|(path, contents)| (path.as_str(), hashes.get(path), contents.len())),

@@ -362,20 +362,23 @@ fn a_cache_folder_inside_the_sources_or_the_output_is_refused() {
     let tmp = copy_site(&fixture("search"));
     let root = tmp.path().join("site");
     let out = tmp.path().join("out");
-    for (dir, says) in [
-        (root.join("content/cache"), "inside the site's `content`"),
-        (root.clone(), "the site's folder"),
-        (tmp.path().to_path_buf(), "the site's folder or holds it"),
-        (out.join("cache"), "overlap"),
-    ] {
-        let r = run(waypost()
+    let build_with_cache_in = |dir: &Path| {
+        run(waypost()
             .env_remove("WAYPOST_NO_CACHE")
             .arg("--root")
             .arg(&root)
             .args(["build", "--output"])
             .arg(&out)
             .arg("--cache")
-            .arg(&dir));
+            .arg(dir))
+    };
+    for (dir, says) in [
+        (root.join("content/cache"), "inside the site's `content`"),
+        (root.clone(), "the site's folder"),
+        (tmp.path().to_path_buf(), "the site's folder or holds it"),
+        (out.join("cache"), "overlap"),
+    ] {
+        let r = build_with_cache_in(&dir);
         r.assert_failure();
         r.stderr_has(says);
         r.stderr_has("--no-cache");
@@ -386,14 +389,7 @@ fn a_cache_folder_inside_the_sources_or_the_output_is_refused() {
     let documents = tmp.path().join("documents");
     std::fs::create_dir_all(&documents).unwrap();
     std::fs::write(documents.join("notes.txt"), "mine").unwrap();
-    let r = run(waypost()
-        .env_remove("WAYPOST_NO_CACHE")
-        .arg("--root")
-        .arg(&root)
-        .args(["build", "--output"])
-        .arg(&out)
-        .arg("--cache")
-        .arg(&documents));
+    let r = build_with_cache_in(&documents);
     r.assert_failure();
     r.stderr_has("not a waypost build cache");
     assert_eq!(names_in(&documents), vec!["notes.txt".to_string()]);
@@ -435,4 +431,23 @@ fn pages_of_templates_that_ask_for_the_time_are_never_taken_from_the_cache() {
         .filter(|p| p.to_string_lossy().contains("/page/"))
         .count();
     assert_eq!(pages, 0, "no page is kept");
+}
+
+#[test]
+fn removing_or_restoring_any_one_page_gives_the_uncached_index() {
+    // Whether the page is first, in the middle or last among its language's indexed
+    // pages, the index is made again from the kept records of the others.
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    for page in walk_md(&root.join("content/en")) {
+        let text = std::fs::read_to_string(&page).unwrap();
+        std::fs::remove_file(&page).unwrap();
+        cached_build(&root, &out, &[]);
+        assert_same_tree(&list_files(&out), &uncached(&root));
+        std::fs::write(&page, text).unwrap();
+        cached_build(&root, &out, &[]);
+        assert_same_tree(&list_files(&out), &uncached(&root));
+    }
 }
