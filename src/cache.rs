@@ -46,11 +46,9 @@ const LAYOUT: &str = "v1";
 const BUFFER: usize = 64 * 1024;
 
 /// The first bytes of every entry.
-const MAGIC: &[u8; 8] = b"WPCACHE2";
+const MAGIC: &[u8; 8] = b"WPCACHE1";
 
-/// Header: magic, key, payload length (u64 LE), CRC-32 of the payload (u32 LE). The
-/// payload is the stored bytes, LZ4-compressed (block format, size first) for the kinds
-/// that are compressed.
+/// Header: magic, key, payload length (u64 LE), CRC-32 of the payload (u32 LE).
 const HEADER: usize = 8 + 32 + 8 + 4;
 
 /// A kind of entry: a folder of the cache, and part of every key.
@@ -66,12 +64,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Whether entries of this kind are stored LZ4-compressed: pages and records are
-    /// text that shrinks several times; a bundle's files are compressed already.
-    fn compressed(self) -> bool {
-        !matches!(self, Kind::Bundle)
-    }
-
     fn dir(self) -> &'static str {
         match self {
             Kind::Page => "page",
@@ -319,15 +311,8 @@ impl Cache {
             .insert((kind, *key));
         let path = self.path(kind, key);
         let found = match std::fs::read(&path) {
-            Ok(bytes) => match check_entry(&bytes, key).and_then(|()| {
-                if kind.compressed() {
-                    lz4_flex::decompress_size_prepended(&bytes[HEADER..])
-                        .map_err(|_| "it does not decompress")
-                } else {
-                    Ok(bytes[HEADER..].to_vec())
-                }
-            }) {
-                Ok(payload) => Some(payload),
+            Ok(bytes) => match check_entry(&bytes, key) {
+                Ok(()) => Some(bytes[HEADER..].to_vec()),
                 Err(why) => {
                     self.damaged(&path, why);
                     None
@@ -386,20 +371,6 @@ impl Cache {
             return;
         }
         let path = self.path(kind, key);
-        let (joined, compressed);
-        let parts = if kind.compressed() {
-            let whole: &[u8] = match parts {
-                [one] => one,
-                _ => {
-                    joined = parts.concat();
-                    &joined
-                }
-            };
-            compressed = [lz4_flex::compress_prepend_size(whole)];
-            &[compressed[0].as_slice()][..]
-        } else {
-            parts
-        };
         if let Err(e) = self.write_entry(&path, key, parts) {
             if !self.write_failed.swap(true, Ordering::Relaxed) {
                 self.warn(format!(
