@@ -220,8 +220,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         out,
         plain: String::new(),
         html: Vec::with_capacity(events.len()),
-        link_stack: Vec::new(),
-        image_stack: Vec::new(),
+        kept_stack: Vec::new(),
         has_raw_html: false,
         footnotes: HashMap::new(),
         html_block: None,
@@ -395,10 +394,10 @@ struct Emitter<'a, 'i> {
     /// The text without markup, for the summary and the word count.
     plain: String,
     html: Vec<Event<'a>>,
-    /// Whether each open link was kept (a dangerous one is dropped with its end).
-    link_stack: Vec<bool>,
-    /// Whether each open image was kept (its source resolved).
-    image_stack: Vec<bool>,
+    /// Whether each open link or image was kept (its target resolved; a dangerous or
+    /// missing one is dropped with its end). Links and images nest properly, so one
+    /// stack serves both.
+    kept_stack: Vec<bool>,
     has_raw_html: bool,
     footnotes: HashMap<String, usize>,
     /// The HTML block being read (its text, and the line it starts on): its URLs are
@@ -453,54 +452,18 @@ impl<'a> Emitter<'a, '_> {
                     escape(&id)
                 ))));
             }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
+            Event::Start(tag @ (Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })) => {
                 let line = (self.line_of)(range.start);
-                match resolve(dest_url, line, input, &mut self.out) {
-                    Some(url) => {
-                        self.link_stack.push(true);
-                        self.html.push(Event::Start(Tag::Link {
-                            link_type: *link_type,
-                            dest_url: CowStr::from(url),
-                            title: title.clone(),
-                            id: id.clone(),
-                        }));
-                    }
-                    None => self.link_stack.push(false),
+                // A link without a target is its text, an image without a source its
+                // description: the tag is dropped with its end.
+                let url = resolve(dest_url, line, input, &mut self.out);
+                self.kept_stack.push(url.is_some());
+                if let Some(url) = url {
+                    self.html.push(Event::Start(with_destination(tag, url)));
                 }
             }
-            Event::End(TagEnd::Link) => {
-                if self.link_stack.pop().unwrap_or(false) {
-                    self.html.push(ev.clone());
-                }
-            }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let line = (self.line_of)(range.start);
-                match resolve(dest_url, line, input, &mut self.out) {
-                    Some(url) => {
-                        self.image_stack.push(true);
-                        self.html.push(Event::Start(Tag::Image {
-                            link_type: *link_type,
-                            dest_url: CowStr::from(url),
-                            title: title.clone(),
-                            id: id.clone(),
-                        }));
-                    }
-                    // No image without a source: its description stays as text.
-                    None => self.image_stack.push(false),
-                }
-            }
-            Event::End(TagEnd::Image) => {
-                if self.image_stack.pop().unwrap_or(false) {
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                if self.kept_stack.pop().unwrap_or(false) {
                     self.html.push(ev.clone());
                 }
             }
@@ -730,6 +693,35 @@ fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
         out.extend(build(flat, &mut i, min));
     }
     out
+}
+
+/// A link or image tag pointing at `url` instead of its written destination.
+fn with_destination<'a>(tag: &Tag<'a>, url: String) -> Tag<'a> {
+    match tag {
+        Tag::Link {
+            link_type,
+            title,
+            id,
+            ..
+        } => Tag::Link {
+            link_type: *link_type,
+            dest_url: CowStr::from(url),
+            title: title.clone(),
+            id: id.clone(),
+        },
+        Tag::Image {
+            link_type,
+            title,
+            id,
+            ..
+        } => Tag::Image {
+            link_type: *link_type,
+            dest_url: CowStr::from(url),
+            title: title.clone(),
+            id: id.clone(),
+        },
+        other => other.clone(),
+    }
 }
 
 /// Words for reading time and stats: whitespace-separated runs, each CJK character one.

@@ -4,20 +4,14 @@
 use super::*;
 use crate::testing::{self, page};
 
-const SEARCH_SITE_YAML: &str = "title: Test guides
-base_url: https://example.org/docs/
-languages:
-  - code: en
-    name: English
-  - code: es
-    name: Español
-search:
-  exclude: [legal/**]
-";
+/// The test sites' `site.yaml`, with `legal/**` left out of search.
+fn search_site_yaml() -> String {
+    format!("{}search:\n  exclude: [legal/**]\n", testing::SITE_YAML)
+}
 
 fn search_site() -> (tempfile::TempDir, Site) {
     testing::load(&[
-        ("site.yaml", SEARCH_SITE_YAML),
+        ("site.yaml", &search_site_yaml()),
         (
             "content/en/a.md",
             "---\nfacets:\n  channel: online\n  \"odd:key\": [x]\n---\n# Alpha <1>\n\n| a | b |\n|---|---|\n| c | d |\n",
@@ -46,7 +40,7 @@ fn fallback_copies_unsearchable_and_excluded_pages_are_left_out() {
 
 #[test]
 fn a_bad_exclude_glob_is_reported_in_site_yaml() {
-    let yaml = SEARCH_SITE_YAML.replace("legal/**", "\"a[\"");
+    let yaml = search_site_yaml().replace("legal/**", "\"a[\"");
     let (_d, site) = testing::load(&[("site.yaml", &yaml), ("content/en/a.md", "# A\n")]);
     let Err(e) = Selection::new(&site) else {
         panic!("`a[` is not a glob");
@@ -97,7 +91,7 @@ fn each_language_gets_its_own_bundle_under_its_folder() {
 
 #[test]
 fn no_index_is_made_when_search_is_disabled() {
-    let yaml = SEARCH_SITE_YAML.replace("  exclude: [legal/**]", "  enabled: false");
+    let yaml = search_site_yaml().replace("  exclude: [legal/**]", "  enabled: false");
     let (_d, site) = testing::load(&[("site.yaml", &yaml), ("content/en/a.md", "# A\n")]);
     assert!(index(&site).unwrap().is_empty());
 }
