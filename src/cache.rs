@@ -305,14 +305,15 @@ impl Cache {
     /// intact. A damaged entry is reported, deleted and treated as missing. Either way
     /// the entry is kept by [`Cache::finish`].
     pub fn get(&self, kind: Kind, key: &Key) -> Option<Vec<u8>> {
-        self.used
-            .lock()
-            .expect("the cache's lock")
-            .insert((kind, *key));
+        self.keep(kind, key);
         let path = self.path(kind, key);
         let found = match std::fs::read(&path) {
-            Ok(bytes) => match check_entry(&bytes, key) {
-                Ok(()) => Some(bytes[HEADER..].to_vec()),
+            Ok(mut bytes) => match check_entry(&bytes, key) {
+                Ok(()) => {
+                    // The payload, moved to the front in place (no second buffer).
+                    bytes.drain(..HEADER);
+                    Some(bytes)
+                }
                 Err(why) => {
                     self.damaged(&path, why);
                     None
@@ -363,10 +364,7 @@ impl Cache {
     /// [`Cache::put`] of the bytes of `parts` one after another, without joining them
     /// in memory first (a language's search bundle is tens of megabytes).
     pub fn put_parts(&self, kind: Kind, key: &Key, parts: &[&[u8]]) {
-        self.used
-            .lock()
-            .expect("the cache's lock")
-            .insert((kind, *key));
+        self.keep(kind, key);
         if self.write_failed.load(Ordering::Relaxed) {
             return;
         }
