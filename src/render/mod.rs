@@ -108,9 +108,9 @@ impl Renderer {
                 let page = &site.pages[i];
                 let template = page_template(site, i);
                 let mut context = ctx.page_context(i);
-                let key = if let Some((cache, digest)) = cache {
-                    // The key: the template set, the template, the language's shared
-                    // entries and every other entry of the page's context.
+                // With the cache: the key is the template set, the template, the
+                // language's shared entries and every other entry of the page's context.
+                let cached = if let Some((cache, digest)) = cache {
                     let json = context.into_json();
                     let mut h = cache.hasher(Kind::Page);
                     h.field(digest).field(template.as_bytes());
@@ -125,20 +125,19 @@ impl Renderer {
                         h.field(name.as_bytes()).value(value);
                     }
                     context = tera::Context::from_value(json).expect("a context is an object");
-                    Some(h.key())
+                    let key = h.key();
+                    if let Some(html) = cache.get(Kind::Page, &key) {
+                        return Ok(OutputFile::bytes(page.output.clone(), html));
+                    }
+                    Some((cache, key))
                 } else {
                     None
                 };
-                if let Some(((cache, _), key)) = cache.zip(key.as_ref()) {
-                    if let Some(html) = cache.get(Kind::Page, key) {
-                        return Ok(OutputFile::bytes(page.output.clone(), html));
-                    }
-                }
                 let html = tera
                     .render(&template, &context)
                     .map_err(|e| template_error(&template, &e, Some(&page.display())))?;
-                if let Some(((cache, _), key)) = cache.zip(key.as_ref()) {
-                    cache.put(Kind::Page, key, html.as_bytes());
+                if let Some((cache, key)) = cached {
+                    cache.put(Kind::Page, &key, html.as_bytes());
                 }
                 Ok(OutputFile::bytes(page.output.clone(), html))
             })
