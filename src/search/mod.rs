@@ -346,17 +346,22 @@ fn new_index(lang: &str) -> Result<LanguageIndex> {
         .map_err(|e| search_error(lang, "setup", Some(e)))
 }
 
+/// The `(url, document)` pairs Pagefind parses for `pages` of language `lang`, made in
+/// parallel.
+fn documents(site: &Site, lang: &str, pages: &[usize]) -> Vec<(String, String)> {
+    use rayon::prelude::*;
+    pages
+        .par_iter()
+        .map(|&i| (bundle_url(site, lang, i), document(site, i)))
+        .collect()
+}
+
 /// Adds `pages` (all of language `lang`) to a new index of that language.
 fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageIndex> {
-    use rayon::prelude::*;
     let mut index = new_index(lang)?;
     for batch in pages.chunks(BATCH) {
-        let docs: Vec<(String, String)> = batch
-            .par_iter()
-            .map(|&i| (bundle_url(site, lang, i), document(site, i)))
-            .collect();
         index
-            .add_html_files(docs)
+            .add_html_files(documents(site, lang, batch))
             .map_err(|e| search_error(lang, "adding pages", Some(e)))?;
     }
     Ok(index)
@@ -399,10 +404,7 @@ fn add_language_cached(
     let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
     let mut index: Option<LanguageIndex> = None;
     for batch in pages.chunks(BATCH) {
-        let docs: Vec<(String, String)> = batch
-            .par_iter()
-            .map(|&i| (bundle_url(site, lang, i), document(site, i)))
-            .collect();
+        let docs = documents(site, lang, batch);
         let batch_keys: Vec<Key> = docs
             .par_iter()
             .map(|(url, doc)| record_key(cache, lang, url, doc))
@@ -414,15 +416,14 @@ fn add_language_cached(
         }
         let index = match &mut index {
             Some(index) => index,
-            None => {
-                // The first batch that differs: the pages before it, from their records.
-                let mut fresh = new_index(lang)?;
-                for (earlier, earlier_keys) in pages[..start].chunks(BATCH).zip(keys.chunks(BATCH))
-                {
-                    add_batch(site, lang, cache, &mut fresh, earlier, earlier_keys, None)?;
-                }
-                index.insert(fresh)
-            }
+            // The first batch that differs: the pages before it, from their records.
+            None => index.insert(index_from_records(
+                site,
+                lang,
+                cache,
+                &pages[..start],
+                &keys,
+            )?),
         };
         add_batch(site, lang, cache, index, batch, &batch_keys, Some(docs))?;
         keys.extend(batch_keys);
@@ -454,13 +455,10 @@ fn add_language_cached(
         (Some(index), previous) => (index, previous),
         // Every key matched the start of the last bundle's, which had more pages (or
         // there were none): the index is made from the records.
-        (None, previous) => {
-            let mut fresh = new_index(lang)?;
-            for (batch, batch_keys) in pages.chunks(BATCH).zip(keys.chunks(BATCH)) {
-                add_batch(site, lang, cache, &mut fresh, batch, batch_keys, None)?;
-            }
-            (fresh, previous)
-        }
+        (None, previous) => (
+            index_from_records(site, lang, cache, pages, &keys)?,
+            previous,
+        ),
     };
     let (index, previous) = index;
     Ok(Prepared::Index {
@@ -468,6 +466,22 @@ fn add_language_cached(
         previous,
         inputs: Some((inputs, keys)),
     })
+}
+
+/// A new index of `pages` (record keys `keys`), from their kept records (a page without
+/// one is parsed).
+fn index_from_records(
+    site: &Site,
+    lang: &str,
+    cache: &Cache,
+    pages: &[usize],
+    keys: &[Key],
+) -> Result<LanguageIndex> {
+    let mut index = new_index(lang)?;
+    for (batch, batch_keys) in pages.chunks(BATCH).zip(keys.chunks(BATCH)) {
+        add_batch(site, lang, cache, &mut index, batch, batch_keys, None)?;
+    }
+    Ok(index)
 }
 
 /// Adds the pages `batch` (record keys `keys`) to `index`: each from its kept record,
@@ -501,10 +515,10 @@ fn add_batch(
             .iter()
             .map(|&n| std::mem::take(&mut docs[n]))
             .collect(),
-        None => missing
-            .par_iter()
-            .map(|&n| (bundle_url(site, lang, batch[n]), document(site, batch[n])))
-            .collect(),
+        None => {
+            let pages: Vec<usize> = missing.iter().map(|&n| batch[n]).collect();
+            documents(site, lang, &pages)
+        }
     };
     let parsed = index
         .parse_html_files(to_parse)
