@@ -455,6 +455,7 @@ impl Cache {
     /// an interrupted build left more than an hour ago), and returns the warnings and
     /// the counts.
     pub fn finish(self) -> (Vec<String>, Stats) {
+        let counts = self.stats();
         let used = self.used.into_inner().expect("the cache's lock");
         let mut pruned = 0;
         let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
@@ -483,12 +484,7 @@ impl Cache {
                 }
             }
         }
-        let stats = Stats {
-            hits: self.hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
-            written: self.written.load(Ordering::Relaxed),
-            pruned,
-        };
+        let stats = Stats { pruned, ..counts };
         (self.warnings.into_inner().expect("the cache's lock"), stats)
     }
 }
@@ -554,18 +550,6 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// The bundle as bytes.
-    pub fn encode(&self) -> Vec<u8> {
-        let heads = Bundle::heads(
-            &self.inputs,
-            &self.records,
-            self.files
-                .iter()
-                .map(|(path, hash, contents)| (path.as_str(), hash.as_ref(), contents.len())),
-        );
-        Bundle::parts(&heads, self.files.iter().map(|f| f.2.as_slice())).concat()
-    }
-
     /// The small parts of a bundle's bytes: what comes before the first file's contents,
     /// and before each next one's. [`Bundle::parts`] interleaves them with the contents,
     /// so a bundle is written without a second copy of its files in memory.
@@ -616,7 +600,8 @@ impl Bundle {
         parts
     }
 
-    /// A bundle from [`Bundle::encode`]'s bytes; None if they are not one.
+    /// A bundle from the bytes of [`Bundle::heads`] and [`Bundle::parts`]; None if they
+    /// are not one.
     pub fn decode(bytes: &[u8]) -> Option<Bundle> {
         let mut r = Reader(bytes);
         let inputs = Key(r.take(32)?.try_into().ok()?);
@@ -765,7 +750,16 @@ mod tests {
                 ("index/en_1.pf_index".into(), Some([1; 32]), vec![0, 1, 2]),
             ],
         };
-        let bytes = bundle.encode();
+        // As the search stage writes it: heads and contents in turn.
+        let heads = Bundle::heads(
+            &bundle.inputs,
+            &bundle.records,
+            bundle
+                .files
+                .iter()
+                .map(|(path, hash, contents)| (path.as_str(), hash.as_ref(), contents.len())),
+        );
+        let bytes = Bundle::parts(&heads, bundle.files.iter().map(|f| f.2.as_slice())).concat();
         let back = Bundle::decode(&bytes).unwrap();
         assert_eq!(back.inputs, bundle.inputs);
         assert_eq!(back.records, bundle.records);
