@@ -16,7 +16,9 @@ fn ranking_site() -> &'static Path {
     DIR.get_or_init(|| {
         let out = std::env::temp_dir().join(format!("waypost-ranking-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
+        // Without the build cache: it would be written into the fixture.
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_waypost"))
+            .env("WAYPOST_NO_CACHE", "1")
             .arg("--root")
             .arg(fixture("ranking"))
             .args(["-q", "build", "--output"])
