@@ -10,13 +10,18 @@
 //! inputs, which is what makes a build with the cache byte-identical to one without.
 //!
 //! What is kept, under `v1/`:
-//! - `page/` — a page's rendered HTML;
+//! - `page/` — a page's rendered HTML, as it is published: the output folder gets a hard
+//!   link to the entry (a copy where links cannot be made), so an unchanged page costs
+//!   neither rendering nor writing. `page.stamps` records each entry's inode, size,
+//!   modification time and hash when it was written; an entry that no longer matches
+//!   (changed in place, through the output folder's link or otherwise) is reported and
+//!   made again, never published;
 //! - `record/` — a page's search record (what Pagefind's parser made of it);
 //! - `bundle/` — each language's last search bundle: reused whole when none of the
 //!   language's records changed, and file by file otherwise (an index file whose name
 //!   and contents are unchanged is not compressed again).
 //!
-//! Each entry is one file: a header (magic, key, length, CRC-32) and the bytes. A file
+//! Every other entry is one file: a header (magic, key, length, CRC-32) and the bytes. A file
 //! that is damaged, truncated or not ours is reported as a warning, deleted, and made
 //! again: never used. Entries are written to a temporary file and renamed into place,
 //! so builds running at once do not see each other's half-written files. At the end of
@@ -24,7 +29,7 @@
 //! the cache holds one build's worth of results. Writing the cache never fails a build:
 //! a cache that cannot be written is reported once and the build goes on without it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -203,6 +208,12 @@ pub struct Cache {
     misses: AtomicUsize,
     written: AtomicUsize,
     temp_counter: AtomicU64,
+    /// The stamps of the page entries the last build left (read when first needed).
+    stamps: std::sync::OnceLock<HashMap<Key, Stamp>>,
+    /// The stamps of the page entries this build used or wrote.
+    fresh: Mutex<HashMap<Key, Stamp>>,
+    /// Page entries found changed since they were written: how many, and the first.
+    changed: Mutex<(usize, Option<PathBuf>)>,
 }
 
 impl Cache {
@@ -253,6 +264,9 @@ impl Cache {
             misses: AtomicUsize::new(0),
             written: AtomicUsize::new(0),
             temp_counter: AtomicU64::new(0),
+            stamps: std::sync::OnceLock::new(),
+            fresh: Mutex::new(HashMap::new()),
+            changed: Mutex::new((0, None)),
         })
     }
 
@@ -332,6 +346,99 @@ impl Cache {
         found
     }
 
+    /// A page's HTML kept by an earlier build, ready to be linked into the output
+    /// ([`CachedFile`]), if its entry is still as that build wrote it (same inode, size
+    /// and modification time as its stamp). One that changed is reported and deleted;
+    /// either way the entry is kept by [`Cache::finish`].
+    pub fn page(&self, key: &Key) -> Option<CachedFile> {
+        self.keep(Kind::Page, key);
+        let path = self.path(Kind::Page, key);
+        let found = match (self.stamps().get(key), std::fs::symlink_metadata(&path)) {
+            (Some(stamp), Ok(meta)) => {
+                if Stamp::of(&meta, stamp.hash).as_ref() == Some(stamp) {
+                    Some(*stamp)
+                } else {
+                    let _ = std::fs::remove_file(&path);
+                    let mut changed = self.changed.lock().expect("the cache's lock");
+                    changed.0 += 1;
+                    changed.1.get_or_insert_with(|| path.clone());
+                    None
+                }
+            }
+            // Not stamped (written by a build running at the same time, or stamps
+            // lost): it cannot be vouched for, and is made again.
+            (None, Ok(_)) => None,
+            (_, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => None,
+            (_, Err(e)) => {
+                self.damaged(&path, &format!("cannot read it: {e}"));
+                None
+            }
+        };
+        match found {
+            Some(stamp) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                self.fresh
+                    .lock()
+                    .expect("the cache's lock")
+                    .insert(*key, stamp);
+                Some(CachedFile { path, stamp })
+            }
+            None => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Keeps a page's HTML under `key`, as it is published (no header: the output
+    /// folder links to it), and gives it back to be linked; None if the cache cannot be
+    /// written (the caller writes the bytes itself).
+    pub fn put_page(&self, key: &Key, html: &[u8]) -> Option<CachedFile> {
+        self.keep(Kind::Page, key);
+        if self.write_failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let path = self.path(Kind::Page, key);
+        let hash = content_hash(html);
+        let mut stamp = None;
+        let written = self.write_file(&path, |f| {
+            f.write_all(html)?;
+            // Written out before the stamp is taken: the time is that of the last write.
+            f.flush()?;
+            stamp = Stamp::of(&f.get_ref().metadata()?, hash);
+            Ok(())
+        });
+        match (written, stamp) {
+            (Ok(()), Some(stamp)) => {
+                self.written.fetch_add(1, Ordering::Relaxed);
+                self.fresh
+                    .lock()
+                    .expect("the cache's lock")
+                    .insert(*key, stamp);
+                Some(CachedFile { path, stamp })
+            }
+            (Ok(()), None) => None,
+            (Err(e), _) => {
+                self.write_failed_once(&e);
+                None
+            }
+        }
+    }
+
+    /// The stamps the last build left, read once.
+    fn stamps(&self) -> &HashMap<Key, Stamp> {
+        self.stamps.get_or_init(|| {
+            let path = self.dir.join(STAMPS);
+            match std::fs::read(&path) {
+                Ok(bytes) => decode_stamps(&bytes).unwrap_or_else(|| {
+                    self.damaged(&path, "not a list of page stamps");
+                    HashMap::new()
+                }),
+                Err(_) => HashMap::new(),
+            }
+        })
+    }
+
     /// Reports the entry under `key` as unusable (what it holds cannot be read back),
     /// and deletes it.
     pub fn discard(&self, kind: Kind, key: &Key, why: &str) {
@@ -370,13 +477,7 @@ impl Cache {
         }
         let path = self.path(kind, key);
         if let Err(e) = self.write_entry(&path, key, parts) {
-            if !self.write_failed.swap(true, Ordering::Relaxed) {
-                self.warn(format!(
-                    "{}: cannot write the build cache ({e}); this build goes on without \
-                     storing results",
-                    self.dir.display()
-                ));
-            }
+            self.write_failed_once(&e);
         } else {
             self.written.fetch_add(1, Ordering::Relaxed);
         }
@@ -384,18 +485,13 @@ impl Cache {
 
     /// Writes an entry whose bytes are `parts`, one after another.
     fn write_entry(&self, path: &Path, key: &Key, parts: &[&[u8]]) -> std::io::Result<()> {
-        let folder = path.parent().expect("entries are in a folder");
-        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
-        let temp = folder.join(format!(".tmp-{}-{n}", std::process::id()));
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let mut crc = crc32fast::Hasher::new();
         for p in parts {
             crc.update(p);
         }
         let crc = crc.finalize();
-        let write = |temp: &Path| -> std::io::Result<()> {
-            let capacity = (HEADER + len).min(64 * 1024);
-            let mut f = std::io::BufWriter::with_capacity(capacity, std::fs::File::create(temp)?);
+        self.write_file(path, |f| {
             f.write_all(MAGIC)?;
             f.write_all(&key.0)?;
             f.write_all(&(len as u64).to_le_bytes())?;
@@ -403,7 +499,24 @@ impl Cache {
             for p in parts {
                 f.write_all(p)?;
             }
-            f.into_inner().map_err(|e| e.into_error())?;
+            Ok(())
+        })
+    }
+
+    /// Writes a file of the cache through `fill`: to a temporary file beside it (its
+    /// folder made if missing), flushed, then renamed into place.
+    fn write_file(
+        &self,
+        path: &Path,
+        mut fill: impl FnMut(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let folder = path.parent().expect("entries are in a folder");
+        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
+        let temp = folder.join(format!(".tmp-{}-{n}", std::process::id()));
+        let mut write = |temp: &Path| -> std::io::Result<()> {
+            let mut f = std::io::BufWriter::with_capacity(64 * 1024, std::fs::File::create(temp)?);
+            fill(&mut f)?;
+            f.flush()?;
             Ok(())
         };
         let result = write(&temp).or_else(|e| {
@@ -423,6 +536,17 @@ impl Cache {
         }
     }
 
+    /// Reports, once, that the cache cannot be written.
+    fn write_failed_once(&self, e: &std::io::Error) {
+        if !self.write_failed.swap(true, Ordering::Relaxed) {
+            self.warn(format!(
+                "{}: cannot write the build cache ({e}); this build goes on without \
+                 storing results",
+                self.dir.display()
+            ));
+        }
+    }
+
     fn warn(&self, message: String) {
         self.warnings
             .lock()
@@ -438,7 +562,26 @@ impl Cache {
     /// The warnings so far, leaving none (`serve`, which never calls
     /// [`Cache::finish`], reports them after each use).
     pub fn take_warnings(&self) -> Vec<String> {
+        self.report_changed();
         std::mem::take(&mut *self.warnings.lock().expect("the cache's lock"))
+    }
+
+    /// One warning for every page entry found changed since it was written (a tool that
+    /// rewrites the built files in place changes them all through their links).
+    fn report_changed(&self) {
+        let (n, first) = std::mem::take(&mut *self.changed.lock().expect("the cache's lock"));
+        if let Some(first) = first {
+            let more = match n {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            self.warn(format!(
+                "{}{more}: damaged build cache entry (changed since it was written: the \
+                 output folder links to it, so editing a built file in place changes it); \
+                 deleted and made again",
+                first.display()
+            ));
+        }
     }
 
     /// Counts so far.
@@ -456,6 +599,15 @@ impl Cache {
     /// the counts.
     pub fn finish(self) -> (Vec<String>, Stats) {
         let counts = self.stats();
+        self.report_changed();
+        // The stamps of the page entries this build used or made, for the next one.
+        let fresh = std::mem::take(&mut *self.fresh.lock().expect("the cache's lock"));
+        if !fresh.is_empty() || self.dir.join(STAMPS).exists() {
+            let path = self.dir.join(STAMPS);
+            if let Err(e) = self.write_file(&path, |f| f.write_all(&encode_stamps(&fresh))) {
+                self.write_failed_once(&e);
+            }
+        }
         let used = self.used.into_inner().expect("the cache's lock");
         let mut pruned = 0;
         let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
@@ -535,6 +687,144 @@ fn program_identity() -> [u8; 32] {
         }
     }
     *h.finalize().as_bytes()
+}
+
+/// The file of page stamps, in the layout's folder.
+const STAMPS: &str = "page.stamps";
+
+/// The first bytes of the file of page stamps.
+const STAMPS_MAGIC: &[u8; 8] = b"WPSTAMP1";
+
+/// Bytes of one stamp in that file: key, inode, size, modification time, hash.
+const STAMP_BYTES: usize = 32 + 8 + 8 + 16 + 32;
+
+/// What a page entry was when it was written: the file's inode, size and modification
+/// time (nanoseconds since 1970), which any rewrite changes — the test Git uses for its
+/// working tree — and the hash of its bytes, checked whenever they are read rather than
+/// linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    ino: u64,
+    size: u64,
+    mtime: i128,
+    hash: [u8; 32],
+}
+
+impl Stamp {
+    /// The stamp of a regular file (None for anything else), with `hash`.
+    fn of(meta: &std::fs::Metadata, hash: [u8; 32]) -> Option<Stamp> {
+        if !meta.file_type().is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        let (ino, mtime) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                meta.ino(),
+                i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ino, mtime) = (
+            0,
+            meta.modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_nanos() as i128,
+        );
+        Some(Stamp {
+            ino,
+            size: meta.len(),
+            mtime,
+            hash,
+        })
+    }
+}
+
+/// A page's HTML kept in the cache ([`Cache::page`], [`Cache::put_page`]), to be put
+/// into the output folder as a hard link rather than written again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedFile {
+    path: PathBuf,
+    stamp: Stamp,
+}
+
+impl CachedFile {
+    /// Puts the file at `target` (which must not exist): a hard link to the entry, if it
+    /// can be made and is still the file that was stamped; otherwise a copy of its
+    /// bytes, checked against the stamp's hash. An entry whose bytes changed is an error
+    /// (the caller's build fails; the next one makes the page again).
+    pub fn place(&self, target: &Path) -> std::io::Result<()> {
+        if std::fs::hard_link(&self.path, target).is_ok() {
+            let linked = std::fs::symlink_metadata(target)?;
+            if Stamp::of(&linked, self.stamp.hash) == Some(self.stamp) {
+                return Ok(());
+            }
+            std::fs::remove_file(target)?;
+        }
+        std::fs::write(target, self.read()?)
+    }
+
+    /// The file's bytes, checked against the stamp's hash.
+    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        let bytes = std::fs::read(&self.path)?;
+        if content_hash(&bytes) != self.stamp.hash {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the build cache entry changed during the build; build again",
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// Where the entry is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The stamps as bytes: magic, then each (sorted by key), then a CRC-32 of all before.
+fn encode_stamps(stamps: &HashMap<Key, Stamp>) -> Vec<u8> {
+    let mut sorted: Vec<(&Key, &Stamp)> = stamps.iter().collect();
+    sorted.sort_unstable_by_key(|(k, _)| k.0);
+    let mut out = Vec::with_capacity(8 + sorted.len() * STAMP_BYTES + 4);
+    out.extend_from_slice(STAMPS_MAGIC);
+    for (k, s) in sorted {
+        out.extend_from_slice(&k.0);
+        out.extend_from_slice(&s.ino.to_le_bytes());
+        out.extend_from_slice(&s.size.to_le_bytes());
+        out.extend_from_slice(&s.mtime.to_le_bytes());
+        out.extend_from_slice(&s.hash);
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// [`encode_stamps`] read back; None if the bytes are not that.
+fn decode_stamps(bytes: &[u8]) -> Option<HashMap<Key, Stamp>> {
+    let body = bytes.strip_prefix(STAMPS_MAGIC.as_slice())?;
+    let (records, crc) = body.split_at_checked(body.len().checked_sub(4)?)?;
+    if crc32fast::hash(&bytes[..bytes.len() - 4]).to_le_bytes() != crc
+        || records.len() % STAMP_BYTES != 0
+    {
+        return None;
+    }
+    let mut stamps = HashMap::with_capacity(records.len() / STAMP_BYTES);
+    for r in records.chunks_exact(STAMP_BYTES) {
+        let key = Key(r[..32].try_into().ok()?);
+        stamps.insert(
+            key,
+            Stamp {
+                ino: u64::from_le_bytes(r[32..40].try_into().ok()?),
+                size: u64::from_le_bytes(r[40..48].try_into().ok()?),
+                mtime: i128::from_le_bytes(r[48..64].try_into().ok()?),
+                hash: r[64..96].try_into().ok()?,
+            },
+        );
+    }
+    Some(stamps)
 }
 
 /// A language's search bundle as kept in the cache: the key of the records it was
@@ -668,18 +958,141 @@ mod tests {
     #[test]
     fn a_stored_entry_is_found_by_the_next_build_and_unused_ones_are_pruned() {
         let (dir, cache) = open();
-        let a = cache.hasher(Kind::Page).field(b"a").key();
-        let b = cache.hasher(Kind::Page).field(b"b").key();
-        cache.put(Kind::Page, &a, b"<p>a</p>");
-        cache.put(Kind::Page, &b, b"<p>b</p>");
+        let a = cache.hasher(Kind::Record).field(b"a").key();
+        let b = cache.hasher(Kind::Record).field(b"b").key();
+        cache.put(Kind::Record, &a, b"<p>a</p>");
+        cache.put(Kind::Record, &b, b"<p>b</p>");
         cache.finish();
         let cache = Cache::open(&dir.path().join("c")).unwrap();
-        assert_eq!(cache.get(Kind::Page, &a).as_deref(), Some(&b"<p>a</p>"[..]));
+        assert_eq!(
+            cache.get(Kind::Record, &a).as_deref(),
+            Some(&b"<p>a</p>"[..])
+        );
         let (warnings, stats) = cache.finish();
         assert!(warnings.is_empty());
         assert_eq!((stats.hits, stats.pruned), (1, 1));
         let cache = Cache::open(&dir.path().join("c")).unwrap();
-        assert_eq!(cache.get(Kind::Page, &b), None);
+        assert_eq!(cache.get(Kind::Record, &b), None);
+    }
+
+    /// Puts `html` under `key` and places it in `out` as `name`; returns the path.
+    fn publish(cache: &Cache, key: &Key, html: &[u8], out: &Path, name: &str) -> PathBuf {
+        let kept = cache.put_page(key, html).expect("the cache can be written");
+        let target = out.join(name);
+        kept.place(&target).unwrap();
+        target
+    }
+
+    #[cfg(unix)]
+    fn inode(p: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).unwrap().ino()
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_kept_page_is_published_as_a_link_to_its_entry_and_found_by_the_next_build() {
+        let (dir, cache) = open();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let a = cache.hasher(Kind::Page).field(b"a").key();
+        let b = cache.hasher(Kind::Page).field(b"b").key();
+        let first = publish(&cache, &a, b"<p>a</p>", &out, "a1.html");
+        publish(&cache, &b, b"<p>b</p>", &out, "b1.html");
+        assert_eq!(std::fs::read(&first).unwrap(), b"<p>a</p>");
+        assert_eq!(
+            inode(&first),
+            inode(&cache.path(Kind::Page, &a)),
+            "a link, not a copy"
+        );
+        cache.finish();
+
+        // The next build finds `a` by its stamp and publishes the same file again.
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        let kept = cache.page(&a).expect("kept");
+        kept.place(&out.join("a2.html")).unwrap();
+        assert_eq!(inode(&out.join("a2.html")), inode(&first));
+        assert_eq!(kept.read().unwrap(), b"<p>a</p>");
+        let (warnings, stats) = cache.finish();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!((stats.hits, stats.pruned), (1, 1));
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        assert!(cache.page(&b).is_none(), "pruned");
+        assert!(
+            cache.page(&a).is_some(),
+            "stamps are kept for the pages used"
+        );
+    }
+
+    #[test]
+    fn a_page_changed_through_its_published_link_is_reported_once_and_made_again() {
+        let (dir, cache) = open();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let keys: Vec<Key> = (0..3u8)
+            .map(|n| cache.hasher(Kind::Page).field(&[n]).key())
+            .collect();
+        let published: Vec<PathBuf> = keys
+            .iter()
+            .enumerate()
+            .map(|(n, k)| publish(&cache, k, b"<p>same size</p>", &out, &format!("{n}.html")))
+            .collect();
+        cache.finish();
+        // A tool rewrites two built files in place (same size; the time moves on).
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        for p in &published[..2] {
+            std::fs::write(p, b"<p>SAME SIZE</p>").unwrap();
+        }
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        assert!(cache.page(&keys[0]).is_none());
+        assert!(cache.page(&keys[1]).is_none());
+        assert!(cache.page(&keys[2]).is_some());
+        assert!(!cache.path(Kind::Page, &keys[0]).exists(), "deleted");
+        let (warnings, stats) = cache.finish();
+        assert_eq!(warnings.len(), 1, "one warning for all: {warnings:?}");
+        assert!(
+            warnings[0].contains("damaged build cache entry"),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].contains("and 1 more"), "{warnings:?}");
+        assert_eq!((stats.hits, stats.misses), (1, 2));
+    }
+
+    #[test]
+    fn a_kept_page_whose_bytes_changed_is_never_copied() {
+        let (dir, cache) = open();
+        let a = cache.hasher(Kind::Page).field(b"a").key();
+        let kept = cache.put_page(&a, b"<p>a</p>").unwrap();
+        std::fs::write(cache.path(Kind::Page, &a), b"<p>b</p>").unwrap();
+        let err = kept.read().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        // Placing it cannot link the stamped file any more, and will not copy other bytes.
+        assert!(kept.place(&dir.path().join("x.html")).is_err());
+    }
+
+    #[test]
+    fn page_stamps_survive_encoding_and_garbage_is_not_stamps() {
+        let (_dir, cache) = open();
+        let mut stamps = HashMap::new();
+        for n in 0..5u8 {
+            stamps.insert(
+                cache.hasher(Kind::Page).field(&[n]).key(),
+                Stamp {
+                    ino: u64::from(n) << 40,
+                    size: 1000 + u64::from(n),
+                    mtime: -5 + i128::from(n) * 1_000_000_007,
+                    hash: [n; 32],
+                },
+            );
+        }
+        let bytes = encode_stamps(&stamps);
+        assert_eq!(decode_stamps(&bytes), Some(stamps));
+        for cut in [0, 7, 8, bytes.len() - 1] {
+            assert_eq!(decode_stamps(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut flipped = bytes.clone();
+        flipped[20] ^= 1;
+        assert_eq!(decode_stamps(&flipped), None);
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum Contents {
     Bytes(Vec<u8>),
     /// A file copied as it is.
     Copy(PathBuf),
+    /// A page kept in the build cache, published as a hard link to it.
+    Cached(crate::cache::CachedFile),
 }
 
 /// One file of the built site.
@@ -44,6 +46,7 @@ impl OutputFile {
         match &self.contents {
             Contents::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
             Contents::Copy(p) => std::fs::read(p).map(std::borrow::Cow::Owned),
+            Contents::Cached(c) => c.read().map(std::borrow::Cow::Owned),
         }
     }
 
@@ -51,6 +54,7 @@ impl OutputFile {
     pub(crate) fn bytes_or_error(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
         self.read().map_err(|e| match &self.contents {
             Contents::Copy(src) => Error::io(src, "cannot read", e),
+            Contents::Cached(c) => Error::io(c.path(), "cannot read", e),
             Contents::Bytes(_) => Error::io(Path::new(&self.path), "cannot read", e),
         })
     }
@@ -564,6 +568,9 @@ pub(crate) fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
             Contents::Copy(src) => std::fs::copy(src, &target)
                 .map(|_| ())
                 .map_err(|e| Error::io(src, "cannot copy", e)),
+            Contents::Cached(c) => c
+                .place(&target)
+                .map_err(|e| Error::io(c.path(), "cannot publish the kept page", e)),
         }
     })
 }

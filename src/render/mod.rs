@@ -126,8 +126,11 @@ impl Renderer {
                     }
                     context = tera::Context::from_value(json).expect("a context is an object");
                     let key = h.key();
-                    if let Some(html) = cache.get(Kind::Page, &key) {
-                        return Ok(OutputFile::bytes(page.output.clone(), html));
+                    if let Some(kept) = cache.page(&key) {
+                        return Ok(OutputFile {
+                            path: page.output.clone(),
+                            contents: Contents::Cached(kept),
+                        });
                     }
                     Some((cache, key))
                 } else {
@@ -136,8 +139,15 @@ impl Renderer {
                 let html = tera
                     .render(&template, &context)
                     .map_err(|e| template_error(&template, &e, Some(&page.display())))?;
-                if let Some((cache, key)) = cached {
-                    cache.put(Kind::Page, &key, html.as_bytes());
+                // Kept in the cache, the page is published as a link to the entry:
+                // written once.
+                if let Some(kept) =
+                    cached.and_then(|(cache, key)| cache.put_page(&key, html.as_bytes()))
+                {
+                    return Ok(OutputFile {
+                        path: page.output.clone(),
+                        contents: Contents::Cached(kept),
+                    });
                 }
                 Ok(OutputFile::bytes(page.output.clone(), html))
             })
