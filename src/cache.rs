@@ -16,6 +16,8 @@
 //!   modification time and hash when it was written; an entry that no longer matches
 //!   (changed in place, through the output folder's link or otherwise) is reported and
 //!   made again, never published;
+//! - `markdown/` — a page's Markdown rendered, with the link lookups the render made
+//!   and their answers (used only while they still hold: `markdown::kept`);
 //! - `record/` — a page's search record (what Pagefind's parser made of it);
 //! - `bundle/` — each language's last search bundle: reused whole when none of the
 //!   language's records changed, and file by file otherwise (an index file whose name
@@ -66,6 +68,9 @@ pub enum Kind {
     /// A language's search bundle (keyed by language; the key inside says what it
     /// was built from).
     Bundle,
+    /// A page's Markdown rendered, with the link lookups it made
+    /// (`markdown::kept`).
+    Markdown,
 }
 
 impl Kind {
@@ -74,8 +79,12 @@ impl Kind {
             Kind::Page => "page",
             Kind::Record => "record",
             Kind::Bundle => "bundle",
+            Kind::Markdown => "markdown",
         }
     }
+
+    /// Every kind, in the order [`Cache::finish`] prunes them.
+    const ALL: [Kind; 4] = [Kind::Markdown, Kind::Page, Kind::Record, Kind::Bundle];
 }
 
 /// A hash of everything a cached result depends on.
@@ -357,6 +366,10 @@ impl Cache {
             (Some(stamp), Ok(meta)) => {
                 if Stamp::of(&meta, stamp.hash).as_ref() == Some(stamp) {
                     Some(*stamp)
+                } else if let Some(now) = restamp(&path, stamp.hash) {
+                    // Written again with the same bytes (by a build running at the same
+                    // time, which renamed its copy over this one): still good.
+                    Some(now)
                 } else {
                     let _ = std::fs::remove_file(&path);
                     let mut changed = self.changed.lock().expect("the cache's lock");
@@ -437,6 +450,14 @@ impl Cache {
                 Err(_) => HashMap::new(),
             }
         })
+    }
+
+    /// Counts an entry [`Cache::get`] found as made again after all: it was intact, but
+    /// what it depends on besides its key changed (a kept render whose links now go
+    /// elsewhere).
+    pub fn outdated(&self) {
+        self.hits.fetch_sub(1, Ordering::Relaxed);
+        self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Reports the entry under `key` as unusable (what it holds cannot be read back),
@@ -611,7 +632,7 @@ impl Cache {
         let used = self.used.into_inner().expect("the cache's lock");
         let mut pruned = 0;
         let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        for kind in [Kind::Page, Kind::Record, Kind::Bundle] {
+        for kind in Kind::ALL {
             let Ok(shards) = std::fs::read_dir(self.dir.join(kind.dir())) else {
                 continue;
             };
@@ -740,6 +761,19 @@ impl Stamp {
             hash,
         })
     }
+}
+
+/// The stamp of the file at `path` now, if its bytes still hash to `hash` (taken from
+/// the open file, so a change while it is read shows in the next build's check).
+fn restamp(path: &Path, hash: [u8; 32]) -> Option<Stamp> {
+    use std::io::Read as _;
+    let mut f = std::fs::File::open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    f.read_to_end(&mut bytes).ok()?;
+    (content_hash(&bytes) == hash)
+        .then(|| Stamp::of(&meta, hash))
+        .flatten()
 }
 
 /// A page's HTML kept in the cache ([`Cache::page`], [`Cache::put_page`]), to be put
@@ -1056,6 +1090,40 @@ mod tests {
         );
         assert!(warnings[0].contains("and 1 more"), "{warnings:?}");
         assert_eq!((stats.hits, stats.misses), (1, 2));
+    }
+
+    #[test]
+    fn a_page_entry_written_again_with_the_same_bytes_is_still_used() {
+        let (dir, cache) = open();
+        let a = cache.hasher(Kind::Page).field(b"a").key();
+        cache.put_page(&a, b"<p>a</p>").unwrap();
+        cache.finish();
+        // Another build renamed its own copy over the entry: a new inode, same bytes.
+        let path = Cache::open(&dir.path().join("c"))
+            .unwrap()
+            .path(Kind::Page, &a);
+        let copy = path.with_extension("copy");
+        std::fs::write(&copy, b"<p>a</p>").unwrap();
+        std::fs::rename(&copy, &path).unwrap();
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        let kept = cache.page(&a).expect("still good");
+        assert_eq!(kept.read().unwrap(), b"<p>a</p>");
+        let (warnings, stats) = cache.finish();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(stats.hits, 1);
+        // Its new stamp was kept: the next build takes the fast path.
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        assert_eq!(cache.stamps().get(&a).map(|s| s.ino), {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                Some(std::fs::metadata(&path).unwrap().ino())
+            }
+            #[cfg(not(unix))]
+            {
+                Some(0)
+            }
+        });
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl Progress for () {}
 
 /// Loads and renders the site in memory: every output file, nothing written.
 pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>)> {
-    let site = load_logged(root, opts)?;
+    let site = load_logged(root, opts, None)?;
     let t = Instant::now();
     let mut files = render::render_site(&site)?;
     log::debug!(
@@ -133,7 +133,7 @@ pub fn build(
 ) -> Result<BuildReport> {
     let start = Instant::now();
     progress.stage("reading pages", 0);
-    let site = load_logged(root, opts)?;
+    let site = load_logged(root, opts, cache.as_ref())?;
     let mut staging = writer.stage()?;
     staging.precompress(&site.config.output.precompress);
     let t = Instant::now();
@@ -216,9 +216,9 @@ pub fn build(
 }
 
 /// Loads the site, logging how long it took and the peak memory so far (`-v`).
-fn load_logged(root: &Path, opts: &BuildOptions) -> Result<Site> {
+fn load_logged(root: &Path, opts: &BuildOptions, cache: Option<&cache::Cache>) -> Result<Site> {
     let t = Instant::now();
-    let site = site::load(root, opts)?;
+    let site = site::load_cached(root, opts, cache)?;
     log::debug!(
         "loaded {} pages in {:.3} s{}",
         site.pages.len(),

@@ -12,6 +12,7 @@
 //! site opts out.
 
 pub(crate) mod headings;
+pub(crate) mod kept;
 pub mod links;
 
 use std::collections::HashMap;

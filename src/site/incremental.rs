@@ -81,6 +81,7 @@ impl Site {
                     p.dir(),
                     &alert_labels(&self.i18n, &p.content_lang),
                     &self.links.resolver(&p.lang, &p.content_lang),
+                    None,
                 )
             })
             .collect();

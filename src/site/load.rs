@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use super::links::{alert_labels, check_anchors, render_problems, LinkFindings, LinkIndex};
 use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::content::yaml::{find_key_line, list_entry_line};
 use crate::content::{self, front_matter, Asset, FrontMatter, Kind, SourceFile};
@@ -78,7 +79,13 @@ struct Plan {
 
 /// Loads the site at `root`.
 pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
-    load_inner(root, opts, false).map(|(site, _)| site)
+    load_inner(root, opts, false, None).map(|(site, _)| site)
+}
+
+/// [`load`], taking each page's rendered Markdown from `cache` when its text, settings
+/// and the links it looked up are unchanged (`markdown::kept`); the site is the same.
+pub fn load_cached(root: &Path, opts: &BuildOptions, cache: Option<&Cache>) -> Result<Site> {
+    load_inner(root, opts, false, cache).map(|(site, _)| site)
 }
 
 /// Loads the site at `root` like [`load`], except that broken links and anchors (and the
@@ -86,10 +93,15 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
 /// returned with all of them, sorted by the link policy (for `waypost check`, which
 /// reports them with the rest). Any other problem still fails.
 pub(crate) fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, LinkFindings)> {
-    load_inner(root, opts, true)
+    load_inner(root, opts, true, None)
 }
 
-fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, LinkFindings)> {
+fn load_inner(
+    root: &Path,
+    opts: &BuildOptions,
+    lenient: bool,
+    cache: Option<&Cache>,
+) -> Result<(Site, LinkFindings)> {
     let config = load_config(root, opts)?;
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
@@ -99,7 +111,7 @@ fn load_inner(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<(Site, 
 
     let sources = read_sources(discovered.sources, opts, &mut errors);
     let plan = plan(&config, &sources, &discovered.assets, &mut errors);
-    let rendered = render_markdown(&config, &i18n, &plan, &sources);
+    let rendered = render_markdown(&config, &i18n, &plan, &sources, cache);
     let Plan {
         entries,
         groups,
@@ -455,6 +467,7 @@ fn render_markdown(
     i18n: &I18n,
     plan: &Plan,
     sources: &[Loaded],
+    cache: Option<&Cache>,
 ) -> Vec<markdown::Rendered> {
     let alert_labels: HashMap<&str, AlertLabels> = config
         .languages
@@ -476,6 +489,7 @@ fn render_markdown(
                 dir_of(&e.rel),
                 &alert_labels[e.content_lang.as_str()],
                 &plan.links.resolver(&e.lang, &e.content_lang),
+                cache.map(|c| (c, e.lang.as_str(), e.content_lang.as_str())),
             )
         })
         .collect()
@@ -484,7 +498,9 @@ fn render_markdown(
 /// One page's Markdown body rendered with the site's settings: the one call of
 /// [`markdown::render`] for pages, made by a full load and by `serve`'s update of one
 /// page alike. `dir` is the page's folder; `labels` and `resolver` are those of the
-/// language its text is in and the language it is published in.
+/// language its text is in and the language it is published in. With `kept` (the cache,
+/// and the languages the page is published and written in), the render may come from
+/// the cache (`markdown::kept`).
 pub(super) fn render_body(
     config: &Config,
     body: &str,
@@ -493,8 +509,9 @@ pub(super) fn render_body(
     dir: &str,
     labels: &AlertLabels,
     resolver: &dyn LinkResolver,
+    kept: Option<(&Cache, &str, &str)>,
 ) -> markdown::Rendered {
-    markdown::render(&RenderInput {
+    let input = RenderInput {
         body,
         body_line,
         dir,
@@ -503,7 +520,13 @@ pub(super) fn render_body(
         alerts: labels,
         resolver,
         links: config.links,
-    })
+    };
+    match kept {
+        Some((cache, lang, content_lang)) => {
+            markdown::kept::render_kept(&input, lang, content_lang, cache)
+        }
+        None => markdown::render(&input),
+    }
 }
 
 /// Step 4: one [`Page`] per entry, in entry order, placed and filled by [`assemble`];

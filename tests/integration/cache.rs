@@ -45,7 +45,7 @@ fn uncached(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 
 fn cache_entries(cache: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    for kind in ["page", "record", "bundle"] {
+    for kind in ["markdown", "page", "record", "bundle"] {
         let dir = cache.join("v1").join(kind);
         if !dir.is_dir() {
             continue;
@@ -109,6 +109,14 @@ fn a_rebuild_with_the_cache_equals_a_build_without_it_after_every_kind_of_edit()
             Box::new(|r: &Path| {
                 edit(&r.join("content/en/activate-sim/online.md"), |t| {
                     t.replacen("title:", "title: Renamed —", 1)
+                })
+            }),
+        ),
+        (
+            "a new URL for a page that others link to (their kept renders link to the old one)",
+            Box::new(|r: &Path| {
+                edit(&r.join("content/en/activate-sim/online.md"), |t| {
+                    t.replacen("title:", "slug: online-moved\ntitle:", 1)
                 })
             }),
         ),
@@ -181,10 +189,10 @@ fn one_edited_page_is_the_only_one_made_again() {
     let page = root.join("content/en/visible.md");
     edit(&page, |t| t + "\nA paragraph only this page has.\n");
     let r = cached_build(&root, &out, &[]);
-    // The page's HTML and its search record are made again; they and the language's
-    // new bundle are written.
-    assert_eq!(cache_counts(&r).1, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("2 made, 3 written"), "{}", r.stderr);
+    // The page's Markdown, HTML and search record are made again; they and the
+    // language's new bundle are written.
+    assert_eq!(cache_counts(&r).1, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("3 made, 4 written"), "{}", r.stderr);
     assert_same_tree(&list_files(&out), &uncached(&root));
 }
 
