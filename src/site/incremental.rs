@@ -75,8 +75,7 @@ impl Site {
                 let p = &self.pages[i];
                 render_body(
                     &self.config,
-                    split.body,
-                    split.body_line,
+                    (split.body, split.body_line),
                     &fm,
                     p.dir(),
                     &alert_labels(&self.i18n, &p.content_lang),

@@ -483,8 +483,7 @@ fn render_markdown(
             let l = &sources[s];
             render_body(
                 config,
-                &l.body,
-                l.body_line,
+                (&l.body, l.body_line),
                 &l.fm,
                 dir_of(&e.rel),
                 &alert_labels[e.content_lang.as_str()],
@@ -497,14 +496,13 @@ fn render_markdown(
 
 /// One page's Markdown body rendered with the site's settings: the one call of
 /// [`markdown::render`] for pages, made by a full load and by `serve`'s update of one
-/// page alike. `dir` is the page's folder; `labels` and `resolver` are those of the
+/// page alike. `body` is the Markdown and the line it starts on; `dir` is the page's folder; `labels` and `resolver` are those of the
 /// language its text is in and the language it is published in. With `kept` (the cache,
 /// and the languages the page is published and written in), the render may come from
 /// the cache (`markdown::kept`).
 pub(super) fn render_body(
     config: &Config,
-    body: &str,
-    body_line: usize,
+    (body, body_line): (&str, usize),
     fm: &FrontMatter,
     dir: &str,
     labels: &AlertLabels,
