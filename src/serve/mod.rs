@@ -275,8 +275,20 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
             format!("cannot watch for changes: {e}"),
         ))
     })?;
+    // The build cache: rendered Markdown for the first load and full reloads, and
+    // search records. A folder that cannot be used is reported and the preview goes on
+    // without it.
+    let cache = opts.cache.as_ref().and_then(|dir| {
+        match crate::cache::Cache::open_for_site(dir, &root, None) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                log::warn!("{e}; previewing without the build cache");
+                None
+            }
+        }
+    });
     let start = Instant::now();
-    let (rebuilder, files) = Rebuilder::new(&root, &build_opts)?;
+    let (rebuilder, files) = Rebuilder::with_cache(&root, &build_opts, cache.clone())?;
     let (events, _) = broadcast::channel(64);
     let state = Arc::new(State {
         files: RwLock::new(HashMap::new()),
@@ -312,17 +324,6 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     if rebuilder.site().config.search.enabled {
         state.put_search(crate::search::empty_bundles(rebuilder.site())?, None);
     }
-    // The build cache, for search records: a folder that cannot be used is reported
-    // and the preview goes on without it.
-    let cache = opts.cache.as_ref().and_then(|dir| {
-        match crate::cache::Cache::open_for_site(dir, &root, None) {
-            Ok(c) => Some(Arc::new(c)),
-            Err(e) => {
-                log::warn!("{e}; previewing without the build cache");
-                None
-            }
-        }
-    });
     let search_tx = spawn_search_worker(state.clone(), cache);
     request_search(&search_tx, rebuilder.site(), None);
 

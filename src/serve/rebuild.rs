@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::cache::Cache;
 use crate::error::Result;
 use crate::output::OutputFile;
 use crate::render::{self, Renderer};
@@ -39,6 +41,8 @@ pub struct Rebuilder {
     renderer: Renderer,
     /// What an earlier failed batch leaves to the next one.
     pending: Pending,
+    /// The build cache, for rendered Markdown on full reloads.
+    cache: Option<Arc<Cache>>,
 }
 
 /// What the next batch must rebuild after a failure, so that the error shown goes away
@@ -65,7 +69,18 @@ enum Kind {
 impl Rebuilder {
     /// Loads and renders the whole site.
     pub fn new(root: &Path, opts: &BuildOptions) -> Result<(Rebuilder, Vec<OutputFile>)> {
-        let site = site::load(root, opts)?;
+        Rebuilder::with_cache(root, opts, None)
+    }
+
+    /// [`Rebuilder::new`], taking rendered Markdown from the build cache (`cache`) for
+    /// this load and every full reload: a preview of a site built before starts without
+    /// rendering its Markdown again.
+    pub fn with_cache(
+        root: &Path,
+        opts: &BuildOptions,
+        cache: Option<Arc<Cache>>,
+    ) -> Result<(Rebuilder, Vec<OutputFile>)> {
+        let site = site::load_cached(root, opts, cache.as_deref())?;
         let renderer = Renderer::new(root)?;
         let files = renderer.site(&site)?;
         Ok((
@@ -75,6 +90,7 @@ impl Rebuilder {
                 site,
                 renderer,
                 pending: Pending::Nothing,
+                cache,
             },
             files,
         ))
@@ -211,7 +227,7 @@ impl Rebuilder {
     }
 
     fn full(&mut self) -> Result<Outcome> {
-        let site = site::load(&self.root, &self.opts)?;
+        let site = site::load_cached(&self.root, &self.opts, self.cache.as_deref())?;
         let renderer = Renderer::new(&self.root)?;
         let files = renderer.site(&site)?;
         self.site = site;
