@@ -14,7 +14,9 @@
 //! - `record/` — a page's search record (what Pagefind's parser made of it);
 //! - `bundle/` — each language's last search bundle: reused whole when none of the
 //!   language's records changed, and file by file otherwise (an index file whose name
-//!   and contents are unchanged is not compressed again).
+//!   and contents are unchanged is not compressed again);
+//! - `state/` — each language's last search index before it was finished: a rebuild
+//!   that changes a few pages edits it instead of adding every page again.
 //!
 //! Each entry is one file: a header (magic, key, length, CRC-32) and the bytes. A file
 //! that is damaged, truncated or not ours is reported as a warning, deleted, and made
@@ -61,6 +63,9 @@ pub enum Kind {
     /// A language's search bundle (keyed by language; the key inside says what it
     /// was built from).
     Bundle,
+    /// A language's search index state (keyed by language; the key inside says what
+    /// it was built from).
+    State,
 }
 
 impl Kind {
@@ -69,6 +74,7 @@ impl Kind {
             Kind::Page => "page",
             Kind::Record => "record",
             Kind::Bundle => "bundle",
+            Kind::State => "state",
         }
     }
 }
@@ -459,7 +465,7 @@ impl Cache {
         let used = self.used.into_inner().expect("the cache's lock");
         let mut pruned = 0;
         let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        for kind in [Kind::Page, Kind::Record, Kind::Bundle] {
+        for kind in [Kind::Page, Kind::Record, Kind::Bundle, Kind::State] {
             let Ok(shards) = std::fs::read_dir(self.dir.join(kind.dir())) else {
                 continue;
             };
