@@ -23,6 +23,8 @@
 //! `search.enabled` is false. Languages Pagefind has no stemmer for are still indexed
 //! (without stemming).
 
+use std::collections::HashMap;
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use pagefind::api::{LanguageIndex, PageRecord};
 use pagefind::options::PagefindServiceConfig;
@@ -261,6 +263,7 @@ pub(crate) fn index_languages(
                     index: Box::new(index),
                     previous: None,
                     inputs: None,
+                    store_state: false,
                 }),
             }?;
             let adding = started.elapsed();
@@ -275,7 +278,8 @@ pub(crate) fn index_languages(
                         index,
                         previous,
                         inputs,
-                    } => finish_language(lang, *index, previous, inputs.zip(cache))?,
+                        store_state,
+                    } => finish_language(lang, *index, previous, inputs.zip(cache), store_state)?,
                 };
                 Ok((files, started.elapsed()))
             });
@@ -297,6 +301,8 @@ enum Prepared {
         /// What the bundle is built from (a hash of its records' keys, and the keys), to
         /// keep it in the cache under.
         inputs: Option<(Key, Vec<Key>)>,
+        /// Whether to keep the index's state (not when it was an edited kept state).
+        store_state: bool,
     },
     Done(Vec<OutputFile>),
 }
@@ -307,7 +313,7 @@ pub(crate) fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
         let index = add_language(site, &l.code, &[])?;
-        files.extend(finish_language(&l.code, index, None, None)?);
+        files.extend(finish_language(&l.code, index, None, None, false)?);
     }
     Ok(files)
 }
@@ -390,16 +396,30 @@ fn bundle_inputs(cache: &Cache, lang: &str, keys: &[Key]) -> Key {
 }
 
 /// The key under which a language's index state is kept ([`Kind::State`]): one slot
-/// per language, like its bundle. The entry starts with the inputs of the bundle the
-/// state was finished into ([`bundle_inputs`]), then the state's bytes.
+/// per language, like its bundle. The entry holds the keys of the records the state
+/// was made from, in order, then the state's bytes ([`state_entry`]).
 fn state_slot(cache: &Cache, lang: &str) -> Key {
     cache.hasher(Kind::State).field(lang.as_bytes()).key()
 }
 
+/// The parts of a state entry: the number of records (u64 LE) and their keys, then the
+/// state.
+fn state_entry<'a>(head: &'a mut Vec<u8>, keys: &[Key], state: &'a [u8]) -> [&'a [u8]; 2] {
+    head.clear();
+    head.extend_from_slice(&(keys.len() as u64).to_le_bytes());
+    for k in keys {
+        head.extend_from_slice(&k.0);
+    }
+    [head.as_slice(), state]
+}
+
 /// Most pages a rebuild may remove from, and add to, a language's kept index state
-/// ([`edit_state`]); with more, the index is made again from the records. Parsing 64
-/// pages and editing the state takes a fraction of adding 5,000 records.
+/// (counted together, over every changed run of pages), and most runs of changed
+/// pages; with more, the index is made again from the records (and its state kept
+/// instead). Reading the state and replacing a few pages takes a fraction of adding
+/// 5,000 records.
 const EDIT_PAGES: usize = 64;
+const EDIT_RUNS: usize = 8;
 
 /// [`add_language`] through the cache.
 ///
@@ -409,12 +429,16 @@ const EDIT_PAGES: usize = 64;
 ///
 /// With one, every page's record key is made first (documents are made, hashed and
 /// dropped a batch at a time). If the keys are those the bundle was built from, in
-/// order, the bundle is the result. Otherwise the keys are compared with the bundle's:
-/// when the pages between their common start and common end are few (`EDIT_PAGES`)
-/// and the index state kept with the bundle is found, that state is read and only
-/// those pages are replaced in it ([`edit_state`]); else the index is made from every
-/// page's kept record, parsing only pages without one. So a rebuild after an edit
-/// parses only the edited pages, and usually adds only them.
+/// order, the bundle is the result. Otherwise, if the language's kept index state was
+/// made from nearly the same records ([`edit_state`]), only the pages that differ are
+/// replaced in it; else the index is made from every page's kept record, parsing only
+/// pages without one. So a rebuild after an edit parses only the edited pages, and
+/// usually adds only them.
+///
+/// The state is stored by [`finish_language`] only when it was not used: an edited
+/// state is not written again (that would take longer than editing it), so later
+/// rebuilds replace, in the same state, the pages changed since it was made, until they
+/// are too many.
 fn add_language_cached(
     site: &Site,
     lang: &str,
@@ -439,13 +463,22 @@ fn add_language_cached(
                 .par_iter()
                 .map(|(url, doc)| record_key(cache, lang, url, doc))
                 .collect();
-            add_batch(site, lang, cache, &mut index, batch, &batch_keys, Some(docs))?;
+            add_batch(
+                site,
+                lang,
+                cache,
+                &mut index,
+                batch,
+                &batch_keys,
+                Some(docs),
+            )?;
             keys.extend(batch_keys);
         }
         return Ok(Prepared::Index {
             index: Box::new(index),
             previous: None,
             inputs: Some((bundle_inputs(cache, lang, &keys), keys)),
+            store_state: true,
         });
     };
     let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
@@ -473,49 +506,73 @@ fn add_language_cached(
                 .collect(),
         ));
     }
-    let old = &previous.records;
-    let start = old.iter().zip(&keys).take_while(|(a, b)| a == b).count();
-    let end = old[start..]
-        .iter()
-        .rev()
-        .zip(keys[start..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let (removed, added) = (start..old.len() - end, start..keys.len() - end);
-    let edited = if removed.len() <= EDIT_PAGES && added.len() <= EDIT_PAGES {
-        edit_state(
-            site,
-            lang,
-            cache,
-            (&previous.inputs, old.len()),
-            removed,
-            &pages[added.clone()],
-            &keys[added],
-        )?
-    } else {
-        None
-    };
-    let index = match edited {
-        Some(index) => index,
-        None => index_from_records(site, lang, cache, pages, &keys)?,
+    let (index, store_state) = match edit_state(site, lang, cache, pages, &keys)? {
+        Some(index) => (index, false),
+        None => (index_from_records(site, lang, cache, pages, &keys)?, true),
     };
     Ok(Prepared::Index {
         index: Box::new(index),
         previous: Some(previous),
         inputs: Some((inputs, keys)),
+        store_state,
     })
 }
 
-/// The language's kept index state, if it is the one of the last bundle (`last`: that
-/// bundle's inputs and number of records), with the records at `removed` replaced by
-/// those of `pages` (record keys `keys`). None if there is no such state; a state that
-/// cannot be read is reported and deleted.
+/// A run of positions in a list.
+type Run = std::ops::Range<usize>;
+
+/// How to turn the list `old` into `new`: runs `(in old, in new)`, in order, each
+/// replacing the items of `old` in the first by those of `new` in the second, the items
+/// between runs being equal. None if that takes more than `EDIT_RUNS` runs or
+/// `EDIT_PAGES` items (removed and added), or if `new` has an item twice.
+fn edit_runs(old: &[Key], new: &[Key]) -> Option<Vec<(Run, Run)>> {
+    let mut at: HashMap<&Key, usize> = HashMap::with_capacity(new.len());
+    for (n, k) in new.iter().enumerate() {
+        if at.insert(k, n).is_some() {
+            return None;
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut runs = Vec::new();
+    let mut changed = 0;
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        // The run ends at the next old item found in `new` from `j` on.
+        let mut i2 = i;
+        let j2 = loop {
+            if i2 == old.len() {
+                break new.len();
+            }
+            if let Some(&j2) = at.get(&old[i2]).filter(|&&j2| j2 >= j) {
+                break j2;
+            }
+            i2 += 1;
+            if i2 - i > EDIT_PAGES {
+                return None;
+            }
+        };
+        changed += (i2 - i) + (j2 - j);
+        runs.push((i..i2, j..j2));
+        if changed > EDIT_PAGES || runs.len() > EDIT_RUNS {
+            return None;
+        }
+        (i, j) = (i2, j2);
+    }
+    Some(runs)
+}
+
+/// The language's kept index state, with the pages that differ between the records it
+/// was made from and `pages` (record keys `keys`) replaced ([`edit_runs`]). None if
+/// there is no state or too much differs; a state that cannot be read is reported and
+/// deleted.
 fn edit_state(
     site: &Site,
     lang: &str,
     cache: &Cache,
-    last: (&Key, usize),
-    removed: std::ops::Range<usize>,
     pages: &[usize],
     keys: &[Key],
 ) -> Result<Option<LanguageIndex>> {
@@ -523,20 +580,32 @@ fn edit_state(
     let Some(bytes) = cache.get(Kind::State, &slot) else {
         return Ok(None);
     };
-    if bytes.get(..32) != Some(&last.0 .0[..]) {
-        // The state of another build (one that stopped before storing its bundle).
-        return Ok(None);
-    }
     let started = std::time::Instant::now();
+    let old: Option<Vec<Key>> = (|| {
+        let n = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+        let end = n.checked_mul(32)?.checked_add(8)?;
+        let keys = bytes.get(8..end)?.chunks_exact(32);
+        Some(keys.map(|k| Key(k.try_into().expect("32 bytes"))).collect())
+    })();
+    let Some(old) = old else {
+        cache.discard(Kind::State, &slot, "not a search index state");
+        return Ok(None);
+    };
+    let Some(runs) = edit_runs(&old, keys) else {
+        return Ok(None);
+    };
     let config = PagefindServiceConfig::builder().build();
-    let index = LanguageIndex::from_state(Some(config), lang.to_string(), &bytes[32..])
-        .and_then(|index| match index.record_count() == last.1 {
-            true => Ok(index),
-            false => Err(anyhow::anyhow!(
-                "{} records, its bundle {}",
-                index.record_count(),
-                last.1
-            )),
+    let state = &bytes[8 + 32 * old.len()..];
+    let index =
+        LanguageIndex::from_state(Some(config), lang.to_string(), state).and_then(|index| {
+            match index.record_count() == old.len() {
+                true => Ok(index),
+                false => Err(anyhow::anyhow!(
+                    "{} records, and {} keys",
+                    index.record_count(),
+                    old.len()
+                )),
+            }
         });
     drop(bytes);
     let mut index = match index {
@@ -551,14 +620,25 @@ fn edit_state(
         }
     };
     let read = started.elapsed();
-    let records = batch_records(site, lang, cache, &index, pages, keys, None)?;
-    let (old, new) = (removed.len(), records.len());
-    index
-        .replace_records(removed, records)
-        .map_err(|e| search_error(lang, "editing the index", Some(e)))?;
+    // The new pages' records, then the runs replaced from the last (so that the
+    // earlier runs' positions hold).
+    let new: Vec<usize> = runs.iter().flat_map(|(_, new)| new.clone()).collect();
+    let new_pages: Vec<usize> = new.iter().map(|&n| pages[n]).collect();
+    let new_keys: Vec<Key> = new.iter().map(|&n| keys[n]).collect();
+    let mut records = batch_records(site, lang, cache, &index, &new_pages, &new_keys, None)?;
+    let (mut removed, added) = (0, records.len());
+    for (old, new) in runs.iter().rev() {
+        removed += old.len();
+        let run = records.split_off(records.len() - new.len());
+        index
+            .replace_records(old.clone(), run)
+            .map_err(|e| search_error(lang, "editing the index", Some(e)))?;
+    }
     log::debug!(
-        "search {lang}: index state read in {:.2} s, {old} pages replaced by {new} in {:.2} s",
+        "search {lang}: index state read in {:.2} s, {removed} pages replaced by {added} \
+         ({} runs) in {:.2} s",
         read.as_secs_f64(),
+        runs.len(),
         (started.elapsed() - read).as_secs_f64()
     );
     Ok(Some(index))
@@ -657,6 +737,7 @@ fn finish_language(
     index: LanguageIndex,
     previous: Option<Bundle>,
     keep: Option<((Key, Vec<Key>), &Cache)>,
+    store_state: bool,
 ) -> Result<Vec<OutputFile>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -687,13 +768,15 @@ fn finish_language(
         hashes.lock().expect("the hashes' lock").insert(path, hash);
         found
     };
-    if let Some(((inputs, _), cache)) = &keep {
-        // The index before it is finished, for the next build to edit
+    if let Some(((_, records), cache)) = keep.as_ref().filter(|_| store_state) {
+        // The index before it is finished, for the next builds to edit
         // (`add_language_cached`): written here, on the finishing thread.
         let started = std::time::Instant::now();
         let state = index.state_to_bytes();
         let made = started.elapsed();
-        cache.put_parts(Kind::State, &state_slot(cache, lang), &[&inputs.0, &state]);
+        let mut head = Vec::new();
+        let parts = state_entry(&mut head, records, &state);
+        cache.put_parts(Kind::State, &state_slot(cache, lang), &parts);
         log::debug!(
             "search {lang}: index state of {:.1} MB made in {:.2} s, stored in {:.2} s",
             state.len() as f64 / 1e6,
