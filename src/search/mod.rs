@@ -203,7 +203,9 @@ pub(crate) fn index(site: &Site) -> Result<Vec<OutputFile>> {
 ///
 /// With a `cache`, a page whose document is unchanged is not parsed again (its record
 /// is kept), a language none of whose records changed takes its last bundle as it is,
-/// and an index file whose contents are unchanged is not compressed again.
+/// a language of which few pages changed edits its kept index state instead of adding
+/// every page again, and an index file whose contents are unchanged is not compressed
+/// again.
 pub(crate) fn index_each(
     site: &Site,
     cache: Option<&Cache>,
@@ -731,7 +733,9 @@ fn batch_records(
 ///
 /// With `previous` (the language's last bundle), an index file whose path (a hash of
 /// its contents) and contents (checked by their own hash) are unchanged takes its
-/// compressed bytes from there. With `keep`, the new bundle is stored for the next build.
+/// compressed bytes from there. With `keep`, the new bundle is stored for the next build,
+/// and with `store_state` too, the index's state before it is finished (for
+/// [`edit_state`]), first, on this thread.
 fn finish_language(
     lang: &str,
     index: LanguageIndex,
