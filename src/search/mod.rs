@@ -399,20 +399,20 @@ fn bundle_inputs(cache: &Cache, lang: &str, keys: &[Key]) -> Key {
 
 /// The key under which a language's index state is kept ([`Kind::State`]): one slot
 /// per language, like its bundle. The entry holds the keys of the records the state
-/// was made from, in order, then the state's bytes ([`state_entry`]).
+/// was made from, in order, then the state's bytes ([`state_head`]).
 fn state_slot(cache: &Cache, lang: &str) -> Key {
     cache.hasher(Kind::State).field(lang.as_bytes()).key()
 }
 
-/// The parts of a state entry: the number of records (u64 LE) and their keys, then the
-/// state.
-fn state_entry<'a>(head: &'a mut Vec<u8>, keys: &[Key], state: &'a [u8]) -> [&'a [u8]; 2] {
-    head.clear();
+/// The first part of a state entry: the number of records (u64 LE) and their keys; the
+/// state's parts follow.
+fn state_head(keys: &[Key]) -> Vec<u8> {
+    let mut head = Vec::with_capacity(8 + 32 * keys.len());
     head.extend_from_slice(&(keys.len() as u64).to_le_bytes());
     for k in keys {
         head.extend_from_slice(&k.0);
     }
-    [head.as_slice(), state]
+    head
 }
 
 /// Most pages a rebuild may remove from, and add to, a language's kept index state
@@ -776,14 +776,14 @@ fn finish_language(
         // The index before it is finished, for the next builds to edit
         // (`add_language_cached`): written here, on the finishing thread.
         let started = std::time::Instant::now();
-        let state = index.state_to_bytes();
+        let mut state = vec![state_head(records)];
+        state.extend(index.state_to_parts());
         let made = started.elapsed();
-        let mut head = Vec::new();
-        let parts = state_entry(&mut head, records, &state);
+        let parts: Vec<&[u8]> = state.iter().map(Vec::as_slice).collect();
         cache.put_parts(Kind::State, &state_slot(cache, lang), &parts);
         log::debug!(
             "search {lang}: index state of {:.1} MB made in {:.2} s, stored in {:.2} s",
-            state.len() as f64 / 1e6,
+            parts.iter().map(|p| p.len()).sum::<usize>() as f64 / 1e6,
             made.as_secs_f64(),
             (started.elapsed() - made).as_secs_f64()
         );

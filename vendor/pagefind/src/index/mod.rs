@@ -572,12 +572,46 @@ impl IndexBuilder {
 
 /// waypost patch: the builder's state as bytes, to edit and finish in a later build
 /// instead of adding every page again. A compact form (lengths and numbers LEB128,
-/// locations zigzag, page numbers as differences), the words shard by shard, each
-/// shard's length first so that shards are read back on all cores.
+/// locations zigzag, page numbers as differences), the words shard by shard after the
+/// shards' lengths, so that shards are written and read back on all cores.
 impl IndexBuilder {
     /// The state as bytes ([`IndexBuilder::from_bytes`] reads it back).
+    #[cfg(test)]
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer(Vec::with_capacity(1 << 20));
+        self.to_parts().concat()
+    }
+
+    /// [`IndexBuilder::to_bytes`] in parts, one after another, so that a caller can
+    /// write them out without joining them (they are tens of megabytes).
+    pub fn to_parts(&self) -> Vec<Vec<u8>> {
+        let shards: Vec<Vec<u8>> = self
+            .word_shards
+            .par_iter()
+            .map(|map| {
+                let size: usize = map
+                    .values()
+                    .map(|w| w.word.len() + 4 + 8 * w.pages.len())
+                    .sum();
+                let mut w = Writer(Vec::with_capacity(size * 2));
+                w.num(map.len() as u64);
+                for word in map.values() {
+                    w.str(&word.word);
+                    write_postings(&mut w, &word.pages);
+                    w.num(word.additional_variants.len() as u64);
+                    for v in &word.additional_variants {
+                        w.str(&v.form);
+                        write_postings(&mut w, &v.pages);
+                    }
+                }
+                w.0
+            })
+            .collect();
+        let size: usize = self
+            .page_fragments
+            .iter()
+            .map(|f| f.full_hash.len() + f.encoded_data.len() + 16)
+            .sum();
+        let mut w = Writer(Vec::with_capacity(size + 64 * self.next_page + 1024));
         w.bytes(STATE_MAGIC);
         w.str(&self.language);
         w.num(self.next_page as u64);
@@ -613,33 +647,13 @@ impl IndexBuilder {
                 }
             }
         }
-        let shards: Vec<Vec<u8>> = self
-            .word_shards
-            .par_iter()
-            .map(|map| {
-                let size = map.len() * 16;
-                let mut w = Writer(Vec::with_capacity(size));
-                w.num(map.len() as u64);
-                for word in map.values() {
-                    w.str(&word.word);
-                    write_postings(&mut w, &word.pages);
-                    w.num(word.additional_variants.len() as u64);
-                    for v in &word.additional_variants {
-                        w.str(&v.form);
-                        write_postings(&mut w, &v.pages);
-                    }
-                }
-                w.0
-            })
-            .collect();
-        let mut out = w.0;
-        out.reserve(shards.iter().map(|s| s.len() + 10).sum());
-        let mut w = Writer(out);
         for shard in &shards {
             w.num(shard.len() as u64);
-            w.bytes(shard);
         }
-        w.0
+        let mut parts = Vec::with_capacity(SHARDS + 1);
+        parts.push(w.0);
+        parts.extend(shards);
+        parts
     }
 
     /// A builder from [`IndexBuilder::to_bytes`] (of the same Pagefind build); an error
@@ -703,9 +717,11 @@ impl IndexBuilder {
             }
             filter_map.insert(filter, values);
         }
+        let lengths = (0..SHARDS)
+            .map(|_| r.count())
+            .collect::<Result<Vec<usize>>>()?;
         let mut shards = Vec::with_capacity(SHARDS);
-        for _ in 0..SHARDS {
-            let len = r.count()?;
+        for len in lengths {
             shards.push(r.take(len)?);
         }
         if !r.0.is_empty() {

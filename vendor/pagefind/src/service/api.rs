@@ -339,14 +339,19 @@ impl LanguageIndex {
     /// waypost patch: the index's state as bytes, for [`LanguageIndex::from_state`]
     /// (with the same config and language, in a build of the same Pagefind).
     pub fn state_to_bytes(&self) -> Vec<u8> {
-        let mut w = record::Writer(Vec::new());
+        self.state_to_parts().concat()
+    }
+
+    /// waypost patch: [`LanguageIndex::state_to_bytes`] in parts, one after another,
+    /// so that a caller can write them out without joining them.
+    pub fn state_to_parts(&self) -> Vec<Vec<u8>> {
+        let mut w = record::Writer(Vec::with_capacity(self.indexed.len() + 16));
         w.bytes(STATE_MAGIC);
         w.num(self.indexed.len() as u64);
         w.0.extend(self.indexed.iter().map(|&i| i as u8));
-        let builder = self.builder.to_bytes();
-        let mut bytes = w.0;
-        bytes.extend_from_slice(&builder);
-        bytes
+        let mut parts = vec![w.0];
+        parts.extend(self.builder.to_parts());
+        parts
     }
 
     /// waypost patch: the index whose state [`LanguageIndex::state_to_bytes`] gave; an
