@@ -123,7 +123,8 @@ impl IndexBuilder {
     }
 
     /// Adds a batch of pages (numbered from the pages already added, in order), each
-    /// processed on all cores, then merged into the index.
+    /// processed on all cores, then merged into the index (waypost patch: as
+    /// [`IndexBuilder::replace_pages`] of no pages at the end).
     pub fn add_pages(&mut self, pages: Vec<FossickedData>) {
         let end = self.next_page;
         self.replace_pages(end..end, pages);
@@ -361,6 +362,7 @@ impl IndexBuilder {
             for variant in &mut packed_word.additional_variants {
                 variant.pages.sort_by_key(|p| p.page_number);
             }
+            // waypost patch: variants in full-build order, however pages were added.
             sort_variants(&mut packed_word.additional_variants);
         });
 

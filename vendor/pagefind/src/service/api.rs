@@ -256,6 +256,8 @@ impl LanguageIndex {
         })
     }
 
+    /// waypost patch: the options of an index of `language` (shared by `new` and
+    /// `from_state`).
     fn options(config: Option<PagefindServiceConfig>, language: &str) -> Result<SearchOptions> {
         let mut service_options: PagefindInboundConfig =
             serde_json::from_str("{}").expect("All fields have serde defaults");
