@@ -21,7 +21,9 @@
 //! - `record/` — a page's search record (what Pagefind's parser made of it);
 //! - `bundle/` — each language's last search bundle: reused whole when none of the
 //!   language's records changed, and file by file otherwise (an index file whose name
-//!   and contents are unchanged is not compressed again).
+//!   and contents are unchanged is not compressed again);
+//! - `state/` — each language's last search index before it was finished: a rebuild
+//!   that changes a few pages edits it instead of adding every page again.
 //!
 //! Every other entry is one file: a header (magic, key, length, CRC-32) and the bytes. A file
 //! that is damaged, truncated or not ours is reported as a warning, deleted, and made
@@ -71,6 +73,9 @@ pub enum Kind {
     /// A page's Markdown rendered, with the link lookups it made
     /// (`markdown::kept`).
     Markdown,
+    /// A language's search index state (keyed by language; the key inside says what
+    /// it was built from).
+    State,
 }
 
 impl Kind {
@@ -80,11 +85,18 @@ impl Kind {
             Kind::Record => "record",
             Kind::Bundle => "bundle",
             Kind::Markdown => "markdown",
+            Kind::State => "state",
         }
     }
 
     /// Every kind, in the order [`Cache::finish`] prunes them.
-    const ALL: [Kind; 4] = [Kind::Markdown, Kind::Page, Kind::Record, Kind::Bundle];
+    const ALL: [Kind; 5] = [
+        Kind::Markdown,
+        Kind::Page,
+        Kind::Record,
+        Kind::Bundle,
+        Kind::State,
+    ];
 }
 
 /// A hash of everything a cached result depends on.

@@ -23,6 +23,8 @@
 //! `search.enabled` is false. Languages Pagefind has no stemmer for are still indexed
 //! (without stemming).
 
+use std::collections::HashMap;
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use pagefind::api::{LanguageIndex, PageRecord};
 use pagefind::options::PagefindServiceConfig;
@@ -201,7 +203,9 @@ pub(crate) fn index(site: &Site) -> Result<Vec<OutputFile>> {
 ///
 /// With a `cache`, a page whose document is unchanged is not parsed again (its record
 /// is kept), a language none of whose records changed takes its last bundle as it is,
-/// and an index file whose contents are unchanged is not compressed again.
+/// a language of which few pages changed edits its kept index state instead of adding
+/// every page again, and an index file whose contents are unchanged is not compressed
+/// again.
 pub(crate) fn index_each(
     site: &Site,
     cache: Option<&Cache>,
@@ -261,6 +265,7 @@ pub(crate) fn index_languages(
                     index: Box::new(index),
                     previous: None,
                     inputs: None,
+                    store_state: false,
                 }),
             }?;
             let adding = started.elapsed();
@@ -275,7 +280,8 @@ pub(crate) fn index_languages(
                         index,
                         previous,
                         inputs,
-                    } => finish_language(lang, *index, previous, inputs.zip(cache))?,
+                        store_state,
+                    } => finish_language(lang, *index, previous, inputs.zip(cache), store_state)?,
                 };
                 Ok((files, started.elapsed()))
             });
@@ -297,6 +303,8 @@ enum Prepared {
         /// What the bundle is built from (a hash of its records' keys, and the keys), to
         /// keep it in the cache under.
         inputs: Option<(Key, Vec<Key>)>,
+        /// Whether to keep the index's state (not when it was an edited kept state).
+        store_state: bool,
     },
     Done(Vec<OutputFile>),
 }
@@ -307,7 +315,7 @@ pub(crate) fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
         let index = add_language(site, &l.code, &[])?;
-        files.extend(finish_language(&l.code, index, None, None)?);
+        files.extend(finish_language(&l.code, index, None, None, false)?);
     }
     Ok(files)
 }
@@ -377,14 +385,62 @@ fn record_key(cache: &Cache, lang: &str, url: &str, doc: &str) -> Key {
         .key()
 }
 
-/// [`add_language`] through the cache. Pages are taken a batch at a time: their
-/// documents are made and hashed into record keys. While the keys are those the
-/// language's last bundle was built from, in the same order, nothing else is done (the
-/// documents are dropped); if all are, that bundle is the result. From the first batch
-/// that differs, an index is made: the earlier pages from their kept records, then each
-/// page from its kept record or, if it has none, by parsing the document it has (the
-/// record is kept for the next build). So a cold build makes each document once, and a
-/// rebuild after an edit parses only the edited pages.
+/// The cache key of what a language's bundle is built from: the records' keys in order.
+fn bundle_inputs(cache: &Cache, lang: &str, keys: &[Key]) -> Key {
+    let mut inputs = cache.hasher(Kind::Bundle);
+    inputs
+        .field(lang.as_bytes())
+        .field(&GZIP_LEVEL.to_le_bytes());
+    for k in keys {
+        inputs.field(&k.0);
+    }
+    inputs.key()
+}
+
+/// The key under which a language's index state is kept ([`Kind::State`]): one slot
+/// per language, like its bundle. The entry holds the keys of the records the state
+/// was made from, in order, then the state's bytes ([`state_head`]).
+fn state_slot(cache: &Cache, lang: &str) -> Key {
+    cache.hasher(Kind::State).field(lang.as_bytes()).key()
+}
+
+/// The first part of a state entry: the number of records (u64 LE) and their keys; the
+/// state's parts follow.
+fn state_head(keys: &[Key]) -> Vec<u8> {
+    let mut head = Vec::with_capacity(8 + 32 * keys.len());
+    head.extend_from_slice(&(keys.len() as u64).to_le_bytes());
+    for k in keys {
+        head.extend_from_slice(&k.0);
+    }
+    head
+}
+
+/// Most pages a rebuild may remove from, and add to, a language's kept index state
+/// (counted together, over every changed run of pages), and most runs of changed
+/// pages; with more, the index is made again from the records (and its state kept
+/// instead). Reading the state and replacing a few pages takes a fraction of adding
+/// 5,000 records.
+const EDIT_PAGES: usize = 64;
+const EDIT_RUNS: usize = 8;
+
+/// [`add_language`] through the cache.
+///
+/// Without a bundle from the last build, pages are taken a batch at a time: their
+/// documents are made, hashed into record keys, and each page is added from its kept
+/// record or parsed (and its record kept), so a cold build makes each document once.
+///
+/// With one, every page's record key is made first (documents are made, hashed and
+/// dropped a batch at a time). If the keys are those the bundle was built from, in
+/// order, the bundle is the result. Otherwise, if the language's kept index state was
+/// made from nearly the same records ([`edit_state`]), only the pages that differ are
+/// replaced in it; else the index is made from every page's kept record, parsing only
+/// pages without one. So a rebuild after an edit parses only the edited pages, and
+/// usually adds only them.
+///
+/// The state is stored by [`finish_language`] only when it was not used: an edited
+/// state is not written again (that would take longer than editing it), so later
+/// rebuilds replace, in the same state, the pages changed since it was made, until they
+/// are too many.
 fn add_language_cached(
     site: &Site,
     lang: &str,
@@ -400,72 +456,194 @@ fn add_language_cached(
         }
         bundle
     });
-    let before: &[Key] = previous.as_ref().map_or(&[], |b| b.records.as_slice());
-    let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
-    let mut index: Option<LanguageIndex> = None;
-    for batch in pages.chunks(BATCH) {
-        let docs = documents(site, lang, batch);
-        let batch_keys: Vec<Key> = docs
-            .par_iter()
-            .map(|(url, doc)| record_key(cache, lang, url, doc))
-            .collect();
-        let start = keys.len();
-        if index.is_none() && before.get(start..start + batch.len()) == Some(&batch_keys[..]) {
-            keys.extend(batch_keys);
-            continue;
-        }
-        let index = match &mut index {
-            Some(index) => index,
-            // The first batch that differs: the pages before it, from their records.
-            None => index.insert(index_from_records(
+    let Some(previous) = previous else {
+        let mut index = new_index(lang)?;
+        let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
+        for batch in pages.chunks(BATCH) {
+            let docs = documents(site, lang, batch);
+            let batch_keys: Vec<Key> = docs
+                .par_iter()
+                .map(|(url, doc)| record_key(cache, lang, url, doc))
+                .collect();
+            add_batch(
                 site,
                 lang,
                 cache,
-                &pages[..start],
-                &keys,
-            )?),
-        };
-        add_batch(site, lang, cache, index, batch, &batch_keys, Some(docs))?;
-        keys.extend(batch_keys);
-    }
-    let mut inputs = cache.hasher(Kind::Bundle);
-    inputs
-        .field(lang.as_bytes())
-        .field(&GZIP_LEVEL.to_le_bytes());
-    for k in &keys {
-        inputs.field(&k.0);
-    }
-    let inputs = inputs.key();
-    let index = match (index, previous) {
-        (None, Some(previous)) if previous.inputs == inputs => {
-            // The records are still this build's: keep them for the next.
-            for k in &keys {
-                cache.keep(Kind::Record, k);
-            }
-            return Ok(Prepared::Done(
-                previous
-                    .files
-                    .into_iter()
-                    .map(|(path, _, contents)| {
-                        OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{path}"), contents)
-                    })
-                    .collect(),
-            ));
+                &mut index,
+                batch,
+                &batch_keys,
+                Some(docs),
+            )?;
+            keys.extend(batch_keys);
         }
-        (Some(index), previous) => (index, previous),
-        // Every key matched the start of the last bundle's, which had more pages (or
-        // there were none): the index is made from the records.
-        (None, previous) => (
-            index_from_records(site, lang, cache, pages, &keys)?,
-            previous,
-        ),
+        return Ok(Prepared::Index {
+            index: Box::new(index),
+            previous: None,
+            inputs: Some((bundle_inputs(cache, lang, &keys), keys)),
+            store_state: true,
+        });
     };
-    let (index, previous) = index;
+    let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
+    for batch in pages.chunks(BATCH) {
+        let docs = documents(site, lang, batch);
+        keys.par_extend(
+            docs.par_iter()
+                .map(|(url, doc)| record_key(cache, lang, url, doc)),
+        );
+    }
+    let inputs = bundle_inputs(cache, lang, &keys);
+    // Whatever the path, the records are this build's: keep them for the next.
+    for k in &keys {
+        cache.keep(Kind::Record, k);
+    }
+    if previous.inputs == inputs {
+        cache.keep(Kind::State, &state_slot(cache, lang));
+        return Ok(Prepared::Done(
+            previous
+                .files
+                .into_iter()
+                .map(|(path, _, contents)| {
+                    OutputFile::bytes(format!("{lang}/{BUNDLE_DIR}/{path}"), contents)
+                })
+                .collect(),
+        ));
+    }
+    let (index, store_state) = match edit_state(site, lang, cache, pages, &keys)? {
+        Some(index) => (index, false),
+        None => (index_from_records(site, lang, cache, pages, &keys)?, true),
+    };
     Ok(Prepared::Index {
         index: Box::new(index),
-        previous,
+        previous: Some(previous),
         inputs: Some((inputs, keys)),
+        store_state,
     })
+}
+
+/// A run of positions in a list.
+type Run = std::ops::Range<usize>;
+
+/// How to turn the list `old` into `new`: runs `(in old, in new)`, in order, each
+/// replacing the items of `old` in the first by those of `new` in the second, the items
+/// between runs being equal. None if that takes more than `EDIT_RUNS` runs or
+/// `EDIT_PAGES` items (removed and added), or if `new` has an item twice.
+fn edit_runs(old: &[Key], new: &[Key]) -> Option<Vec<(Run, Run)>> {
+    let mut at: HashMap<&Key, usize> = HashMap::with_capacity(new.len());
+    for (n, k) in new.iter().enumerate() {
+        if at.insert(k, n).is_some() {
+            return None;
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut runs = Vec::new();
+    let mut changed = 0;
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        // The run ends at the next old item found in `new` from `j` on.
+        let mut i2 = i;
+        let j2 = loop {
+            if i2 == old.len() {
+                break new.len();
+            }
+            if let Some(&j2) = at.get(&old[i2]).filter(|&&j2| j2 >= j) {
+                break j2;
+            }
+            i2 += 1;
+            if i2 - i > EDIT_PAGES {
+                return None;
+            }
+        };
+        changed += (i2 - i) + (j2 - j);
+        runs.push((i..i2, j..j2));
+        if changed > EDIT_PAGES || runs.len() > EDIT_RUNS {
+            return None;
+        }
+        (i, j) = (i2, j2);
+    }
+    Some(runs)
+}
+
+/// The language's kept index state, with the pages that differ between the records it
+/// was made from and `pages` (record keys `keys`) replaced ([`edit_runs`]). None if
+/// there is no state or too much differs; a state that cannot be read is reported and
+/// deleted.
+fn edit_state(
+    site: &Site,
+    lang: &str,
+    cache: &Cache,
+    pages: &[usize],
+    keys: &[Key],
+) -> Result<Option<LanguageIndex>> {
+    let slot = state_slot(cache, lang);
+    let Some(bytes) = cache.get(Kind::State, &slot) else {
+        return Ok(None);
+    };
+    let started = std::time::Instant::now();
+    let old: Option<Vec<Key>> = (|| {
+        let n = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+        let end = n.checked_mul(32)?.checked_add(8)?;
+        let keys = bytes.get(8..end)?.chunks_exact(32);
+        Some(keys.map(|k| Key(k.try_into().expect("32 bytes"))).collect())
+    })();
+    let Some(old) = old else {
+        cache.discard(Kind::State, &slot, "not a search index state");
+        return Ok(None);
+    };
+    let Some(runs) = edit_runs(&old, keys) else {
+        return Ok(None);
+    };
+    let config = PagefindServiceConfig::builder().build();
+    let state = &bytes[8 + 32 * old.len()..];
+    let index =
+        LanguageIndex::from_state(Some(config), lang.to_string(), state).and_then(|index| {
+            match index.record_count() == old.len() {
+                true => Ok(index),
+                false => Err(anyhow::anyhow!(
+                    "{} records, and {} keys",
+                    index.record_count(),
+                    old.len()
+                )),
+            }
+        });
+    drop(bytes);
+    let mut index = match index {
+        Ok(index) => index,
+        Err(e) => {
+            cache.discard(
+                Kind::State,
+                &slot,
+                &format!("not a search index state: {e:#}"),
+            );
+            return Ok(None);
+        }
+    };
+    let read = started.elapsed();
+    // The new pages' records, then the runs replaced from the last (so that the
+    // earlier runs' positions hold).
+    let new: Vec<usize> = runs.iter().flat_map(|(_, new)| new.clone()).collect();
+    let new_pages: Vec<usize> = new.iter().map(|&n| pages[n]).collect();
+    let new_keys: Vec<Key> = new.iter().map(|&n| keys[n]).collect();
+    let mut records = batch_records(site, lang, cache, &index, &new_pages, &new_keys, None)?;
+    let (mut removed, added) = (0, records.len());
+    for (old, new) in runs.iter().rev() {
+        removed += old.len();
+        let run = records.split_off(records.len() - new.len());
+        index
+            .replace_records(old.clone(), run)
+            .map_err(|e| search_error(lang, "editing the index", Some(e)))?;
+    }
+    log::debug!(
+        "search {lang}: index state read in {:.2} s, {removed} pages replaced by {added} \
+         ({} runs) in {:.2} s",
+        read.as_secs_f64(),
+        runs.len(),
+        (started.elapsed() - read).as_secs_f64()
+    );
+    Ok(Some(index))
 }
 
 /// A new index of `pages` (record keys `keys`), from their kept records (a page without
@@ -495,6 +673,22 @@ fn add_batch(
     keys: &[Key],
     docs: Option<Vec<(String, String)>>,
 ) -> Result<()> {
+    let records = batch_records(site, lang, cache, index, batch, keys, docs)?;
+    index.add_records(records);
+    Ok(())
+}
+
+/// The records of the pages `batch` (record keys `keys`): each kept one, or parsed
+/// (by `parser`) from its document (from `docs`, or made again) and kept.
+fn batch_records(
+    site: &Site,
+    lang: &str,
+    cache: &Cache,
+    parser: &LanguageIndex,
+    batch: &[usize],
+    keys: &[Key],
+    docs: Option<Vec<(String, String)>>,
+) -> Result<Vec<PageRecord>> {
     use rayon::prelude::*;
     let found: Vec<Option<PageRecord>> = keys
         .par_iter()
@@ -520,7 +714,7 @@ fn add_batch(
             documents(site, lang, &pages)
         }
     };
-    let parsed = index
+    let parsed = parser
         .parse_html_files(to_parse)
         .map_err(|e| search_error(lang, "adding pages", Some(e)))?;
     parsed
@@ -528,12 +722,10 @@ fn add_batch(
         .zip(missing.par_iter())
         .for_each(|(record, &n)| cache.put(Kind::Record, &keys[n], &record.to_bytes()));
     let mut parsed = parsed.into_iter();
-    let records: Vec<PageRecord> = found
+    Ok(found
         .into_iter()
         .map(|r| r.unwrap_or_else(|| parsed.next().expect("one record per missing page")))
-        .collect();
-    index.add_records(records);
-    Ok(())
+        .collect())
 }
 
 /// Builds the index into the files of the language's bundle. Pagefind's API is async,
@@ -541,12 +733,15 @@ fn add_batch(
 ///
 /// With `previous` (the language's last bundle), an index file whose path (a hash of
 /// its contents) and contents (checked by their own hash) are unchanged takes its
-/// compressed bytes from there. With `keep`, the new bundle is stored for the next build.
+/// compressed bytes from there. With `keep`, the new bundle is stored for the next build,
+/// and with `store_state` too, the index's state before it is finished (for
+/// [`edit_state`]), first, on this thread.
 fn finish_language(
     lang: &str,
     index: LanguageIndex,
     previous: Option<Bundle>,
     keep: Option<((Key, Vec<Key>), &Cache)>,
+    store_state: bool,
 ) -> Result<Vec<OutputFile>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -577,6 +772,22 @@ fn finish_language(
         hashes.lock().expect("the hashes' lock").insert(path, hash);
         found
     };
+    if let Some(((_, records), cache)) = keep.as_ref().filter(|_| store_state) {
+        // The index before it is finished, for the next builds to edit
+        // (`add_language_cached`): written here, on the finishing thread.
+        let started = std::time::Instant::now();
+        let mut state = vec![state_head(records)];
+        state.extend(index.state_to_parts());
+        let made = started.elapsed();
+        let parts: Vec<&[u8]> = state.iter().map(Vec::as_slice).collect();
+        cache.put_parts(Kind::State, &state_slot(cache, lang), &parts);
+        log::debug!(
+            "search {lang}: index state of {:.1} MB made in {:.2} s, stored in {:.2} s",
+            parts.iter().map(|p| p.len()).sum::<usize>() as f64 / 1e6,
+            made.as_secs_f64(),
+            (started.elapsed() - made).as_secs_f64()
+        );
+    }
     let files = runtime
         .block_on(index.into_files_reusing(GZIP_LEVEL, &reuse))
         .map_err(|e| search_error(lang, "building", Some(e)))?;

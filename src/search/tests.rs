@@ -114,3 +114,42 @@ fn headings_keep_pagefinds_ratios_inside_the_low_weight_body() {
          <h3 data-pagefind-weight=\"0.21\">B</h3><hr><h7>"
     );
 }
+
+#[test]
+fn the_runs_between_two_lists_of_record_keys_turn_one_into_the_other() {
+    let k = |n: u8| Key([n; 32]);
+    let list = |ns: &[u8]| ns.iter().map(|&n| k(n)).collect::<Vec<Key>>();
+    let apply = |old: &[Key], new: &[Key], runs: &[(Run, Run)]| {
+        let mut out = old.to_vec();
+        for (o, n) in runs.iter().rev() {
+            out.splice(o.clone(), new[n.clone()].iter().copied());
+        }
+        out
+    };
+    let old = list(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    for (new, count) in [
+        (list(&[1, 2, 3, 4, 5, 6, 7, 8]), 0),
+        (list(&[1, 2, 9, 4, 5, 6, 7, 8]), 1),    // one edited
+        (list(&[9, 2, 3, 4, 5, 6, 7, 10]), 2),   // first and last edited
+        (list(&[1, 2, 4, 5, 6, 7, 8]), 1),       // one removed
+        (list(&[1, 2, 3, 9, 4, 5, 6, 7, 8]), 1), // one added
+        (list(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), 1), // one added at the end
+        (list(&[9, 1, 2, 3, 4, 5, 6, 7, 8]), 1), // one added at the start
+        (list(&[1, 9, 3, 4, 10, 6, 7, 11]), 3),  // three places
+        (list(&[2, 1, 3, 4, 5, 6, 7, 8]), 2),    // two swapped: one added, one removed
+        (list(&[]), 1),                          // every one removed
+    ] {
+        let runs = edit_runs(&old, &new).unwrap();
+        assert_eq!(runs.len(), count, "{runs:?}");
+        assert_eq!(apply(&old, &new, &runs), new, "{runs:?}");
+    }
+    // Too many runs, too many pages, or a key twice: no runs.
+    let many: Vec<Key> = (0..40).map(k).collect();
+    let every_other: Vec<Key> = (0..40)
+        .map(|n| if n % 2 == 0 { k(n) } else { k(n + 100) })
+        .collect();
+    assert!(edit_runs(&many, &every_other).is_none());
+    let long: Vec<Key> = (0..200).map(k).collect();
+    assert!(edit_runs(&long, &long[100..]).is_none());
+    assert!(edit_runs(&old, &list(&[1, 1, 2, 3, 4, 5, 6, 7, 8])).is_none());
+}

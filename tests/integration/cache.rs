@@ -45,7 +45,7 @@ fn uncached(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 
 fn cache_entries(cache: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    for kind in ["markdown", "page", "record", "bundle"] {
+    for kind in ["markdown", "page", "record", "bundle", "state"] {
         let dir = cache.join("v1").join(kind);
         if !dir.is_dir() {
             continue;
@@ -326,6 +326,120 @@ fn a_cache_on_another_file_system_gives_the_same_site() {
     assert_eq!(cache_counts(&r).1, 0, "{}", r.stderr);
     r.stderr_lacks("damaged");
     assert_same_tree(&list_files(&out), &uncached(&root));
+}
+
+#[test]
+fn an_index_state_that_cannot_be_read_is_reported_deleted_and_never_makes_a_wrong_index() {
+    // Each language's index state is kept, and a rebuild that changes a few pages
+    // edits it. A state entry that is intact as a cache entry (its checksum holds) but
+    // does not hold a state is reported, deleted, and the index made from the records.
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    let states: Vec<PathBuf> = cache_entries(&root.join(".waypost-cache"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("/state/"))
+        .collect();
+    assert!(states.len() >= 2, "one state per language: {states:?}");
+    // A cache entry: magic, key, length, CRC-32, then the payload: the number of
+    // records and their keys, then the state.
+    const HEADER: usize = 8 + 32 + 8 + 4;
+    let rewrite = |path: &Path, f: &dyn Fn(&mut Vec<u8>)| {
+        let bytes = std::fs::read(path).unwrap();
+        let mut payload = bytes[HEADER..].to_vec();
+        f(&mut payload);
+        let mut entry = bytes[..40].to_vec();
+        entry.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        entry.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        entry.extend_from_slice(&payload);
+        std::fs::write(path, entry).unwrap();
+    };
+    // Every state but the last: its state cut short; the last: nothing after the keys.
+    for (n, state) in states.iter().enumerate() {
+        rewrite(state, &|payload: &mut Vec<u8>| {
+            let records = u64::from_le_bytes(payload[..8].try_into().unwrap()) as usize;
+            let keys = 8 + 32 * records;
+            if n + 1 < states.len() {
+                let cut = keys + (payload.len() - keys) / 2;
+                payload.truncate(cut);
+            } else {
+                payload.truncate(keys);
+                payload.extend_from_slice(b"not a state");
+            }
+        });
+    }
+    // One page of every language edited, so that every state is read.
+    for lang in walk_md(&root.join("content"))
+        .into_iter()
+        .filter(|p| p.ends_with("visible.md"))
+    {
+        edit(&lang, |t| format!("{t}\nA new paragraph about kestrels.\n"));
+    }
+    let r = cached_build(&root, &out, &[]);
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("damaged build cache entry (not a search index state"))
+        .collect();
+    assert_eq!(warnings.len(), states.len(), "{}", r.stderr);
+    assert_same_tree(&list_files(&out), &uncached(&root));
+    // The states were made again: the next edit edits them, cleanly.
+    for lang in walk_md(&root.join("content"))
+        .into_iter()
+        .filter(|p| p.ends_with("visible.md"))
+    {
+        edit(&lang, |t| format!("{t}\nAnd another about ospreys.\n"));
+    }
+    let again = cached_build(&root, &out, &[]);
+    again.stderr_lacks("damaged");
+    assert!(
+        again.stderr.contains("index state read"),
+        "{}",
+        again.stderr
+    );
+    assert_same_tree(&list_files(&out), &uncached(&root));
+}
+
+#[test]
+fn edits_in_several_places_edit_the_kept_index_state_and_give_the_uncached_index() {
+    // Build after build, pages edited in different places, added and removed: the
+    // kept state is edited (the changes since it was made, in several runs), and the
+    // index is the one a build without the cache makes.
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    let en = root.join("content/en");
+    let pages = walk_md(&en);
+    let steps: Vec<Box<dyn Fn()>> = vec![
+        Box::new(|| edit(&pages[0], |t| format!("{t}\nFirst edit: está aquí.\n"))),
+        Box::new(|| {
+            let last = pages.last().unwrap();
+            edit(last, |t| {
+                format!("{t}\nSecond edit, elsewhere: ésta café.\n")
+            })
+        }),
+        Box::new(|| {
+            std::fs::write(
+                en.join("added.md"),
+                "---\ntitle: Added page\n---\nEsta página es nueva.\n",
+            )
+            .unwrap()
+        }),
+        Box::new(|| std::fs::remove_file(en.join("added.md")).unwrap()),
+        Box::new(|| edit(&pages[0], |t| t.replace("First edit: está aquí.", ""))),
+    ];
+    for (n, step) in steps.iter().enumerate() {
+        step();
+        let r = cached_build(&root, &out, &[]);
+        assert!(
+            r.stderr.contains("search en: index state read"),
+            "step {n}: {}",
+            r.stderr
+        );
+        assert_same_tree(&list_files(&out), &uncached(&root));
+    }
 }
 
 #[test]

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::{
     fossick::{FossickedData, FossickedWord, MetaFossickedWord},
     index::index_metadata::MetaFilter,
+    // waypost patch: the byte form of page records, also the index state's.
+    service::api::record::{Reader, Writer},
     utils::full_hash,
     SearchOptions,
 };
@@ -67,26 +69,38 @@ pub async fn build_indexes(
     builder.finish(options)
 }
 
-/// waypost patch: the index of one language, built a batch of pages at a time.
+/// waypost patch: the index of one language, built a batch of pages at a time, and
+/// editable: pages can be replaced, inserted and removed anywhere
+/// ([`IndexBuilder::replace_pages`]), and the state kept as bytes between builds
+/// ([`IndexBuilder::to_bytes`], [`IndexBuilder::from_bytes`]).
 ///
 /// Upstream builds an index from every page's fossicked data at once, so all of it
 /// (word positions, ~200 KB a page for Chinese) is in memory together, and then again
 /// as per-page word maps. The builder folds each batch into the index's word map as it
 /// comes: only the batch being added and the index itself are held. Pages are numbered
-/// in the order they are added. Meta fields are numbered per page while adding and
-/// renumbered into the index's sorted list of fields by [`IndexBuilder::finish`]; both
-/// lists are sorted, so the renumbering keeps the order `meta_locs` are encoded in.
+/// in order. Meta fields are numbered per page while adding and renumbered into the
+/// index's sorted list of fields by [`IndexBuilder::finish`]; both lists are sorted, so
+/// the renumbering keeps the order `meta_locs` are encoded in.
+///
+/// Nothing in the state depends on the order pages were added in, only on their
+/// numbers: every page list (of a word, a variant, a filter value, the sorts) is kept
+/// sorted by page number, and what upstream decides in the order pages come (the order
+/// of a word's variants, the short hashes of fragments) is decided by `finish`, in page
+/// order. So an edited state finishes into the same bytes as a full build of the same
+/// pages.
 pub struct IndexBuilder {
     language: String,
     next_page: usize,
-    /// The index's words, split by [`shard_of`] so batches merge on all cores.
+    /// The index's words, split by [`shard_of`] so batches merge on all cores. Each
+    /// page list is sorted by page number.
     word_shards: Vec<HashMap<String, PackedWord>>,
+    /// filter → value → pages (sorted).
     filter_map: HashMap<String, HashMap<String, Vec<usize>>>,
-    fragment_hashes: HashMap<String, IntermediaryPageData>,
-    fragments: Vec<(usize, (String, IntermediaryPageData))>,
+    /// Each page's fragment, by page number (short hashes are given by `finish`).
+    page_fragments: Vec<IntermediaryPageData>,
     /// Meta field names of each page, by page number.
     page_meta_keys: Vec<Vec<String>>,
-    /// Sort values of the pages that have any: (page number, values).
+    /// Sort values of the pages that have any: (page number, values), by page number.
     page_sorts: Vec<(usize, BTreeMap<String, String>)>,
 }
 
@@ -97,25 +111,43 @@ impl IndexBuilder {
             next_page: 0,
             word_shards: (0..SHARDS).map(|_| HashMap::new()).collect(),
             filter_map: HashMap::new(),
-            fragment_hashes: HashMap::new(),
-            fragments: Vec::new(),
+            page_fragments: Vec::new(),
             page_meta_keys: Vec::new(),
             page_sorts: Vec::new(),
         }
     }
 
-    /// Pages added so far.
+    /// Pages in the index.
     pub fn page_count(&self) -> usize {
         self.next_page
     }
 
     /// Adds a batch of pages (numbered from the pages already added, in order), each
-    /// processed on all cores, then merged into the index.
-    pub fn add_pages(&mut self, mut pages: Vec<FossickedData>) {
-        for page in pages.iter_mut() {
-            page.fragment.page_number = self.next_page;
-            self.next_page += 1;
+    /// processed on all cores, then merged into the index (waypost patch: as
+    /// [`IndexBuilder::replace_pages`] of no pages at the end).
+    pub fn add_pages(&mut self, pages: Vec<FossickedData>) {
+        let end = self.next_page;
+        self.replace_pages(end..end, pages);
+    }
+
+    /// waypost patch: replaces the pages numbered `range` by `pages` (numbered from
+    /// `range.start`, in order); the pages after them are renumbered. Removing the
+    /// old pages takes one pass over the index; the new ones are processed on all
+    /// cores and merged in, as [`IndexBuilder::add_pages`] does.
+    pub fn replace_pages(&mut self, range: std::ops::Range<usize>, mut pages: Vec<FossickedData>) {
+        assert!(
+            range.start <= range.end && range.end <= self.next_page,
+            "pages {range:?} of an index of {}",
+            self.next_page
+        );
+        let (start, end, added) = (range.start, range.end, pages.len());
+        if start < self.next_page {
+            self.remove_pages(start, end, added);
         }
+        for (n, page) in pages.iter_mut().enumerate() {
+            page.fragment.page_number = start + n;
+        }
+        self.next_page = self.next_page - (end - start) + added;
         let language_ref = &self.language;
 
         // Process pages in parallel - each page builds its own word map
@@ -153,54 +185,72 @@ impl IndexBuilder {
             });
 
         // The rest sequentially, in page order
+        let mut fragments = Vec::with_capacity(added);
+        let mut meta_keys = Vec::with_capacity(added);
+        let mut sorts = Vec::new();
         for result in rest {
-            self.merge(result);
+            let page_number = result.encoded_page.page_number;
+            for (filter, value, page_number) in result.filter_entries {
+                insert_sorted_number(
+                    self.filter_map
+                        .entry(filter)
+                        .or_default()
+                        .entry(value)
+                        .or_default(),
+                    page_number,
+                );
+            }
+            meta_keys.push(result.meta_keys);
+            if !result.sort.is_empty() {
+                sorts.push((page_number, result.sort));
+            }
+            fragments.push(result.encoded_page);
         }
+        self.page_meta_keys.splice(start..end, meta_keys);
+        self.page_fragments.splice(start..end, fragments);
+        let at = self.page_sorts.partition_point(|(p, _)| *p < start);
+        self.page_sorts.splice(at..at, sorts);
+        debug_assert_eq!(self.page_meta_keys.len(), self.next_page);
+        debug_assert_eq!(self.page_fragments.len(), self.next_page);
     }
 
-    /// waypost patch: one page's filters, sorts, meta keys and fragment folded in (the
-    /// body of upstream's loop in `build_indexes`, on the builder's fields).
-    fn merge(&mut self, result: PageRest) {
-        let language = &self.language;
-        // Merge filter entries using or_default for cleaner code
-        for (filter, value, page_number) in result.filter_entries {
-            self.filter_map
-                .entry(filter)
-                .or_default()
-                .entry(value)
-                .or_default()
-                .push(page_number);
+    /// waypost patch: removes pages `start..end` from the words, filters, sorts and
+    /// fragments, and renumbers the later pages as if `added` pages took their place
+    /// (the page lists stay sorted). Words, variants, filter values and filters left
+    /// without pages are dropped, as a full build never makes them.
+    fn remove_pages(&mut self, start: usize, end: usize, added: usize) {
+        let renumber = |n: usize| n - end + start + added;
+        self.word_shards.par_iter_mut().for_each(|map| {
+            map.retain(|_, word| {
+                remove_postings(&mut word.pages, start, end, added);
+                word.additional_variants.retain_mut(|v| {
+                    remove_postings(&mut v.pages, start, end, added);
+                    !v.pages.is_empty()
+                });
+                !word.pages.is_empty() || !word.additional_variants.is_empty()
+            });
+        });
+        self.filter_map.retain(|_, values| {
+            values.retain(|_, pages| {
+                let a = pages.partition_point(|&p| p < start);
+                let b = pages.partition_point(|&p| p < end);
+                pages.drain(a..b);
+                for p in &mut pages[a..] {
+                    *p = renumber(*p);
+                }
+                !pages.is_empty()
+            });
+            !values.is_empty()
+        });
+        let a = self.page_sorts.partition_point(|(p, _)| *p < start);
+        let b = self.page_sorts.partition_point(|(p, _)| *p < end);
+        self.page_sorts.drain(a..b);
+        for (p, _) in &mut self.page_sorts[a..] {
+            *p = renumber(*p);
         }
-
-        let page_number = result.encoded_page.page_number;
-        debug_assert_eq!(page_number, self.page_meta_keys.len());
-        self.page_meta_keys.push(result.meta_keys);
-        if !result.sort.is_empty() {
-            self.page_sorts.push((page_number, result.sort));
+        for fragment in &mut self.page_fragments[end..] {
+            fragment.page_number = renumber(fragment.page_number);
         }
-
-        // Handle fragment hashing (must be sequential due to collision handling)
-        let encoded_page = result.encoded_page;
-        let mut short_hash = &encoded_page.full_hash[0..=(language.len() + 7)];
-
-        // If we hit a collision, extend one until we stop colliding
-        // TODO: There are some collision issues here.
-        // If two builds match a collision in different orders the hashes will swap,
-        // which could return incorrect data due to files being cached.
-        while let Some(collision) = self.fragment_hashes.get(short_hash) {
-            if collision.full_hash == encoded_page.full_hash {
-                // These pages are identical. Add both under the same hash.
-                self.fragments.push((
-                    collision.word_count,
-                    (collision.full_hash.clone(), collision.clone()),
-                ));
-            } else {
-                let new_length = short_hash.len();
-                short_hash = &encoded_page.full_hash[0..=new_length];
-            }
-        }
-        self.fragment_hashes
-            .insert(short_hash.to_string(), encoded_page);
     }
 
     /// Builds the index files' contents from the pages added.
@@ -210,11 +260,37 @@ impl IndexBuilder {
             next_page: _,
             word_shards,
             filter_map,
-            fragment_hashes,
-            mut fragments,
+            page_fragments,
             page_meta_keys,
             page_sorts,
         } = self;
+
+        // waypost patch: fragments' short hashes, given in page order (upstream gave
+        // them as pages were added, which was page order too), so that they do not
+        // depend on the order an edited index's pages were added in.
+        let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
+        let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
+        for encoded_page in page_fragments {
+            let mut short_hash = &encoded_page.full_hash[0..=(language.len() + 7)];
+
+            // If we hit a collision, extend one until we stop colliding
+            // TODO: There are some collision issues here.
+            // If two builds match a collision in different orders the hashes will swap,
+            // which could return incorrect data due to files being cached.
+            while let Some(collision) = fragment_hashes.get(short_hash) {
+                if collision.full_hash == encoded_page.full_hash {
+                    // These pages are identical. Add both under the same hash.
+                    fragments.push((
+                        collision.word_count,
+                        (collision.full_hash.clone(), collision.clone()),
+                    ));
+                } else {
+                    let new_length = short_hash.len();
+                    short_hash = &encoded_page.full_hash[0..=new_length];
+                }
+            }
+            fragment_hashes.insert(short_hash.to_string(), encoded_page);
+        }
 
         let mut meta = MetaIndex {
             version: options.version.into(),
@@ -286,6 +362,8 @@ impl IndexBuilder {
             for variant in &mut packed_word.additional_variants {
                 variant.pages.sort_by_key(|p| p.page_number);
             }
+            // waypost patch: variants in full-build order, however pages were added.
+            sort_variants(&mut packed_word.additional_variants);
         });
 
         fragments.extend(
@@ -494,6 +572,282 @@ impl IndexBuilder {
     }
 }
 
+/// waypost patch: the builder's state as bytes, to edit and finish in a later build
+/// instead of adding every page again. A compact form (lengths and numbers LEB128,
+/// locations zigzag, page numbers as differences), the words shard by shard after the
+/// shards' lengths, so that shards are written and read back on all cores.
+impl IndexBuilder {
+    /// The state as bytes ([`IndexBuilder::from_bytes`] reads it back).
+    #[cfg(test)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_parts().concat()
+    }
+
+    /// [`IndexBuilder::to_bytes`] in parts, one after another, so that a caller can
+    /// write them out without joining them (they are tens of megabytes).
+    pub fn to_parts(&self) -> Vec<Vec<u8>> {
+        let shards: Vec<Vec<u8>> = self
+            .word_shards
+            .par_iter()
+            .map(|map| {
+                let size: usize = map
+                    .values()
+                    .map(|w| w.word.len() + 4 + 8 * w.pages.len())
+                    .sum();
+                let mut w = Writer(Vec::with_capacity(size * 2));
+                w.num(map.len() as u64);
+                for word in map.values() {
+                    w.str(&word.word);
+                    write_postings(&mut w, &word.pages);
+                    w.num(word.additional_variants.len() as u64);
+                    for v in &word.additional_variants {
+                        w.str(&v.form);
+                        write_postings(&mut w, &v.pages);
+                    }
+                }
+                w.0
+            })
+            .collect();
+        let size: usize = self
+            .page_fragments
+            .iter()
+            .map(|f| f.full_hash.len() + f.encoded_data.len() + 16)
+            .sum();
+        let mut w = Writer(Vec::with_capacity(size + 64 * self.next_page + 1024));
+        w.bytes(STATE_MAGIC);
+        w.str(&self.language);
+        w.num(self.next_page as u64);
+        for keys in &self.page_meta_keys {
+            w.num(keys.len() as u64);
+            for k in keys {
+                w.str(k);
+            }
+        }
+        for f in &self.page_fragments {
+            w.str(&f.full_hash);
+            w.str(&f.encoded_data);
+            w.num(f.word_count as u64);
+        }
+        w.num(self.page_sorts.len() as u64);
+        let mut last = 0;
+        for (page, sort) in &self.page_sorts {
+            w.num((page - last) as u64);
+            last = *page;
+            w.pairs(sort);
+        }
+        w.num(self.filter_map.len() as u64);
+        for (filter, values) in &self.filter_map {
+            w.str(filter);
+            w.num(values.len() as u64);
+            for (value, pages) in values {
+                w.str(value);
+                w.num(pages.len() as u64);
+                let mut last = 0;
+                for page in pages {
+                    w.num((page - last) as u64);
+                    last = *page;
+                }
+            }
+        }
+        for shard in &shards {
+            w.num(shard.len() as u64);
+        }
+        let mut parts = Vec::with_capacity(SHARDS + 1);
+        parts.push(w.0);
+        parts.extend(shards);
+        parts
+    }
+
+    /// A builder from [`IndexBuilder::to_bytes`] (of the same Pagefind build); an error
+    /// if the bytes are not one, or not one of `language`.
+    pub fn from_bytes(bytes: &[u8], language: &str) -> Result<Self> {
+        let mut r = Reader(bytes);
+        if r.take(STATE_MAGIC.len())? != STATE_MAGIC {
+            bail!("not an index state");
+        }
+        if r.string()? != language {
+            bail!("the index state of another language");
+        }
+        let next_page = r.count()?;
+        let page_meta_keys = (0..next_page)
+            .map(|_| (0..r.count()?).map(|_| r.string()).collect())
+            .collect::<Result<Vec<Vec<String>>>>()?;
+        let min_hash_len = language.len() + 21;
+        let page_fragments = (0..next_page)
+            .map(|page_number| {
+                let full_hash = r.string()?;
+                // (`full_hash` leaves out leading zeros: its length varies.)
+                if full_hash.len() < min_hash_len || !full_hash.is_ascii() {
+                    bail!("an index state with a bad fragment hash");
+                }
+                Ok(IntermediaryPageData {
+                    full_hash,
+                    encoded_data: r.string()?,
+                    word_count: r.num()? as usize,
+                    page_number,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut page_sorts = Vec::new();
+        let mut last = 0;
+        for n in 0..r.count()? {
+            let page = last + r.num()? as usize;
+            if page >= next_page || (n > 0 && page == last) {
+                bail!("an index state with a bad sort page");
+            }
+            last = page;
+            page_sorts.push((page, r.pairs()?));
+        }
+        let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        for _ in 0..r.count()? {
+            let filter = r.string()?;
+            let count = r.count()?;
+            let mut values = HashMap::with_capacity(count);
+            for _ in 0..count {
+                let value = r.string()?;
+                let mut last = 0;
+                let pages = (0..r.count()?)
+                    .map(|_| {
+                        last += r.num()? as usize;
+                        if last >= next_page {
+                            bail!("an index state with a bad filter page");
+                        }
+                        Ok(last)
+                    })
+                    .collect::<Result<Vec<usize>>>()?;
+                values.insert(value, pages);
+            }
+            filter_map.insert(filter, values);
+        }
+        let lengths = (0..SHARDS)
+            .map(|_| r.count())
+            .collect::<Result<Vec<usize>>>()?;
+        let mut shards = Vec::with_capacity(SHARDS);
+        for len in lengths {
+            shards.push(r.take(len)?);
+        }
+        if !r.0.is_empty() {
+            bail!("an index state with bytes after its end");
+        }
+        let check = Check {
+            next_page,
+            page_meta_keys: &page_meta_keys,
+        };
+        let word_shards = shards
+            .into_par_iter()
+            .enumerate()
+            .map(|(shard, bytes)| {
+                let mut r = Reader(bytes);
+                let count = r.count()?;
+                let mut map = HashMap::with_capacity(count);
+                for _ in 0..count {
+                    let word = r.string()?;
+                    if shard_of(&word) != shard {
+                        bail!("an index state with a word in the wrong shard");
+                    }
+                    let pages = read_postings(&mut r, &check)?;
+                    let additional_variants = (0..r.count()?)
+                        .map(|_| {
+                            Ok(PackedVariant {
+                                form: r.string()?,
+                                pages: read_postings(&mut r, &check)?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    if pages.is_empty() && additional_variants.is_empty() {
+                        bail!("an index state with a word on no page");
+                    }
+                    map.insert(
+                        word.clone(),
+                        PackedWord {
+                            word,
+                            pages,
+                            additional_variants,
+                        },
+                    );
+                }
+                if !r.0.is_empty() {
+                    bail!("an index state with bytes after a shard's end");
+                }
+                Ok(map)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(IndexBuilder {
+            language: language.to_string(),
+            next_page,
+            word_shards,
+            filter_map,
+            page_fragments,
+            page_meta_keys,
+            page_sorts,
+        })
+    }
+}
+
+/// waypost patch: the first bytes of an index state (and its format's version).
+const STATE_MAGIC: &[u8] = b"pfstate1";
+
+/// waypost patch: what a state's postings are checked against as they are read: page
+/// numbers in the index, and meta field ids in their page's fields (`finish` relies
+/// on both).
+struct Check<'a> {
+    next_page: usize,
+    page_meta_keys: &'a [Vec<String>],
+}
+
+/// waypost patch: a page list of a word or variant, in the state's bytes.
+fn write_postings(w: &mut Writer, pages: &[PackedPage]) {
+    w.num(pages.len() as u64);
+    let mut last = 0;
+    for p in pages {
+        w.num((p.page_number - last) as u64);
+        last = p.page_number;
+        w.num(p.locs.len() as u64);
+        for &l in &p.locs {
+            w.signed(l);
+        }
+        w.num(p.meta_locs.len() as u64);
+        for &l in &p.meta_locs {
+            w.signed(l);
+        }
+    }
+}
+
+/// waypost patch: a page list written by [`write_postings`], checked.
+fn read_postings(r: &mut Reader, check: &Check) -> Result<Vec<PackedPage>> {
+    let count = r.count()?;
+    let mut pages = Vec::with_capacity(count);
+    let mut last = 0;
+    for n in 0..count {
+        let page_number = last + r.num()? as usize;
+        if page_number >= check.next_page || (n > 0 && page_number == last) {
+            bail!("an index state with a bad page number");
+        }
+        last = page_number;
+        let n = r.count()?;
+        let mut locs = Vec::with_capacity(n);
+        for _ in 0..n {
+            locs.push(r.signed()?);
+        }
+        let n = r.count()?;
+        let mut meta_locs = Vec::with_capacity(n);
+        let fields = check.page_meta_keys[page_number].len() as i32;
+        for _ in 0..n {
+            let l = r.signed()?;
+            if l < -fields {
+                bail!("an index state with a bad meta field");
+            }
+            meta_locs.push(l);
+        }
+        pages.push(PackedPage {
+            page_number,
+            locs,
+            meta_locs,
+        });
+    }
+    Ok(pages)
+}
+
 /// waypost patch: how many parts the word map is split into, so batches merge in
 /// parallel; a few per core keeps the parts even.
 const SHARDS: usize = 16;
@@ -517,21 +871,23 @@ struct PageRest {
 }
 
 /// Merges one page's words into (a shard of) the word map.
+/// waypost patch: each page goes in at its place by page number (at the end, when
+/// pages are added in order), so page lists stay sorted.
 fn merge_words(word_map: &mut HashMap<String, PackedWord>, words: Vec<(String, PackedWord)>) {
     // Merge word maps using Entry API to avoid unnecessary clones
     for (word, packed) in words {
         match word_map.entry(word) {
             hashbrown::hash_map::Entry::Occupied(mut entry) => {
                 let existing = entry.get_mut();
-                existing.pages.extend(packed.pages); // Move, not clone
-                                                     // Merge additional_variants
+                insert_postings(&mut existing.pages, packed.pages);
+                // Merge additional_variants
                 for variant in packed.additional_variants {
                     if let Some(existing_variant) = existing
                         .additional_variants
                         .iter_mut()
                         .find(|v| v.form == variant.form)
                     {
-                        existing_variant.pages.extend(variant.pages);
+                        insert_postings(&mut existing_variant.pages, variant.pages);
                     } else {
                         existing.additional_variants.push(variant);
                     }
@@ -541,6 +897,64 @@ fn merge_words(word_map: &mut HashMap<String, PackedWord>, words: Vec<(String, P
                 entry.insert(packed);
             }
         }
+    }
+}
+
+/// waypost patch: puts `new` (one page's postings) into `pages` (sorted by page
+/// number) at their place: at the end, unless pages after them are there already.
+fn insert_postings(pages: &mut Vec<PackedPage>, new: Vec<PackedPage>) {
+    for page in new {
+        match pages.last() {
+            Some(last) if last.page_number > page.page_number => {
+                let at = pages.partition_point(|p| p.page_number < page.page_number);
+                pages.insert(at, page);
+            }
+            _ => pages.push(page),
+        }
+    }
+}
+
+/// waypost patch: [`insert_postings`] for a filter value's page list (a page is
+/// there once for each time it names the value).
+fn insert_sorted_number(pages: &mut Vec<usize>, page: usize) {
+    match pages.last() {
+        Some(&last) if last > page => {
+            let at = pages.partition_point(|&p| p <= page);
+            pages.insert(at, page);
+        }
+        _ => pages.push(page),
+    }
+}
+
+/// waypost patch: removes the postings of pages `start..end` from `pages` (sorted by
+/// page number) and renumbers the later ones as if `added` pages took their place.
+fn remove_postings(pages: &mut Vec<PackedPage>, start: usize, end: usize, added: usize) {
+    let a = pages.partition_point(|p| p.page_number < start);
+    let b = pages.partition_point(|p| p.page_number < end);
+    pages.drain(a..b);
+    if end != start + added {
+        for p in &mut pages[a..] {
+            p.page_number = p.page_number - end + start + added;
+        }
+    }
+}
+
+/// waypost patch: a word's variants in the order a full build adds them, whatever
+/// order they were added in: by the first page each appears on; on one page, the
+/// forms in the body (whose posting has locations) before those only in meta
+/// fields, each group by form (`process_page` adds them so, and pages are merged in
+/// order). For a full build this is the order they are in already.
+fn sort_variants(variants: &mut [PackedVariant]) {
+    fn key(v: &PackedVariant) -> (usize, bool, &str) {
+        let first = v.pages.iter().min_by_key(|p| p.page_number);
+        (
+            first.map_or(usize::MAX, |p| p.page_number),
+            first.is_some_and(|p| p.locs.is_empty()),
+            &v.form,
+        )
+    }
+    if variants.len() > 1 {
+        variants.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
     }
 }
 
@@ -1141,5 +1555,169 @@ mod tests {
         for page in &map.pages {
             assert_eq!(page.meta_locs, vec![-1, 0, -2, 1]);
         }
+    }
+
+    // waypost patch: tests of editing an index and keeping its state.
+
+    /// A Spanish page whose content depends on `seed`: diacritic variants of `esta`,
+    /// `mas` and `si` in the body and (some only) in the title, filters, sorts, an
+    /// image on some (more meta fields).
+    fn spanish_page(options: &SearchOptions, seed: usize) -> FossickedData {
+        let body_words = ["está", "esta", "Está", "ésta", "más", "mas", "sí", "café", "cafè"];
+        let body: Vec<&str> = (0..4)
+            .map(|k| body_words[(seed * 7 + k * 3 + seed / 3) % body_words.len()])
+            .collect();
+        let title = match seed % 4 {
+            0 => "Està es la guía".to_string(),
+            1 => format!("Guía {seed} sí"),
+            2 => "Más café".to_string(),
+            _ => format!("Página {seed}"),
+        };
+        let image = if seed % 5 == 2 {
+            r#"<img src="/mapa.png" alt="mapa de cobertura">"#
+        } else {
+            ""
+        };
+        let filters = match seed % 3 {
+            0 => r#"<span data-pagefind-filter="canal:tienda"></span><span data-pagefind-filter="canal:web"></span>"#.to_string(),
+            1 => format!(r#"<span data-pagefind-filter="tema:t{}"></span>"#, seed % 4),
+            _ => String::new(),
+        };
+        let sort = if seed % 2 == 0 {
+            format!(r#"<span data-pagefind-sort="peso:{}"></span>"#, seed % 6)
+        } else {
+            format!(r#"<span data-pagefind-sort="nombre:n{}"></span>"#, seed % 3)
+        };
+        fossick(
+            options,
+            &format!("/p{seed}/"),
+            &format!(
+                r#"<html lang="es"><body><main data-pagefind-body>
+                <h1 data-pagefind-meta="title">{title}</h1>{image}{filters}{sort}
+                <p>{} activar {} el eSIM {} antes {} de viajar; palabra{seed}.</p>
+                </main></body></html>"#,
+                body[0], body[1], body[2], body[3]
+            ),
+        )
+    }
+
+    fn full(options: &SearchOptions, seeds: &[usize]) -> BTreeMap<String, Vec<u8>> {
+        let mut builder = IndexBuilder::new("es".into());
+        builder.add_pages(seeds.iter().map(|&s| spanish_page(options, s)).collect());
+        files(&builder.finish(options).unwrap())
+    }
+
+    /// Asserts two indexes' files are the same, naming those that differ.
+    fn same(a: BTreeMap<String, Vec<u8>>, b: BTreeMap<String, Vec<u8>>, what: &str) {
+        let differ: Vec<&String> = a
+            .keys()
+            .chain(b.keys())
+            .filter(|k| a.get(*k) != b.get(*k))
+            .collect();
+        assert!(differ.is_empty(), "{what}: files differ: {differ:?}");
+    }
+
+    #[test]
+    fn a_full_build_already_has_its_variants_in_the_order_finish_sorts_them() {
+        let options = service_options();
+        let mut builder = IndexBuilder::new("es".into());
+        for batch in (0..40).collect::<Vec<_>>().chunks(7) {
+            builder.add_pages(batch.iter().map(|&s| spanish_page(&options, s)).collect());
+        }
+        let mut several = 0;
+        for word in builder.word_shards.iter().flat_map(|s| s.values()) {
+            let mut sorted = word.additional_variants.clone();
+            sort_variants(&mut sorted);
+            let forms = |v: &[PackedVariant]| v.iter().map(|v| v.form.clone()).collect::<Vec<_>>();
+            assert_eq!(forms(&sorted), forms(&word.additional_variants), "{}", word.word);
+            several += (word.additional_variants.len() > 1) as usize;
+        }
+        assert!(several >= 2, "the pages exercise the order of variants");
+        let esta = builder.word_shards[shard_of("esta")]["esta"]
+            .additional_variants
+            .iter()
+            .map(|v| v.form.as_str())
+            .collect::<Vec<_>>();
+        assert_eq!(esta.len(), 3, "two forms in the body, one only in titles: {esta:?}");
+    }
+
+    #[test]
+    fn an_edited_state_finishes_like_a_full_build_of_its_pages() {
+        let options = service_options();
+        let start: Vec<usize> = (0..24).collect();
+        // (range of the current pages, seeds of the pages to put there)
+        let edits: Vec<(std::ops::Range<usize>, Vec<usize>)> = vec![
+            (5..6, vec![105]),           // one page edited
+            (0..0, vec![200, 201]),      // inserted at the start
+            (26..26, vec![300]),         // added at the end
+            (0..1, vec![]),              // the first removed
+            (25..26, vec![]),            // the last removed
+            (10..13, vec![]),            // removed in the middle
+            (3..4, vec![400, 401, 402]), // one replaced by three
+            (7..9, vec![500]),           // two replaced by one
+        ];
+        let mut seeds = start.clone();
+        let mut builder = IndexBuilder::new("es".into());
+        builder.add_pages(start.iter().map(|&s| spanish_page(&options, s)).collect());
+        for (range, new) in edits {
+            // Each edit starts from the state read back from its bytes.
+            let bytes = builder.to_bytes();
+            builder = IndexBuilder::from_bytes(&bytes, "es").unwrap();
+            builder.replace_pages(
+                range.clone(),
+                new.iter().map(|&s| spanish_page(&options, s)).collect(),
+            );
+            seeds.splice(range.clone(), new.clone());
+            assert_eq!(builder.page_count(), seeds.len());
+            let bytes = builder.to_bytes();
+            let edited = IndexBuilder::from_bytes(&bytes, "es").unwrap();
+            same(
+                files(&edited.finish(&options).unwrap()),
+                full(&options, &seeds),
+                &format!("after replacing {range:?} by {new:?}"),
+            );
+        }
+        // The first pages, reordered (the pages of an index are all different: two
+        // identical pages make upstream's fragment hashing loop forever).
+        let first: Vec<usize> = seeds[..3].iter().rev().copied().collect();
+        let pages = first.iter().map(|&s| spanish_page(&options, s)).collect();
+        builder.replace_pages(0..3, pages);
+        seeds.splice(0..3, first);
+        let bytes = builder.to_bytes();
+        let reordered = IndexBuilder::from_bytes(&bytes, "es").unwrap();
+        same(
+            files(&reordered.finish(&options).unwrap()),
+            full(&options, &seeds),
+            "reordered",
+        );
+        // Every page removed, then some added.
+        let count = builder.page_count();
+        builder.replace_pages(0..count, vec![]);
+        assert_eq!(builder.page_count(), 0);
+        assert!(builder.word_shards.iter().all(|s| s.is_empty()));
+        assert!(builder.filter_map.is_empty() && builder.page_sorts.is_empty());
+        builder.replace_pages(0..0, vec![spanish_page(&options, 9)]);
+        same(
+            files(&builder.finish(&options).unwrap()),
+            full(&options, &[9]),
+            "emptied",
+        );
+    }
+
+    #[test]
+    fn a_state_that_is_not_one_is_an_error() {
+        let options = service_options();
+        let mut builder = IndexBuilder::new("es".into());
+        builder.add_pages((0..6).map(|s| spanish_page(&options, s)).collect());
+        let bytes = builder.to_bytes();
+        assert!(IndexBuilder::from_bytes(&bytes, "es").is_ok());
+        assert!(IndexBuilder::from_bytes(&bytes, "en").is_err(), "another language");
+        assert!(IndexBuilder::from_bytes(b"nonsense", "es").is_err());
+        for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
+            assert!(IndexBuilder::from_bytes(&bytes[..cut], "es").is_err(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(IndexBuilder::from_bytes(&longer, "es").is_err());
     }
 }

@@ -234,26 +234,39 @@ impl PagefindIndex {
 /// should carry a `data-pagefind-body` element: unlike [`PagefindIndex`], pages are not
 /// dropped later for lacking one when others have it. Documents without words are left
 /// out, as Pagefind does.
+///
+/// waypost patch: the index can be edited (records replaced, inserted and removed
+/// anywhere: [`LanguageIndex::replace_records`]) and kept between builds as bytes
+/// ([`LanguageIndex::state_to_bytes`], [`LanguageIndex::from_state`]); an edited index
+/// builds the same files as one made from its records in order.
 pub struct LanguageIndex {
     options: SearchOptions,
     builder: IndexBuilder,
+    /// Whether each record added, in order, had words (and so is a page of the index).
+    indexed: Vec<bool>,
 }
 
 impl LanguageIndex {
     /// An empty index for `language` (`config.force_language` is set to it).
     pub fn new(config: Option<PagefindServiceConfig>, language: String) -> Result<Self> {
+        Ok(Self {
+            options: Self::options(config, &language)?,
+            builder: IndexBuilder::new(language),
+            indexed: Vec::new(),
+        })
+    }
+
+    /// waypost patch: the options of an index of `language` (shared by `new` and
+    /// `from_state`).
+    fn options(config: Option<PagefindServiceConfig>, language: &str) -> Result<SearchOptions> {
         let mut service_options: PagefindInboundConfig =
             serde_json::from_str("{}").expect("All fields have serde defaults");
         service_options.service = true;
         if let Some(config) = config {
             service_options = config.apply(service_options);
         }
-        service_options.force_language = Some(language.clone());
-        let options = SearchOptions::load(service_options)?;
-        Ok(Self {
-            options,
-            builder: IndexBuilder::new(language),
-        })
+        service_options.force_language = Some(language.to_string());
+        SearchOptions::load(service_options)
     }
 
     /// Adds `(url, html)` documents: parsed in parallel, then folded into the index.
@@ -282,19 +295,98 @@ impl LanguageIndex {
     /// waypost patch: folds parsed pages into the index, in order; records without
     /// words are left out, as Pagefind does. Returns how many were added.
     pub fn add_records(&mut self, records: Vec<PageRecord>) -> usize {
-        let pages: Vec<FossickedData> = records
+        let end = self.indexed.len();
+        self.replace_records(end..end, records)
+            .expect("records are added at the end")
+    }
+
+    /// waypost patch: replaces the records at `range` (positions among every record
+    /// added, in order, words or not) by `records`, in order. Returns how many of
+    /// them had words. An error if `range` is not within the records.
+    pub fn replace_records(
+        &mut self,
+        range: std::ops::Range<usize>,
+        records: Vec<PageRecord>,
+    ) -> Result<usize> {
+        if range.start > range.end || range.end > self.indexed.len() {
+            bail!(
+                "records {range:?} of an index of {} records",
+                self.indexed.len()
+            );
+        }
+        let page = |n: usize| self.indexed[..n].iter().filter(|&&i| i).count();
+        let pages = page(range.start)..page(range.end);
+        let flags: Vec<bool> = records.iter().map(|r| !r.0.word_data.is_empty()).collect();
+        let added: Vec<FossickedData> = records
             .into_iter()
             .map(|r| r.0)
             .filter(|p| !p.word_data.is_empty())
             .collect();
-        let added = pages.len();
-        self.builder.add_pages(pages);
-        added
+        let count = added.len();
+        self.builder.replace_pages(pages, added);
+        self.indexed.splice(range, flags);
+        Ok(count)
     }
 
     /// Pages indexed so far.
     pub fn page_count(&self) -> usize {
         self.builder.page_count()
+    }
+
+    /// waypost patch: records added so far (with words or not).
+    pub fn record_count(&self) -> usize {
+        self.indexed.len()
+    }
+
+    /// waypost patch: the index's state as bytes, for [`LanguageIndex::from_state`]
+    /// (with the same config and language, in a build of the same Pagefind).
+    pub fn state_to_bytes(&self) -> Vec<u8> {
+        self.state_to_parts().concat()
+    }
+
+    /// waypost patch: [`LanguageIndex::state_to_bytes`] in parts, one after another,
+    /// so that a caller can write them out without joining them.
+    pub fn state_to_parts(&self) -> Vec<Vec<u8>> {
+        let mut w = record::Writer(Vec::with_capacity(self.indexed.len() + 16));
+        w.bytes(STATE_MAGIC);
+        w.num(self.indexed.len() as u64);
+        w.0.extend(self.indexed.iter().map(|&i| i as u8));
+        let mut parts = vec![w.0];
+        parts.extend(self.builder.to_parts());
+        parts
+    }
+
+    /// waypost patch: the index whose state [`LanguageIndex::state_to_bytes`] gave; an
+    /// error if `bytes` are not one, or not one of `language`.
+    pub fn from_state(
+        config: Option<PagefindServiceConfig>,
+        language: String,
+        bytes: &[u8],
+    ) -> Result<Self> {
+        let options = Self::options(config, &language)?;
+        let mut r = record::Reader(bytes);
+        if r.take(STATE_MAGIC.len())? != STATE_MAGIC {
+            bail!("not an index state");
+        }
+        let n = r.count()?;
+        let indexed = r
+            .take(n)?
+            .iter()
+            .map(|&b| match b {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => bail!("an index state with a bad record flag"),
+            })
+            .collect::<Result<Vec<bool>>>()?;
+        let builder = IndexBuilder::from_bytes(r.0, &language)?;
+        if indexed.iter().filter(|&&i| i).count() != builder.page_count() {
+            bail!("an index state whose records are not its pages");
+        }
+        Ok(Self {
+            options,
+            builder,
+            indexed,
+        })
     }
 
     /// Builds the index and returns the bundle's files (paths relative to the bundle),
@@ -314,7 +406,9 @@ impl LanguageIndex {
         gzip_level: u32,
         reuse: &(dyn Fn(&std::path::Path, &[u8]) -> Option<Vec<u8>> + Sync),
     ) -> Result<Vec<SyntheticFile>> {
-        let LanguageIndex { options, builder } = self;
+        let LanguageIndex {
+            options, builder, ..
+        } = self;
         let outdir = &options.bundle_output;
         let (mut files, entries) = if builder.page_count() == 0 {
             (Vec::new(), Vec::new())
@@ -511,21 +605,26 @@ impl PageRecord {
     }
 }
 
-/// waypost patch: the byte form of [`PageRecord`].
-mod record {
+/// waypost patch: the first bytes of a [`LanguageIndex`]'s state (and its format's
+/// version).
+const STATE_MAGIC: &[u8] = b"pflang1";
+
+/// waypost patch: the byte form of [`PageRecord`], and of an index's state
+/// (`IndexBuilder::to_bytes`).
+pub(crate) mod record {
     use anyhow::{bail, Result};
     use std::collections::BTreeMap;
 
     /// The first bytes of a record (and its format's version).
-    pub(super) const MAGIC: &[u8] = b"pfrec1";
+    pub(crate) const MAGIC: &[u8] = b"pfrec1";
 
-    pub(super) struct Writer(pub(super) Vec<u8>);
+    pub(crate) struct Writer(pub(crate) Vec<u8>);
 
     impl Writer {
-        pub(super) fn bytes(&mut self, b: &[u8]) {
+        pub(crate) fn bytes(&mut self, b: &[u8]) {
             self.0.extend_from_slice(b);
         }
-        pub(super) fn num(&mut self, mut n: u64) {
+        pub(crate) fn num(&mut self, mut n: u64) {
             loop {
                 let byte = (n & 0x7f) as u8;
                 n >>= 7;
@@ -536,11 +635,15 @@ mod record {
                 self.0.push(byte | 0x80);
             }
         }
-        pub(super) fn str(&mut self, s: &str) {
+        /// A signed number, zigzag-encoded (small magnitudes take one byte).
+        pub(crate) fn signed(&mut self, n: i32) {
+            self.num(u64::from(((n << 1) ^ (n >> 31)) as u32));
+        }
+        pub(crate) fn str(&mut self, s: &str) {
             self.num(s.len() as u64);
             self.bytes(s.as_bytes());
         }
-        pub(super) fn opt_str(&mut self, s: Option<&str>) {
+        pub(crate) fn opt_str(&mut self, s: Option<&str>) {
             match s {
                 None => self.num(0),
                 Some(s) => {
@@ -549,7 +652,7 @@ mod record {
                 }
             }
         }
-        pub(super) fn pairs(&mut self, map: &BTreeMap<String, String>) {
+        pub(crate) fn pairs(&mut self, map: &BTreeMap<String, String>) {
             self.num(map.len() as u64);
             for (k, v) in map {
                 self.str(k);
@@ -558,18 +661,26 @@ mod record {
         }
     }
 
-    pub(super) struct Reader<'a>(pub(super) &'a [u8]);
+    pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
     impl<'a> Reader<'a> {
-        pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
             if self.0.len() < n {
-                bail!("a page record cut short");
+                bail!("cut short");
             }
             let (head, tail) = self.0.split_at(n);
             self.0 = tail;
             Ok(head)
         }
-        pub(super) fn num(&mut self) -> Result<u64> {
+        #[inline]
+        pub(crate) fn num(&mut self) -> Result<u64> {
+            // Most numbers are one byte.
+            if let Some((&byte, rest)) = self.0.split_first() {
+                if byte & 0x80 == 0 {
+                    self.0 = rest;
+                    return Ok(u64::from(byte));
+                }
+            }
             let mut n = 0u64;
             for shift in (0..64).step_by(7) {
                 let byte = self.take(1)?[0];
@@ -578,27 +689,37 @@ mod record {
                     return Ok(n);
                 }
             }
-            bail!("a page record with a number too long")
+            bail!("a number too long")
+        }
+        /// A number written by [`Writer::signed`].
+        #[inline]
+        pub(crate) fn signed(&mut self) -> Result<i32> {
+            let n = self.num()?;
+            if n > u64::from(u32::MAX) {
+                bail!("a number too long");
+            }
+            let n = n as u32;
+            Ok(((n >> 1) as i32) ^ -((n & 1) as i32))
         }
         /// A count of items that follow: each takes at least a byte.
-        pub(super) fn count(&mut self) -> Result<usize> {
+        pub(crate) fn count(&mut self) -> Result<usize> {
             let n = self.num()? as usize;
             if n > self.0.len() {
-                bail!("a page record with a count past its end");
+                bail!("a count past the end");
             }
             Ok(n)
         }
-        pub(super) fn string(&mut self) -> Result<String> {
+        pub(crate) fn string(&mut self) -> Result<String> {
             let n = self.count()?;
             Ok(std::str::from_utf8(self.take(n)?)?.to_string())
         }
-        pub(super) fn opt_string(&mut self) -> Result<Option<String>> {
+        pub(crate) fn opt_string(&mut self) -> Result<Option<String>> {
             Ok(match self.num()? {
                 0 => None,
                 _ => Some(self.string()?),
             })
         }
-        pub(super) fn pairs(&mut self) -> Result<BTreeMap<String, String>> {
+        pub(crate) fn pairs(&mut self) -> Result<BTreeMap<String, String>> {
             let mut map = BTreeMap::new();
             for _ in 0..self.count()? {
                 let k = self.string()?;
@@ -658,6 +779,67 @@ mod tests {
         let bytes = PageRecord::from_bytes(b"pfrec1\x05ab");
         assert!(bytes.is_err(), "a cut record is an error");
         assert!(PageRecord::from_bytes(b"nonsense").is_err());
+    }
+
+    /// waypost patch: records replaced in an index read back from its state build
+    /// the same bundle as an index of the new list of records; records without words
+    /// keep their places.
+    #[tokio::test]
+    async fn an_index_edited_from_its_state_builds_the_same_bundle() {
+        let doc = |n: usize, text: &str| {
+            (
+                format!("/p{n}/"),
+                format!(
+                    "<html lang=\"es\"><body><main data-pagefind-body>\
+                     <h1 data-pagefind-meta=\"title\">Página {n}</h1><p>{text}</p>\
+                     </main></body></html>"
+                ),
+            )
+        };
+        let empty = |n: usize| {
+            (
+                format!("/e{n}/"),
+                "<html lang=\"es\"><body><main data-pagefind-body></main></body></html>"
+                    .to_string(),
+            )
+        };
+        let parser = LanguageIndex::new(None, "es".into()).unwrap();
+        let records = |docs: Vec<(String, String)>| parser.parse_html_files(docs).unwrap();
+        let before = vec![
+            doc(0, "Está aquí"),
+            empty(1),
+            doc(2, "esta café"),
+            empty(3),
+            doc(4, "ésta más"),
+        ];
+        let mut index = LanguageIndex::new(None, "es".into()).unwrap();
+        assert_eq!(index.add_records(records(before.clone())), 3);
+        let state = index.state_to_bytes();
+        let mut edited = LanguageIndex::from_state(None, "es".into(), &state).unwrap();
+        assert_eq!((edited.record_count(), edited.page_count()), (5, 3));
+        // The empty record 1 and the page 2 become a page and an empty record.
+        let new = vec![doc(5, "sí está"), empty(6)];
+        assert_eq!(edited.replace_records(1..3, records(new.clone())).unwrap(), 1);
+        assert!(edited.replace_records(4..6, vec![]).is_err());
+        let mut after = before;
+        after.splice(1..3, new);
+        let mut full = LanguageIndex::new(None, "es".into()).unwrap();
+        full.add_records(records(after));
+        let files = |index: LanguageIndex| async move {
+            let mut files: Vec<(PathBuf, Vec<u8>)> = index
+                .into_files(6)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| (f.filename, f.contents))
+                .collect();
+            files.sort();
+            files
+        };
+        assert_eq!(files(edited).await, files(full).await);
+        assert!(LanguageIndex::from_state(None, "en".into(), &state).is_err());
+        assert!(LanguageIndex::from_state(None, "es".into(), &state[..state.len() - 1]).is_err());
+        assert!(LanguageIndex::from_state(None, "es".into(), b"nonsense").is_err());
     }
 
     #[tokio::test]
