@@ -4,8 +4,8 @@
 //! Takes a folder (`<root>/.waypost-cache/` unless `--cache DIR`) and gives back, for a
 //! [`Key`], the bytes stored under it by an earlier build. A key is a hash (BLAKE3) of
 //! everything that goes into the result — for a page, its template context and the
-//! template sources; for a page's search record, the document Pagefind parses — and of
-//! the waypost binary itself ([`Cache::open`]), so a cache written by another version,
+//! template sources; for a page's search record, what the document Pagefind parses is
+//! made of — and of the waypost binary itself ([`Cache::open`]), so a cache written by another version,
 //! or for another config, is simply not found. A result is a pure function of its key's
 //! inputs, which is what makes a build with the cache byte-identical to one without.
 //!

@@ -73,50 +73,75 @@ impl Selection {
     }
 }
 
-/// The HTML document Pagefind indexes for page `i`.
-pub fn document(site: &Site, i: usize) -> String {
+/// Everything a page's search document is made from: [`write_document`] writes the
+/// document from this alone, and [`record_key`] hashes it, so the cache key of a page's
+/// record is made without making the document.
+struct DocInputs<'s> {
+    lang: &'s str,
+    title: &'s str,
+    /// Pagefind filters, `(name, value)`, as the page's facets' labels.
+    filters: Vec<(String, String)>,
+    /// The rendered body.
+    html: &'s str,
+}
+
+fn doc_inputs(site: &Site, i: usize) -> DocInputs<'_> {
     let p = &site.pages[i];
     let label = |group: &str, key: &str| site.i18n.label(&p.lang, group, key).to_string();
-    let mut doc = String::with_capacity(p.rendered.html.len() + 512);
+    let mut filters = Vec::new();
+    for (name, values) in &p.fm.facets {
+        let key = label("facet_names", name);
+        for v in &values.0 {
+            filters.push((key.clone(), label("facet_values", v)));
+        }
+    }
+    DocInputs {
+        lang: &p.lang,
+        title: &p.title,
+        filters,
+        html: &p.rendered.html,
+    }
+}
+
+/// The HTML document Pagefind indexes for page `i`.
+pub fn document(site: &Site, i: usize) -> String {
+    write_document(&doc_inputs(site, i))
+}
+
+/// The document made from `d` (see [`document`]).
+fn write_document(d: &DocInputs<'_>) -> String {
+    let mut doc = String::with_capacity(d.html.len() + 512);
     doc.push_str(&format!(
         "<html lang=\"{}\"><head><title>{}</title></head><body><main data-pagefind-body>",
-        escape(&p.lang),
-        escape(&p.title)
+        escape(d.lang),
+        escape(d.title)
     ));
     // The title key first (see `TITLE_KEY_SENTINEL`), then the title, weighted like a
     // heading of the body (`HEADING_WEIGHTS`): well below the key, so that `git commit`
     // does not rival `git` for `git`.
-    let key = title_key(&p.title);
+    let key = title_key(d.title);
     if !key.is_empty() {
         doc.push_str(&format!("<p>{TITLE_KEY_SENTINEL}{} </p>", escape(&key)));
     }
     doc.push_str(&format!(
         "<h1 data-pagefind-meta=\"title\" data-pagefind-weight=\"{}\">{}</h1>",
         HEADING_WEIGHTS[0],
-        escape(&p.title)
+        escape(d.title)
     ));
-    for (name, values) in &p.fm.facets {
-        let key = label("facet_names", name);
-        for v in &values.0 {
-            // Pagefind splits `key:value` at the first colon; a colon in the key would
-            // move the split, so it is replaced.
-            doc.push_str(&format!(
-                "<span data-pagefind-filter=\"{}:{}\" hidden></span>",
-                escape(&key.replace(':', " ")),
-                escape(&label("facet_values", v))
-            ));
-        }
+    for (name, value) in &d.filters {
+        // Pagefind splits `key:value` at the first colon; a colon in the key would
+        // move the split, so it is replaced.
+        doc.push_str(&format!(
+            "<span data-pagefind-filter=\"{}:{}\" hidden></span>",
+            escape(&name.replace(':', " ")),
+            escape(value)
+        ));
     }
     // Table cells are separate words: keep them apart in the excerpt.
-    let body = if p.rendered.html.contains("</t") {
-        std::borrow::Cow::Owned(
-            p.rendered
-                .html
-                .replace("</td>", " </td>")
-                .replace("</th>", " </th>"),
-        )
+    let body = if d.html.contains("</t") {
+        std::borrow::Cow::Owned(d.html.replace("</td>", " </td>").replace("</th>", " </th>"))
     } else {
-        std::borrow::Cow::Borrowed(p.rendered.html.as_str())
+        std::borrow::Cow::Borrowed(d.html)
     };
     doc.push_str(&format!("<div data-pagefind-weight=\"{BODY_WEIGHT}\">"));
     doc.push_str(&weigh_headings(&body));
@@ -375,14 +400,31 @@ fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageInde
     Ok(index)
 }
 
-/// The cache key of a page's record: its language, URL and document.
-fn record_key(cache: &Cache, lang: &str, url: &str, doc: &str) -> Key {
-    cache
-        .hasher(Kind::Record)
-        .field(lang.as_bytes())
-        .field(url.as_bytes())
-        .field(doc.as_bytes())
-        .key()
+/// The cache key of page `i`'s record: its language, its URL and what its document is
+/// made from ([`DocInputs`]; the document is a function of them and of the program,
+/// whose identity every key holds).
+fn record_key(site: &Site, cache: &Cache, lang: &str, i: usize) -> Key {
+    let d = doc_inputs(site, i);
+    let mut h = cache.hasher(Kind::Record);
+    h.field(lang.as_bytes())
+        .field(bundle_url(site, lang, i).as_bytes())
+        .field(d.lang.as_bytes())
+        .field(d.title.as_bytes())
+        .field(&(d.filters.len() as u64).to_le_bytes());
+    for (name, value) in &d.filters {
+        h.field(name.as_bytes()).field(value.as_bytes());
+    }
+    h.field(d.html.as_bytes());
+    h.key()
+}
+
+/// The record keys of `pages`, in parallel.
+fn record_keys(site: &Site, cache: &Cache, lang: &str, pages: &[usize]) -> Vec<Key> {
+    use rayon::prelude::*;
+    pages
+        .par_iter()
+        .map(|&i| record_key(site, cache, lang, i))
+        .collect()
 }
 
 /// The cache key of what a language's bundle is built from: the records' keys in order.
@@ -426,11 +468,11 @@ const EDIT_RUNS: usize = 8;
 /// [`add_language`] through the cache.
 ///
 /// Without a bundle from the last build, pages are taken a batch at a time: their
-/// documents are made, hashed into record keys, and each page is added from its kept
+/// documents are made, their record keys too, and each page is added from its kept
 /// record or parsed (and its record kept), so a cold build makes each document once.
 ///
-/// With one, every page's record key is made first (documents are made, hashed and
-/// dropped a batch at a time). If the keys are those the bundle was built from, in
+/// With one, every page's record key is made first, from what its document is made of
+/// (no document is made). If the keys are those the bundle was built from, in
 /// order, the bundle is the result. Otherwise, if the language's kept index state was
 /// made from nearly the same records ([`edit_state`]), only the pages that differ are
 /// replaced in it; else the index is made from every page's kept record, parsing only
@@ -447,7 +489,6 @@ fn add_language_cached(
     pages: &[usize],
     cache: &Cache,
 ) -> Result<Prepared> {
-    use rayon::prelude::*;
     let slot = cache.bundle_slot(lang);
     let previous = cache.get(Kind::Bundle, &slot).and_then(|bytes| {
         let bundle = Bundle::decode(&bytes);
@@ -461,10 +502,7 @@ fn add_language_cached(
         let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
         for batch in pages.chunks(BATCH) {
             let docs = documents(site, lang, batch);
-            let batch_keys: Vec<Key> = docs
-                .par_iter()
-                .map(|(url, doc)| record_key(cache, lang, url, doc))
-                .collect();
+            let batch_keys = record_keys(site, cache, lang, batch);
             add_batch(
                 site,
                 lang,
@@ -483,14 +521,8 @@ fn add_language_cached(
             store_state: true,
         });
     };
-    let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
-    for batch in pages.chunks(BATCH) {
-        let docs = documents(site, lang, batch);
-        keys.par_extend(
-            docs.par_iter()
-                .map(|(url, doc)| record_key(cache, lang, url, doc)),
-        );
-    }
+    // Keys only: no document is made for a page whose record is kept.
+    let keys = record_keys(site, cache, lang, pages);
     let inputs = bundle_inputs(cache, lang, &keys);
     // Whatever the path, the records are this build's: keep them for the next.
     for k in &keys {

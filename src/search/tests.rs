@@ -153,3 +153,43 @@ fn the_runs_between_two_lists_of_record_keys_turn_one_into_the_other() {
     assert!(edit_runs(&long, &long[100..]).is_none());
     assert!(edit_runs(&old, &list(&[1, 1, 2, 3, 4, 5, 6, 7, 8])).is_none());
 }
+
+#[test]
+fn a_record_key_changes_with_anything_that_changes_the_document() {
+    // Variants of one page: each changes its document (title, a facet, a facet's label
+    // in the UI strings, the body, the URL); the record key must change with it.
+    let base = "---\ntitle: Alpha\nfacets:\n  channel: online\n---\nBody text.\n";
+    let variants: Vec<Vec<(&str, String)>> = vec![
+        vec![("content/en/a.md", base.to_string())],
+        vec![("content/en/a.md", base.replace("Alpha", "Beta"))],
+        vec![("content/en/a.md", base.replace("online", "store"))],
+        vec![("content/en/a.md", base.replace("channel", "path"))],
+        vec![("content/en/a.md", base.replace("Body text.", "Body text!"))],
+        vec![(
+            "content/en/a.md",
+            base.replace("title: Alpha", "title: Alpha\nslug: alpha-2"),
+        )],
+        vec![
+            ("content/en/a.md", base.to_string()),
+            (
+                "i18n/en.yaml",
+                "facet_values:\n  online: On the web\n".to_string(),
+            ),
+        ],
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap();
+    let mut seen: Vec<(String, Key)> = Vec::new();
+    for files in &variants {
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let (_d, site) = testing::load(&files);
+        let i = page(&site, "en", "a.md");
+        let doc = format!("{}\n{}", bundle_url(&site, "en", i), document(&site, i));
+        let key = record_key(&site, &cache, "en", i);
+        for (other_doc, other_key) in &seen {
+            assert_ne!(&doc, other_doc, "each variant changes the document");
+            assert_ne!(&key, other_key, "the key changes with the document:\n{doc}");
+        }
+        seen.push((doc, key));
+    }
+}
