@@ -107,11 +107,12 @@ impl Renderer {
             .map(|&i| {
                 let page = &site.pages[i];
                 let template = page_template(site, i);
-                let mut context = ctx.page_context(i);
                 // With the cache: the key is the template set, the template, the
-                // language's shared entries and every other entry of the page's context.
-                let cached = if let Some((cache, digest)) = cache {
-                    let json = context.into_json();
+                // language's shared entries (their digest) and every other entry of the
+                // page's context; the shared entries join the context only if the page
+                // is rendered.
+                let (context, cached) = if let Some((cache, digest)) = cache {
+                    let json = ctx.page_own_context(i).into_json();
                     let mut h = cache.hasher(Kind::Page);
                     h.field(digest).field(template.as_bytes());
                     match languages.get(page.lang.as_str()) {
@@ -119,12 +120,8 @@ impl Renderer {
                         None => h.field(&ctx.language_digest(&page.lang, cache)),
                     };
                     for (name, value) in json.as_object().into_iter().flatten() {
-                        if views::Shared::LANGUAGE_KEYS.contains(&name.as_str()) {
-                            continue;
-                        }
                         h.field(name.as_bytes()).value(value);
                     }
-                    context = tera::Context::from_value(json).expect("a context is an object");
                     let key = h.key();
                     if let Some(kept) = cache.page(&key) {
                         return Ok(OutputFile {
@@ -132,9 +129,12 @@ impl Renderer {
                             contents: Contents::Cached(kept),
                         });
                     }
-                    Some((cache, key))
+                    let mut context = ctx.shared_context(&page.lang);
+                    context
+                        .extend(tera::Context::from_value(json).expect("a context is an object"));
+                    (context, Some((cache, key)))
                 } else {
-                    None
+                    (ctx.page_context(i), None)
                 };
                 let html = tera
                     .render(&template, &context)

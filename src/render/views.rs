@@ -364,8 +364,10 @@ impl<'a> Shared<'a> {
         out
     }
 
-    /// The entries of [`Shared::base`] that are the same on every page of a language:
-    /// the build cache hashes them once per language ([`Shared::language_digest`]).
+    /// The entries of [`Shared::base`] that are the same on every page of a language
+    /// ([`Shared::shared_context`]): the build cache hashes them once per language
+    /// ([`Shared::language_digest`]).
+    #[cfg(test)]
     pub(super) const LANGUAGE_KEYS: [&'static str; 3] = ["site", "lang", "t"];
 
     /// A hash of the [`Shared::LANGUAGE_KEYS`] entries of `lang`'s pages.
@@ -377,7 +379,7 @@ impl<'a> Shared<'a> {
             .0
     }
 
-    fn shared_context(&self, lang: &str) -> Context {
+    pub(super) fn shared_context(&self, lang: &str) -> Context {
         let mut ctx = Context::new();
         if let Some(v) = self
             .site_views
@@ -433,9 +435,20 @@ impl<'a> Shared<'a> {
 
     /// The context of page `i`.
     pub(super) fn page_context(&self, i: usize) -> Context {
+        let mut ctx = self.shared_context(&self.site.pages[i].lang);
+        ctx.extend(self.page_own_context(i));
+        ctx
+    }
+
+    /// The entries of page `i`'s context other than its language's shared ones
+    /// ([`Shared::LANGUAGE_KEYS`]): with the build cache, a page's key is made from these
+    /// (and the language's digest), and the shared entries, the same for thousands of
+    /// pages, are added only to pages that are rendered.
+    pub(super) fn page_own_context(&self, i: usize) -> Context {
         let site = self.site;
         let p = &site.pages[i];
-        let mut ctx = self.base(&p.lang, Some(&p.url));
+        let mut ctx = Context::new();
+        ctx.insert("nav_html", &self.nav_for(&p.lang, Some(&p.url)));
         let link = |j: usize| Link {
             title: &site.pages[j].title,
             url: &site.pages[j].url,
@@ -649,6 +662,32 @@ mod tests {
         let (tera, _) = super::super::templates::load_templates(&site.root).unwrap();
         let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
         shared.page_context(page(&site, lang, rel)).into_json()
+    }
+
+    #[test]
+    fn a_page_context_is_its_languages_shared_entries_and_its_own() {
+        let (_d, site) = testing::load(&translated());
+        let (tera, _) = super::super::templates::load_templates(&site.root).unwrap();
+        let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
+        let i = page(&site, "es", "guide/a.md");
+        let whole = shared.page_context(i).into_json();
+        let own = shared.page_own_context(i).into_json();
+        let common = shared.shared_context("es").into_json();
+        let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+        let mut expected = Shared::LANGUAGE_KEYS.map(String::from).to_vec();
+        expected.sort();
+        assert_eq!(keys(&common), expected);
+        for k in Shared::LANGUAGE_KEYS {
+            assert!(own.get(k).is_none(), "{k} is shared, not the page's own");
+            assert_eq!(whole[k], common[k]);
+        }
+        for (k, v) in own.as_object().unwrap() {
+            assert_eq!(&whole[k], v, "{k}");
+        }
+        assert_eq!(
+            keys(&whole).len(),
+            keys(&own).len() + Shared::LANGUAGE_KEYS.len()
+        );
     }
 
     fn translated() -> Vec<(&'static str, &'static str)> {
