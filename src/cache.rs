@@ -516,6 +516,57 @@ impl Cache {
         }
     }
 
+    /// Stores under `key` the bytes `fill` hands to its writer, a part at a time, so
+    /// that they are never whole in memory (a language's search index state is tens of
+    /// megabytes): the header's length and checksum are written once the bytes are.
+    /// Returns how many bytes were stored (0 if the cache could not be written).
+    pub fn put_streamed(
+        &self,
+        kind: Kind,
+        key: &Key,
+        fill: impl FnOnce(&mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()>,
+    ) -> u64 {
+        use std::io::{Seek as _, SeekFrom};
+        self.keep(kind, key);
+        if self.write_failed.load(Ordering::Relaxed) {
+            return 0;
+        }
+        let path = self.path(kind, key);
+        let mut fill = Some(fill);
+        let mut len = 0u64;
+        let result = self.write_file(&path, |f| {
+            // A retry (after the folder was made) starts the file again.
+            let fill = fill
+                .take()
+                .ok_or_else(|| std::io::Error::other("the entry's bytes can be made only once"))?;
+            f.write_all(&[0; HEADER])?;
+            let mut crc = crc32fast::Hasher::new();
+            fill(&mut |part: &[u8]| {
+                crc.update(part);
+                len += part.len() as u64;
+                f.write_all(part)
+            })?;
+            f.flush()?;
+            let file = f.get_mut();
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(MAGIC)?;
+            file.write_all(&key.0)?;
+            file.write_all(&len.to_le_bytes())?;
+            file.write_all(&crc.finalize().to_le_bytes())?;
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                self.written.fetch_add(1, Ordering::Relaxed);
+                len
+            }
+            Err(e) => {
+                self.write_failed_once(&e);
+                0
+            }
+        }
+    }
+
     /// Writes an entry whose bytes are `parts`, one after another.
     fn write_entry(&self, path: &Path, key: &Key, parts: &[&[u8]]) -> std::io::Result<()> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
@@ -1173,6 +1224,37 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[20] ^= 1;
         assert_eq!(decode_stamps(&flipped), None);
+    }
+
+    #[test]
+    fn a_streamed_entry_reads_back_whole_and_is_checked_like_any_other() {
+        let (_dir, cache) = open();
+        let a = cache.hasher(Kind::State).field(b"a").key();
+        let size = cache.put_streamed(Kind::State, &a, |out| {
+            for part in [&b"head"[..], b"", b"shard one", b"shard two"] {
+                out(part)?;
+            }
+            Ok(())
+        });
+        assert_eq!(size, 22);
+        assert_eq!(
+            cache.get(Kind::State, &a).as_deref(),
+            Some(&b"headshard oneshard two"[..])
+        );
+        // Its header's length and checksum are those of what was streamed.
+        let path = cache.path(Kind::State, &a);
+        let mut bytes = std::fs::read(&path).unwrap();
+        *bytes.last_mut().unwrap() ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+        assert_eq!(cache.get(Kind::State, &a), None);
+        // A failing producer leaves no entry.
+        let b = cache.hasher(Kind::State).field(b"b").key();
+        let size = cache.put_streamed(Kind::State, &b, |out| {
+            out(b"part")?;
+            Err(std::io::Error::other("the producer failed"))
+        });
+        assert_eq!(size, 0);
+        assert!(!cache.path(Kind::State, &b).exists());
     }
 
     #[test]

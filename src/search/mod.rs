@@ -807,17 +807,16 @@ fn finish_language(
     if let Some(((_, records), cache)) = keep.as_ref().filter(|_| store_state) {
         // The index before it is finished, for the next builds to edit
         // (`add_language_cached`): written here, on the finishing thread.
+        // Streamed into the entry a part at a time: never whole in memory.
         let started = std::time::Instant::now();
-        let mut state = vec![state_head(records)];
-        state.extend(index.state_to_parts());
-        let made = started.elapsed();
-        let parts: Vec<&[u8]> = state.iter().map(Vec::as_slice).collect();
-        cache.put_parts(Kind::State, &state_slot(cache, lang), &parts);
+        let size = cache.put_streamed(Kind::State, &state_slot(cache, lang), |out| {
+            out(&state_head(records))?;
+            index.write_state(out)
+        });
         log::debug!(
-            "search {lang}: index state of {:.1} MB made in {:.2} s, stored in {:.2} s",
-            parts.iter().map(|p| p.len()).sum::<usize>() as f64 / 1e6,
-            made.as_secs_f64(),
-            (started.elapsed() - made).as_secs_f64()
+            "search {lang}: index state of {:.1} MB made and stored in {:.2} s",
+            size as f64 / 1e6,
+            started.elapsed().as_secs_f64()
         );
     }
     let files = runtime

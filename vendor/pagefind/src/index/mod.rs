@@ -574,46 +574,42 @@ impl IndexBuilder {
 
 /// waypost patch: the builder's state as bytes, to edit and finish in a later build
 /// instead of adding every page again. A compact form (lengths and numbers LEB128,
-/// locations zigzag, page numbers as differences), the words shard by shard after the
-/// shards' lengths, so that shards are written and read back on all cores.
+/// locations zigzag, page numbers as differences): the pages first, then the words
+/// shard by shard, each shard after its length, so that shards are written out one at
+/// a time and read back on all cores.
 impl IndexBuilder {
     /// The state as bytes ([`IndexBuilder::from_bytes`] reads it back).
     #[cfg(test)]
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.to_parts().concat()
+        let mut bytes = Vec::new();
+        self.write_state(&mut |part| {
+            bytes.extend_from_slice(part);
+            Ok(())
+        })
+        .expect("writing to memory cannot fail");
+        bytes
     }
 
-    /// [`IndexBuilder::to_bytes`] in parts, one after another, so that a caller can
-    /// write them out without joining them (they are tens of megabytes).
-    pub fn to_parts(&self) -> Vec<Vec<u8>> {
-        let shards: Vec<Vec<u8>> = self
-            .word_shards
-            .par_iter()
-            .map(|map| {
-                let size: usize = map
-                    .values()
-                    .map(|w| w.word.len() + 4 + 8 * w.pages.len())
-                    .sum();
-                let mut w = Writer(Vec::with_capacity(size * 2));
-                w.num(map.len() as u64);
-                for word in map.values() {
-                    w.str(&word.word);
-                    write_postings(&mut w, &word.pages);
-                    w.num(word.additional_variants.len() as u64);
-                    for v in &word.additional_variants {
-                        w.str(&v.form);
-                        write_postings(&mut w, &v.pages);
-                    }
-                }
-                w.0
-            })
-            .collect();
-        let size: usize = self
-            .page_fragments
-            .iter()
-            .map(|f| f.full_hash.len() + f.encoded_data.len() + 16)
-            .sum();
-        let mut w = Writer(Vec::with_capacity(size + 64 * self.next_page + 1024));
+    /// [`IndexBuilder::to_bytes`] handed to `out` a part at a time (at most a shard of
+    /// the words, or about a megabyte of the rest), so that the state, tens of
+    /// megabytes, is never whole in memory while it is written out.
+    pub fn write_state(
+        &self,
+        out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        const PART: usize = 1 << 20;
+        let mut w = Writer(Vec::with_capacity(2 * PART));
+        fn flush(
+            out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+            w: &mut Writer,
+            at_least: usize,
+        ) -> std::io::Result<()> {
+            if w.0.len() >= at_least {
+                out(&w.0)?;
+                w.0.clear();
+            }
+            Ok(())
+        }
         w.bytes(STATE_MAGIC);
         w.str(&self.language);
         w.num(self.next_page as u64);
@@ -622,11 +618,13 @@ impl IndexBuilder {
             for k in keys {
                 w.str(k);
             }
+            flush(out, &mut w, PART)?;
         }
         for f in &self.page_fragments {
             w.str(&f.full_hash);
             w.str(&f.encoded_data);
             w.num(f.word_count as u64);
+            flush(out, &mut w, PART)?;
         }
         w.num(self.page_sorts.len() as u64);
         let mut last = 0;
@@ -634,6 +632,7 @@ impl IndexBuilder {
             w.num((page - last) as u64);
             last = *page;
             w.pairs(sort);
+            flush(out, &mut w, PART)?;
         }
         w.num(self.filter_map.len() as u64);
         for (filter, values) in &self.filter_map {
@@ -647,15 +646,30 @@ impl IndexBuilder {
                     w.num((page - last) as u64);
                     last = *page;
                 }
+                flush(out, &mut w, PART)?;
             }
         }
-        for shard in &shards {
-            w.num(shard.len() as u64);
+        flush(out, &mut w, 1)?;
+        // The words, a shard at a time, each after its length (a reader finds the
+        // shards by their lengths and reads them back on all cores).
+        let mut shard = Writer(Vec::new());
+        for map in &self.word_shards {
+            shard.0.clear();
+            shard.num(map.len() as u64);
+            for word in map.values() {
+                shard.str(&word.word);
+                write_postings(&mut shard, &word.pages);
+                shard.num(word.additional_variants.len() as u64);
+                for v in &word.additional_variants {
+                    shard.str(&v.form);
+                    write_postings(&mut shard, &v.pages);
+                }
+            }
+            w.num(shard.0.len() as u64);
+            flush(out, &mut w, 1)?;
+            out(&shard.0)?;
         }
-        let mut parts = Vec::with_capacity(SHARDS + 1);
-        parts.push(w.0);
-        parts.extend(shards);
-        parts
+        Ok(())
     }
 
     /// A builder from [`IndexBuilder::to_bytes`] (of the same Pagefind build); an error
@@ -719,11 +733,9 @@ impl IndexBuilder {
             }
             filter_map.insert(filter, values);
         }
-        let lengths = (0..SHARDS)
-            .map(|_| r.count())
-            .collect::<Result<Vec<usize>>>()?;
         let mut shards = Vec::with_capacity(SHARDS);
-        for len in lengths {
+        for _ in 0..SHARDS {
+            let len = r.count()?;
             shards.push(r.take(len)?);
         }
         if !r.0.is_empty() {

@@ -341,19 +341,28 @@ impl LanguageIndex {
     /// waypost patch: the index's state as bytes, for [`LanguageIndex::from_state`]
     /// (with the same config and language, in a build of the same Pagefind).
     pub fn state_to_bytes(&self) -> Vec<u8> {
-        self.state_to_parts().concat()
+        let mut bytes = Vec::new();
+        self.write_state(&mut |part| {
+            bytes.extend_from_slice(part);
+            Ok(())
+        })
+        .expect("writing to memory cannot fail");
+        bytes
     }
 
-    /// waypost patch: [`LanguageIndex::state_to_bytes`] in parts, one after another,
-    /// so that a caller can write them out without joining them.
-    pub fn state_to_parts(&self) -> Vec<Vec<u8>> {
+    /// waypost patch: [`LanguageIndex::state_to_bytes`] handed to `out` a part at a
+    /// time (a megabyte or a shard of the words), so that a caller writes it out
+    /// without holding it whole (it is tens of megabytes).
+    pub fn write_state(
+        &self,
+        out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let mut w = record::Writer(Vec::with_capacity(self.indexed.len() + 16));
         w.bytes(STATE_MAGIC);
         w.num(self.indexed.len() as u64);
         w.0.extend(self.indexed.iter().map(|&i| i as u8));
-        let mut parts = vec![w.0];
-        parts.extend(self.builder.to_parts());
-        parts
+        out(&w.0)?;
+        self.builder.write_state(out)
     }
 
     /// waypost patch: the index whose state [`LanguageIndex::state_to_bytes`] gave; an
