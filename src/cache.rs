@@ -402,11 +402,7 @@ impl Cache {
         match found {
             Some(stamp) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                self.fresh
-                    .lock()
-                    .expect("the cache's lock")
-                    .insert(*key, stamp);
-                Some(CachedFile { path, stamp })
+                Some(self.stamped(key, path, stamp))
             }
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
@@ -436,11 +432,7 @@ impl Cache {
         match (written, stamp) {
             (Ok(()), Some(stamp)) => {
                 self.written.fetch_add(1, Ordering::Relaxed);
-                self.fresh
-                    .lock()
-                    .expect("the cache's lock")
-                    .insert(*key, stamp);
-                Some(CachedFile { path, stamp })
+                Some(self.stamped(key, path, stamp))
             }
             (Ok(()), None) => None,
             (Err(e), _) => {
@@ -448,6 +440,15 @@ impl Cache {
                 None
             }
         }
+    }
+
+    /// A page entry this build used or wrote: its stamp is kept for the next build.
+    fn stamped(&self, key: &Key, path: PathBuf, stamp: Stamp) -> CachedFile {
+        self.fresh
+            .lock()
+            .expect("the cache's lock")
+            .insert(*key, stamp);
+        CachedFile { path, stamp }
     }
 
     /// The stamps the last build left, read once.
