@@ -41,6 +41,14 @@ impl OutputFile {
         }
     }
 
+    /// A page kept in the build cache, published as a hard link to it.
+    pub fn cached(path: impl Into<String>, kept: crate::cache::CachedFile) -> Self {
+        OutputFile {
+            path: path.into(),
+            contents: Contents::Cached(kept),
+        }
+    }
+
     /// The bytes, reading a copied file from disk.
     pub fn read(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
         match &self.contents {

@@ -124,10 +124,7 @@ impl Renderer {
                     }
                     let key = h.key();
                     if let Some(kept) = cache.page(&key) {
-                        return Ok(OutputFile {
-                            path: page.output.clone(),
-                            contents: Contents::Cached(kept),
-                        });
+                        return Ok(OutputFile::cached(page.output.clone(), kept));
                     }
                     let mut context = ctx.shared_context(&page.lang);
                     context
@@ -144,10 +141,7 @@ impl Renderer {
                 if let Some(kept) =
                     cached.and_then(|(cache, key)| cache.put_page(&key, html.as_bytes()))
                 {
-                    return Ok(OutputFile {
-                        path: page.output.clone(),
-                        contents: Contents::Cached(kept),
-                    });
+                    return Ok(OutputFile::cached(page.output.clone(), kept));
                 }
                 Ok(OutputFile::bytes(page.output.clone(), html))
             })

@@ -404,10 +404,19 @@ fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageInde
 /// made from ([`DocInputs`]; the document is a function of them and of the program,
 /// whose identity every key holds).
 fn record_key(site: &Site, cache: &Cache, lang: &str, i: usize) -> Key {
-    let d = doc_inputs(site, i);
+    record_key_of(
+        cache,
+        lang,
+        &bundle_url(site, lang, i),
+        &doc_inputs(site, i),
+    )
+}
+
+/// [`record_key`] of a page at `url` whose document is made from `d`.
+fn record_key_of(cache: &Cache, lang: &str, url: &str, d: &DocInputs<'_>) -> Key {
     let mut h = cache.hasher(Kind::Record);
     h.field(lang.as_bytes())
-        .field(bundle_url(site, lang, i).as_bytes())
+        .field(url.as_bytes())
         .field(d.lang.as_bytes())
         .field(d.title.as_bytes())
         .field(&(d.filters.len() as u64).to_le_bytes());
@@ -425,6 +434,25 @@ fn record_keys(site: &Site, cache: &Cache, lang: &str, pages: &[usize]) -> Vec<K
         .par_iter()
         .map(|&i| record_key(site, cache, lang, i))
         .collect()
+}
+
+/// The `(url, document)` pairs of `pages` and their record keys, each page's
+/// [`DocInputs`] gathered once (a cold build makes every document and every key).
+fn documents_and_keys(
+    site: &Site,
+    cache: &Cache,
+    lang: &str,
+    pages: &[usize],
+) -> (Vec<(String, String)>, Vec<Key>) {
+    use rayon::prelude::*;
+    pages
+        .par_iter()
+        .map(|&i| {
+            let (url, d) = (bundle_url(site, lang, i), doc_inputs(site, i));
+            let key = record_key_of(cache, lang, &url, &d);
+            ((url, write_document(&d)), key)
+        })
+        .unzip()
 }
 
 /// The cache key of what a language's bundle is built from: the records' keys in order.
@@ -501,8 +529,7 @@ fn add_language_cached(
         let mut index = new_index(lang)?;
         let mut keys: Vec<Key> = Vec::with_capacity(pages.len());
         for batch in pages.chunks(BATCH) {
-            let docs = documents(site, lang, batch);
-            let batch_keys = record_keys(site, cache, lang, batch);
+            let (docs, batch_keys) = documents_and_keys(site, cache, lang, batch);
             add_batch(
                 site,
                 lang,
