@@ -550,11 +550,7 @@ impl Cache {
             f.flush()?;
             let file = f.get_mut();
             file.seek(SeekFrom::Start(0))?;
-            file.write_all(MAGIC)?;
-            file.write_all(&key.0)?;
-            file.write_all(&len.to_le_bytes())?;
-            file.write_all(&crc.finalize().to_le_bytes())?;
-            Ok(())
+            file.write_all(&header(key, len, crc.finalize()))
         });
         match result {
             Ok(()) => {
@@ -577,10 +573,7 @@ impl Cache {
         }
         let crc = crc.finalize();
         self.write_file(path, |f| {
-            f.write_all(MAGIC)?;
-            f.write_all(&key.0)?;
-            f.write_all(&(len as u64).to_le_bytes())?;
-            f.write_all(&crc.to_le_bytes())?;
+            f.write_all(&header(key, len as u64, crc))?;
             for p in parts {
                 f.write_all(p)?;
             }
@@ -724,6 +717,17 @@ impl Cache {
         let stats = Stats { pruned, ..counts };
         (self.warnings.into_inner().expect("the cache's lock"), stats)
     }
+}
+
+/// An entry's header: magic, key, payload length, CRC-32 of the payload
+/// ([`check_entry`] reads it).
+fn header(key: &Key, len: u64, crc: u32) -> [u8; HEADER] {
+    let mut h = [0; HEADER];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..40].copy_from_slice(&key.0);
+    h[40..48].copy_from_slice(&len.to_le_bytes());
+    h[48..52].copy_from_slice(&crc.to_le_bytes());
+    h
 }
 
 /// Why an entry's bytes cannot be used for `key`, if they cannot.
