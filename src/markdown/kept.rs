@@ -46,14 +46,8 @@ pub(crate) fn render_kept(
         lookups: RefCell::new(Vec::new()),
     };
     let rendered = render(&RenderInput {
-        body: input.body,
-        body_line: input.body_line,
-        dir: input.dir,
-        title_from_heading: input.title_from_heading,
-        unsafe_html: input.unsafe_html,
-        alerts: input.alerts,
         resolver: &recorder,
-        links: input.links,
+        ..*input
     });
     cache.put(
         Kind::Markdown,
