@@ -48,11 +48,11 @@ pub(crate) enum Command {
         #[arg(long)]
         strict: bool,
         /// Build cache folder: unchanged pages are not rendered or indexed again
-        /// [default: .waypost-cache in the site's folder].
-        #[arg(long, value_name = "DIR", env = "WAYPOST_CACHE")]
+        /// [default: .waypost-cache in the site's folder; env: WAYPOST_CACHE].
+        #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
-        /// Build without the cache (neither read nor written).
-        #[arg(long, env = "WAYPOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+        /// Build without the cache (neither read nor written) [env: WAYPOST_NO_CACHE=1].
+        #[arg(long, conflicts_with = "cache")]
         no_cache: bool,
     },
     /// Preview the site: build into memory, serve on 127.0.0.1, rebuild and reload on change.
@@ -71,11 +71,11 @@ pub(crate) enum Command {
         drafts: bool,
         /// Build cache folder, shared with `build`: pages already parsed for search by
         /// an earlier build or preview are not parsed again
-        /// [default: .waypost-cache in the site's folder].
-        #[arg(long, value_name = "DIR", env = "WAYPOST_CACHE")]
+        /// [default: .waypost-cache in the site's folder; env: WAYPOST_CACHE].
+        #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
-        /// Preview without the build cache.
-        #[arg(long, env = "WAYPOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+        /// Preview without the build cache [env: WAYPOST_NO_CACHE=1].
+        #[arg(long, conflicts_with = "cache")]
         no_cache: bool,
     },
     /// Report broken links, missing or outdated translations and stale guides (writes

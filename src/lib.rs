@@ -21,6 +21,7 @@ pub mod error;
 pub mod init;
 pub mod markdown;
 pub mod output;
+pub(crate) mod paths;
 pub mod render;
 pub mod search;
 pub mod serve;
@@ -134,57 +135,19 @@ pub fn build(
     let start = Instant::now();
     progress.stage("reading pages", 0);
     let site = load_logged(root, opts, cache.as_ref())?;
-    let mut staging = writer.stage()?;
-    staging.precompress(&site.config.output.precompress);
-    let t = Instant::now();
-    progress.stage("rendering pages", site.pages.len() as u64);
-    let mut writing = Duration::ZERO;
-    render::Renderer::new(&site.root)?.site_each_cached(&site, cache.as_ref(), |part| {
-        let w = Instant::now();
-        staging.write(&part)?;
-        writing += w.elapsed();
-        progress.advance(part.iter().filter(|f| f.path.ends_with(".html")).count() as u64);
-        Ok(())
-    })?;
-    log::debug!(
-        "rendered and wrote {} files in {:.3} s (writing {:.3} s){}",
-        staging.written(),
-        t.elapsed().as_secs_f64(),
-        writing.as_secs_f64(),
-        peak_memory()
-    );
-    let t = Instant::now();
-    let before = staging.written();
-    if site.config.search.enabled {
-        progress.stage(
-            "indexing for search (languages)",
-            site.config.languages.len() as u64,
-        );
-    }
-    let mut writing = Duration::ZERO;
-    search::index_each(&site, cache.as_ref(), |bundle| {
-        let w = Instant::now();
-        staging.write(&bundle)?;
-        writing += w.elapsed();
-        progress.advance(1);
-        Ok(())
-    })?;
-    if site.config.search.enabled {
-        log::debug!(
-            "indexed for search and wrote {} files in {:.3} s (writing {:.3} s){}",
-            staging.written() - before,
-            t.elapsed().as_secs_f64(),
-            writing.as_secs_f64(),
-            peak_memory()
-        );
-    }
-    let files = staging.written();
-    let t = Instant::now();
-    staging.commit()?;
-    log::debug!(
-        "replaced the previous output in {:.3} s",
-        t.elapsed().as_secs_f64()
-    );
+    // The cache may be deleted at any time: if it was, while pages linked to its
+    // entries were being published, the site is written again without it (what was
+    // loaded from it was complete and checked when it was read).
+    let (files, cache) = match write_site(&site, writer, cache.as_ref(), progress) {
+        Err(e) if cache.as_ref().is_some_and(|c| c.vanished(&e)) => {
+            log::warn!(
+                "the build cache was deleted during the build; writing the site again \
+                 without it"
+            );
+            (write_site(&site, writer, None, progress)?, None)
+        }
+        written => (written?, cache),
+    };
     let (cache_warnings, cache) = match cache {
         Some(cache) => {
             let (warnings, stats) = cache.finish();
@@ -213,6 +176,117 @@ pub fn build(
         cache,
         cache_warnings,
     })
+}
+
+/// Renders and indexes the loaded site into a staging folder and swaps it in place of
+/// the output folder (the lock of which is held from the first file written to the
+/// swap); returns how many files were written.
+fn write_site(
+    site: &Site,
+    writer: &output::Writer,
+    cache: Option<&cache::Cache>,
+    progress: &dyn Progress,
+) -> Result<usize> {
+    let mut staging = writer.stage()?;
+    staging.precompress(&site.config.output.precompress);
+    let t = Instant::now();
+    progress.stage("rendering pages", site.pages.len() as u64);
+    let mut writing = Duration::ZERO;
+    render::Renderer::new(&site.root)?.site_each_cached(site, cache, |part| {
+        let w = Instant::now();
+        staging.write(&part)?;
+        writing += w.elapsed();
+        progress.advance(part.iter().filter(|f| f.path.ends_with(".html")).count() as u64);
+        Ok(())
+    })?;
+    log::debug!(
+        "rendered and wrote {} files in {:.3} s (writing {:.3} s){}",
+        staging.written(),
+        t.elapsed().as_secs_f64(),
+        writing.as_secs_f64(),
+        peak_memory()
+    );
+    let t = Instant::now();
+    let before = staging.written();
+    if site.config.search.enabled {
+        progress.stage(
+            "indexing for search (languages)",
+            site.config.languages.len() as u64,
+        );
+    }
+    let mut writing = Duration::ZERO;
+    search::index_each(site, cache, |bundle| {
+        let w = Instant::now();
+        staging.write(&bundle)?;
+        writing += w.elapsed();
+        progress.advance(1);
+        Ok(())
+    })?;
+    if site.config.search.enabled {
+        log::debug!(
+            "indexed for search and wrote {} files in {:.3} s (writing {:.3} s){}",
+            staging.written() - before,
+            t.elapsed().as_secs_f64(),
+            writing.as_secs_f64(),
+            peak_memory()
+        );
+    }
+    let files = staging.written();
+    let t = Instant::now();
+    staging.commit()?;
+    log::debug!(
+        "replaced the previous output in {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(files)
+}
+
+/// Which build cache a command uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheChoice {
+    /// None (`--no-cache`, `WAYPOST_NO_CACHE=1`).
+    Off,
+    /// `.waypost-cache` in the site's folder: only an optimization, so a folder that
+    /// cannot be used is a warning, and the command goes on without it.
+    Default,
+    /// A folder asked for (`--cache DIR`, `WAYPOST_CACHE`): one that must not be used
+    /// (inside the sources, overlapping the output, another program's folder) is an
+    /// error; one that cannot be written is a warning, as for the default.
+    Dir(std::path::PathBuf),
+}
+
+impl CacheChoice {
+    /// Opens the chosen cache for the site at `root` whose build goes to `output`
+    /// (None: a preview), with the same policy for every command (see the variants).
+    pub fn open(&self, root: &Path, output: Option<&Path>) -> Result<Option<cache::Cache>> {
+        match self {
+            CacheChoice::Off => Ok(None),
+            CacheChoice::Dir(dir) => cache::Cache::open_for_site(dir, root, output).map(Some),
+            CacheChoice::Default => {
+                let dir = root.join(cache::DEFAULT_DIR);
+                match cache::Cache::open_for_site(&dir, root, output) {
+                    Ok(cache) => Ok(Some(cache)),
+                    Err(e) => {
+                        log::warn!("{}; going on without the build cache", as_warning(&e));
+                        Ok(None)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An error's text to show as a warning (the logger adds `warning: `): the problems
+/// it names without the `error: ` each would have.
+pub fn as_warning(e: &Error) -> String {
+    match e {
+        Error::Site(diags) => diags
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        e => e.to_string(),
+    }
 }
 
 /// Loads the site, logging how long it took and the peak memory so far (`-v`).

@@ -11,7 +11,10 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 
+use std::path::PathBuf;
+
 use cli::{CheckFormat, Cli, Command};
+use waypost::CacheChoice;
 
 /// A build is one process that allocates, frees and allocates again until it exits:
 /// mimalloc's default is to hand freed memory back to the OS after 10 ms, and the kernel
@@ -151,27 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Checked before anything is read: a folder that must not be replaced is
             // refused at once, and nothing is changed.
             let writer = waypost::output::Writer::new(out.clone(), &cli.root, force)?;
-            let cache = match (no_cache, cache) {
-                (true, _) => None,
-                // A folder asked for must be usable.
-                (false, Some(dir)) => Some(waypost::cache::Cache::open_for_site(
-                    &dir,
-                    &cli.root,
-                    Some(&out),
-                )?),
-                // The default one is only an optimization: a site folder that cannot
-                // be written to still builds.
-                (false, None) => {
-                    let dir = cli.root.join(waypost::cache::DEFAULT_DIR);
-                    match waypost::cache::Cache::open_for_site(&dir, &cli.root, Some(&out)) {
-                        Ok(cache) => Some(cache),
-                        Err(e) => {
-                            log::warn!("{e}; building without the cache");
-                            None
-                        }
-                    }
-                }
-            };
+            let cache = cache_choice(cache, no_cache)?.open(&cli.root, Some(&writer.dir))?;
             keep_freed_memory();
             let opts = waypost::BuildOptions {
                 drafts,
@@ -204,12 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cache,
             no_cache,
         } => {
-            let cache = match (no_cache, cache) {
-                (true, _) => None,
-                (false, dir) => {
-                    Some(dir.unwrap_or_else(|| cli.root.join(waypost::cache::DEFAULT_DIR)))
-                }
-            };
+            let cache = cache_choice(cache, no_cache)?;
             let opts = waypost::serve::ServeOptions {
                 bind,
                 port,
@@ -286,6 +264,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The build cache a command uses: `--no-cache` or `--cache DIR` (which may not be given
+/// together), else `WAYPOST_NO_CACHE` and `WAYPOST_CACHE` (an empty one counts as unset),
+/// else the default folder. A flag on the command line wins over the environment.
+fn cache_choice(cache: Option<PathBuf>, no_cache: bool) -> anyhow::Result<CacheChoice> {
+    if no_cache {
+        return Ok(CacheChoice::Off);
+    }
+    if let Some(dir) = cache {
+        return Ok(CacheChoice::Dir(dir));
+    }
+    let env_no_cache = match std::env::var_os("WAYPOST_NO_CACHE") {
+        None => false,
+        Some(v) => match v.to_string_lossy().trim().to_ascii_lowercase().as_str() {
+            "" | "0" | "false" | "no" | "off" => false,
+            "1" | "true" | "yes" | "on" => true,
+            other => anyhow::bail!(
+                "WAYPOST_NO_CACHE={other}: not a yes or no\n  help: set it to 1 (build \
+                 without the cache) or 0, or unset it"
+            ),
+        },
+    };
+    let env_cache = std::env::var_os("WAYPOST_CACHE").filter(|v| !v.is_empty());
+    match (env_no_cache, env_cache) {
+        (true, Some(_)) => anyhow::bail!(
+            "WAYPOST_CACHE and WAYPOST_NO_CACHE=1 are both set: one asks for a cache folder, \
+             the other for none\n  help: unset one of them"
+        ),
+        (true, None) => Ok(CacheChoice::Off),
+        (false, Some(dir)) => Ok(CacheChoice::Dir(PathBuf::from(dir))),
+        (false, None) => Ok(CacheChoice::Default),
     }
 }
 

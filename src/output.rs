@@ -5,12 +5,14 @@
 //! failed or interrupted build leaves the previous site as it was. Also validates every path a page can influence (slugs,
 //! aliases, file names) so that nothing is written outside the output folder.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::config::Encoding;
 use crate::error::{Diagnostic, Error, Result};
+use crate::paths::{resolve, resolve_parent, source_holding};
 
 /// What goes into one output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,57 +106,12 @@ const MARKER_TEXT: &str =
 /// Where the site is written and how it is swapped in.
 #[derive(Debug, Clone)]
 pub struct Writer {
-    /// The output folder.
+    /// The output folder, resolved (`paths::resolve_parent`: `..`, `.` and links
+    /// among its folders applied): the folder the checks were made on is the one
+    /// replaced.
     pub dir: PathBuf,
     /// The site's folder, resolved (copied files must stay inside it).
     root_real: PathBuf,
-}
-
-/// `p` made absolute and resolved through symbolic links as far as it exists: an
-/// output folder that does not exist yet is its nearest existing ancestor, resolved, with
-/// the rest of the path appended.
-/// The site's sources (and `.git`): never an output or cache folder, nor inside one.
-const SOURCES: [&str; 6] = [
-    "content",
-    "templates",
-    "static",
-    "i18n",
-    "site.yaml",
-    ".git",
-];
-
-/// Which of the site's sources (at `root_real`, resolved) holds or is `path` (resolved).
-pub(crate) fn source_holding(root_real: &Path, path: &Path) -> Option<&'static str> {
-    SOURCES
-        .into_iter()
-        .find(|source| path.starts_with(root_real.join(source)))
-}
-
-pub(crate) fn resolve(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut rest = Vec::new();
-    let mut cur = abs.as_path();
-    loop {
-        if let Ok(real) = cur.canonicalize() {
-            let mut out = real;
-            for c in rest.iter().rev() {
-                out.push(c);
-            }
-            return out;
-        }
-        match (cur.parent(), cur.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                cur = parent;
-            }
-            // `..` at the end of a missing path, or the root: keep it as given.
-            _ => return abs,
-        }
-    }
 }
 
 impl Writer {
@@ -165,28 +122,34 @@ impl Writer {
     /// holds a `site.yaml` or `.git`; and, unless `force`, a folder that is not empty and
     /// was not written by an earlier build (it has no [`MARKER`]).
     pub fn new(dir: PathBuf, root: &Path, force: bool) -> Result<Writer> {
+        let given = dir;
         let refuse = |message: String, hint: &str| {
-            Err(Error::one(Diagnostic::new(&dir, message).hint(hint)))
+            Err(Error::one(Diagnostic::new(&given, message).hint(hint)))
         };
-        let (out, root_real) = (resolve(&dir), resolve(root));
-        if root_real.starts_with(&out) {
-            return refuse(
-                "the output folder is the site's folder or holds it; building there would replace the site's sources".into(),
-                "choose another `--output` folder, such as `public`",
-            );
-        }
-        if let Some(source) = source_holding(&root_real, &out) {
-            return refuse(
-                format!("the output folder is the site's `{source}` (or inside it); building there would replace the site's sources"),
-                "choose another `--output` folder, such as `public`",
-            );
+        // Every check is made on the folder the OS will really replace: `..`, `.` and
+        // links resolved first (`paths`), so that no spelling of a path walks around
+        // them. `dir` keeps a link as the last component, to be refused below.
+        let (dir, out, root_real) = (resolve_parent(&given), resolve(&given), resolve(root));
+        for resolved in [&dir, &out] {
+            if root_real.starts_with(resolved) {
+                return refuse(
+                    "the output folder is the site's folder or holds it; building there would replace the site's sources".into(),
+                    "choose another `--output` folder, such as `public`",
+                );
+            }
+            if let Some(source) = source_holding(&root_real, resolved) {
+                return refuse(
+                    format!("the output folder is the site's `{source}` (or inside it); building there would replace the site's sources"),
+                    "choose another `--output` folder, such as `public`",
+                );
+            }
         }
         let meta = match std::fs::symlink_metadata(&dir) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Writer { dir, root_real });
             }
-            Err(e) => return Err(Error::io(&dir, "cannot read the output folder", e)),
+            Err(e) => return Err(Error::io(&given, "cannot read the output folder", e)),
         };
         if meta.file_type().is_symlink() {
             return refuse(
@@ -216,7 +179,7 @@ impl Writer {
             );
         }
         let mut entries = std::fs::read_dir(&dir)
-            .map_err(|e| Error::io(&dir, "cannot read the output folder", e))?;
+            .map_err(|e| Error::io(&given, "cannot read the output folder", e))?;
         let empty = entries.next().is_none();
         if !empty && !dir.join(MARKER).is_file() {
             if !force {
@@ -227,7 +190,7 @@ impl Writer {
             }
             log::warn!(
                 "{}: replacing a folder that waypost did not write (--force)",
-                dir.display()
+                given.display()
             );
         }
         Ok(Writer { dir, root_real })
@@ -249,6 +212,16 @@ impl Writer {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "public".into());
+        // Held until the new site is swapped in: a second build of the same output waits
+        // here rather than removing this one's staging folder as a leftover.
+        let lock_path = parent.join(format!(".{name}.waypost-lock"));
+        let lock = crate::cache::fs::lock(&lock_path, || {
+            log::info!(
+                "waiting for another build of {} to finish",
+                self.dir.display()
+            )
+        })
+        .map_err(|e| Error::io(&lock_path, "cannot lock the output folder", e))?;
         clean_leftovers(&parent, &name);
         let tmp = parent.join(format!(".{name}.waypost-new-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
@@ -262,6 +235,9 @@ impl Writer {
             tmp,
             written: 0,
             committed: false,
+            paths: HashMap::new(),
+            compressed: HashMap::new(),
+            _lock: lock,
         })
     }
 }
@@ -277,6 +253,13 @@ pub(crate) struct Staging {
     tmp: PathBuf,
     written: usize,
     committed: bool,
+    /// With precompression: every file written so far and where it came from (a copied
+    /// file's source), and every compressed copy with the file it is a copy of, so that
+    /// a copy never overwrites a file of the site's, nor the other way round.
+    paths: HashMap<String, Option<PathBuf>>,
+    compressed: HashMap<String, String>,
+    /// The output folder's lock (see [`Writer::stage`]).
+    _lock: std::fs::File,
 }
 
 impl Staging {
@@ -291,10 +274,36 @@ impl Staging {
     /// Writes one part of the site (files in parallel). Parts must not overlap.
     pub(crate) fn write(&mut self, files: &[OutputFile]) -> Result<()> {
         check_copies_inside(files, &self.root_real)?;
+        if !self.precompress.is_empty() {
+            for f in files {
+                if let Some(of) = self.compressed.get(&f.path) {
+                    return Err(compressed_over(f, of));
+                }
+                let source = match &f.contents {
+                    Contents::Copy(src) => Some(src.clone()),
+                    _ => None,
+                };
+                self.paths.insert(f.path.clone(), source);
+            }
+        }
         write_tree(&self.tmp, files)?;
         self.written += files.len();
         if !self.precompress.is_empty() {
             let compressed = compress_all(files, &self.precompress)?;
+            for (c, of) in &compressed {
+                if let Some(source) = self.paths.get(&c.path) {
+                    let theirs = OutputFile {
+                        path: c.path.clone(),
+                        contents: match source {
+                            Some(src) => Contents::Copy(src.clone()),
+                            None => Contents::Bytes(Vec::new()),
+                        },
+                    };
+                    return Err(compressed_over(&theirs, of));
+                }
+                self.compressed.insert(c.path.clone(), of.clone());
+            }
+            let compressed: Vec<OutputFile> = compressed.into_iter().map(|(c, _)| c).collect();
             write_tree(&self.tmp, &compressed)?;
             self.written += compressed.len();
         }
@@ -361,10 +370,33 @@ pub fn is_compressible(path: &str) -> bool {
 /// Files smaller than this are not worth a compressed copy (headers outweigh the gain).
 const MIN_COMPRESSED_SIZE: usize = 256;
 
-/// The compressed copies (`x.gz`, `x.br`) of the text files among `files`, made on
-/// all cores. Deterministic: gzip without a timestamp or name, fixed levels.
-fn compress_all(files: &[OutputFile], encodings: &[Encoding]) -> Result<Vec<OutputFile>> {
-    let made: Vec<Result<Vec<OutputFile>>> = files
+/// The error for a file of the site at the path of a compressed copy of `of`.
+fn compressed_over(file: &OutputFile, of: &str) -> Error {
+    let name = match &file.contents {
+        Contents::Copy(src) => src.clone(),
+        _ => PathBuf::from(&file.path),
+    };
+    Error::one(
+        Diagnostic::new(
+            &name,
+            format!(
+                "`{}` is also the compressed copy of `{of}` that `output: {{precompress: …}}` \
+                 writes; one would overwrite the other",
+                file.path
+            ),
+        )
+        .hint(
+            "remove or rename this file (waypost writes the compressed copies itself), or \
+             take its encoding out of `output.precompress` in site.yaml",
+        ),
+    )
+}
+
+/// The compressed copies (`x.gz`, `x.br`) of the text files among `files`, each with
+/// the path of the file it is a copy of, made on all cores. Deterministic: gzip
+/// without a timestamp or name, fixed levels.
+fn compress_all(files: &[OutputFile], encodings: &[Encoding]) -> Result<Vec<(OutputFile, String)>> {
+    let made: Vec<Result<Vec<(OutputFile, String)>>> = files
         .par_iter()
         .filter(|f| is_compressible(&f.path))
         .map(|f| {
@@ -374,9 +406,12 @@ fn compress_all(files: &[OutputFile], encodings: &[Encoding]) -> Result<Vec<Outp
             }
             Ok(encodings
                 .iter()
-                .map(|e| match e {
-                    Encoding::Gzip => OutputFile::bytes(format!("{}.gz", f.path), gzip(&bytes)),
-                    Encoding::Br => OutputFile::bytes(format!("{}.br", f.path), brotli(&bytes)),
+                .map(|e| {
+                    let copy = match e {
+                        Encoding::Gzip => OutputFile::bytes(format!("{}.gz", f.path), gzip(&bytes)),
+                        Encoding::Br => OutputFile::bytes(format!("{}.br", f.path), brotli(&bytes)),
+                    };
+                    (copy, f.path.clone())
                 })
                 .collect())
         })
@@ -460,6 +495,10 @@ fn remove_tree(dir: &Path) {
 /// removed on all cores (a built site is tens of thousands of files in a few folders per
 /// language). Links are removed, never followed.
 fn remove_dir_all_parallel(dir: &Path, levels: usize) -> std::io::Result<()> {
+    // A link (even to a folder) is removed itself: `read_dir` would list its target.
+    if !std::fs::symlink_metadata(dir)?.is_dir() {
+        return std::fs::remove_file(dir);
+    }
     if levels == 0 {
         return std::fs::remove_dir_all(dir);
     }
@@ -533,7 +572,14 @@ fn clean_leftovers(parent: &Path, name: &str) {
     for e in entries.flatten() {
         let n = e.file_name();
         let n = n.to_string_lossy();
-        if n.starts_with(&old_prefix) && !dir.exists() && std::fs::rename(e.path(), &dir).is_ok() {
+        // Only a real folder is a previous site: a link with such a name (planted, or
+        // left by something else) is removed itself, never followed nor put in place.
+        let real_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if real_dir
+            && n.starts_with(&old_prefix)
+            && std::fs::symlink_metadata(&dir).is_err()
+            && std::fs::rename(e.path(), &dir).is_ok()
+        {
             continue;
         }
         if n.starts_with(&new_prefix) || n.starts_with(&old_prefix) {
@@ -573,9 +619,14 @@ pub(crate) fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
             Contents::Bytes(b) => {
                 std::fs::write(&target, b).map_err(|e| Error::io(&target, "cannot write", e))
             }
-            Contents::Copy(src) => std::fs::copy(src, &target)
-                .map(|_| ())
-                .map_err(|e| Error::io(src, "cannot copy", e)),
+            Contents::Copy(src) => std::fs::copy(src, &target).map(|_| ()).map_err(|e| {
+                // Name the file that is at fault: the source only if it cannot be read.
+                if std::fs::File::open(src).is_ok() {
+                    Error::io(&target, "cannot write", e)
+                } else {
+                    Error::io(src, "cannot copy", e)
+                }
+            }),
             Contents::Cached(c) => c
                 .place(&target)
                 .map_err(|e| Error::io(c.path(), "cannot publish the kept page", e)),

@@ -14,7 +14,7 @@ pub(crate) mod watch;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -38,10 +38,11 @@ pub struct ServeOptions {
     pub open: bool,
     /// Include drafts.
     pub drafts: bool,
-    /// The build cache folder (shared with `build`) whose search records the search
-    /// index is made from; None: none. Entries are added, never pruned (the next
-    /// `build` prunes).
-    pub cache: Option<PathBuf>,
+    /// The build cache (shared with `build`) whose rendered Markdown and search
+    /// records the preview is made from, opened with the same policy as `build`'s
+    /// ([`crate::CacheChoice::open`]). Entries are added, never pruned (the next `build`
+    /// prunes).
+    pub cache: crate::CacheChoice,
 }
 
 /// Served files: site path (`en/esim/index.html`) → bytes.
@@ -278,15 +279,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     // The build cache: rendered Markdown for the first load and full reloads, and
     // search records. A folder that cannot be used is reported and the preview goes on
     // without it.
-    let cache = opts.cache.as_ref().and_then(|dir| {
-        match crate::cache::Cache::open_for_site(dir, &root, None) {
-            Ok(c) => Some(Arc::new(c)),
-            Err(e) => {
-                log::warn!("{e}; previewing without the build cache");
-                None
-            }
-        }
-    });
+    let cache = opts.cache.open(&root, None)?.map(Arc::new);
     let start = Instant::now();
     let (rebuilder, files) = Rebuilder::with_cache(&root, &build_opts, cache.clone())?;
     let (events, _) = broadcast::channel(64);
