@@ -294,3 +294,221 @@ fn a_bundle_survives_encoding_and_garbage_is_not_a_bundle() {
     assert!(Bundle::decode(&bytes[..bytes.len() - 1]).is_none());
     assert!(Bundle::decode(b"nonsense").is_none());
 }
+
+#[test]
+#[cfg(unix)]
+fn a_link_planted_for_a_folder_of_the_cache_is_removed_and_its_target_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("id_rsa"), "secret").unwrap();
+    let c = dir.path().join("c");
+    // A cache restored from elsewhere: its record folder, and one shard of the page
+    // folder, are links to the victim's folder; one entry is a link to a file of it.
+    Cache::open(&c).unwrap().finish();
+    std::fs::remove_dir(c.join("v1/record")).unwrap();
+    std::os::unix::fs::symlink(&victim, c.join("v1/record")).unwrap();
+    let cache = Cache::open(&c).unwrap();
+    let a = cache.hasher(Kind::Page).field(b"a").key();
+    let b = cache.hasher(Kind::Markdown).field(b"b").key();
+    let shard = cache.dir.join("page").join(&a.hex()[..2]);
+    std::os::unix::fs::symlink(&victim, &shard).unwrap();
+    let entry = cache.path(Kind::Markdown, &b);
+    std::fs::create_dir_all(entry.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(victim.join("id_rsa"), &entry).unwrap();
+    drop(cache);
+
+    let cache = Cache::open(&c).unwrap();
+    assert!(cache.page(&a).is_none());
+    assert!(cache.put_page(&a, b"<p>a</p>").is_some());
+    assert_eq!(cache.get(Kind::Markdown, &b), None);
+    let r = cache.hasher(Kind::Record).field(b"r").key();
+    cache.put(Kind::Record, &r, b"record");
+    let (warnings, _) = cache.finish();
+    assert!(
+        warnings.iter().any(|w| w.contains("symbolic link")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&victim).unwrap().count(),
+        1,
+        "nothing written into the link's target"
+    );
+    assert_eq!(std::fs::read_to_string(victim.join("id_rsa")).unwrap(), "secret");
+    for real in [c.join("v1/record"), shard] {
+        assert!(std::fs::symlink_metadata(&real).unwrap().is_dir(), "{real:?}");
+    }
+    let cache = Cache::open(&c).unwrap();
+    assert_eq!(cache.get(Kind::Record, &r).as_deref(), Some(&b"record"[..]));
+}
+
+#[test]
+#[cfg(unix)]
+fn a_temporary_file_name_taken_by_a_link_is_never_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let cache = Cache::open(&dir.path().join("c")).unwrap();
+    let a = cache.hasher(Kind::Record).field(b"a").key();
+    let path = cache.path(Kind::Record, &a);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // The name the next temporary file will have.
+    let temp = path
+        .parent()
+        .unwrap()
+        .join(format!(".tmp-{}-0", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &temp).unwrap();
+    cache.put(Kind::Record, &a, b"entry");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert_eq!(cache.get(Kind::Record, &a).as_deref(), Some(&b"entry"[..]));
+}
+
+#[test]
+#[cfg(unix)]
+fn a_same_size_edit_that_restores_the_modification_time_is_caught() {
+    use std::os::unix::fs::FileExt;
+    let (dir, cache) = open();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let a = cache.hasher(Kind::Page).field(b"a").key();
+    let published = publish(&cache, &a, b"<p>honest page</p>", &out, "a.html");
+    cache.finish();
+    // `dd conv=notrunc` then `touch -r`: same size, same inode, same mtime.
+    let before = std::fs::metadata(&published).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&published)
+        .unwrap();
+    f.write_all_at(b"<script>", 0).unwrap();
+    f.set_modified(before).unwrap();
+    drop(f);
+    assert_eq!(
+        std::fs::metadata(&published).unwrap().modified().unwrap(),
+        before
+    );
+    let cache = Cache::open(&dir.path().join("c")).unwrap();
+    assert!(cache.page(&a).is_none(), "the edit is seen");
+    let (warnings, _) = cache.finish();
+    assert!(warnings[0].contains("changed since it was written"), "{warnings:?}");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_page_whose_mode_was_changed_is_published_with_a_written_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, cache) = open();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let a = cache.hasher(Kind::Page).field(b"a").key();
+    let published = publish(&cache, &a, b"<p>a</p>", &out, "a.html");
+    let written_mode = std::fs::metadata(&published).unwrap().permissions().mode() & 0o7777;
+    cache.finish();
+    for mode in [0o600, 0o000] {
+        std::fs::set_permissions(&published, std::fs::Permissions::from_mode(mode)).unwrap();
+        let cache = Cache::open(&dir.path().join("c")).unwrap();
+        let kept = cache.page(&a).expect("the same bytes: still used");
+        let target = out.join(format!("again-{mode:o}.html"));
+        kept.place(&target).unwrap();
+        assert_eq!(
+            std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777,
+            written_mode,
+            "after chmod {mode:o}"
+        );
+        let (warnings, _) = cache.finish();
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+}
+
+#[test]
+fn a_folder_in_place_of_an_entry_or_the_stamps_is_cleared_and_the_cache_works_again() {
+    let (dir, cache) = open();
+    let a = cache.hasher(Kind::Record).field(b"a").key();
+    let p = cache.hasher(Kind::Page).field(b"p").key();
+    std::fs::create_dir_all(cache.path(Kind::Record, &a).join("sub")).unwrap();
+    std::fs::create_dir_all(cache.path(Kind::Page, &p)).unwrap();
+    std::fs::create_dir_all(cache.dir.join(stamp::STAMPS).join("x")).unwrap();
+    assert_eq!(cache.get(Kind::Record, &a), None);
+    cache.put(Kind::Record, &a, b"record");
+    assert!(cache.page(&p).is_none());
+    assert!(cache.put_page(&p, b"<p>p</p>").is_some());
+    let (_, stats) = cache.finish();
+    assert_eq!(stats.written, 2);
+    let cache = Cache::open(&dir.path().join("c")).unwrap();
+    assert_eq!(cache.get(Kind::Record, &a).as_deref(), Some(&b"record"[..]));
+    assert!(cache.page(&p).is_some(), "stamps written again");
+    let (warnings, _) = cache.finish();
+    assert!(warnings.is_empty(), "healed: {warnings:?}");
+}
+
+#[test]
+fn a_cache_that_lost_its_tag_is_still_a_cache_and_another_folder_is_refused_with_a_hint() {
+    let (dir, cache) = open();
+    let a = cache.hasher(Kind::Record).field(b"a").key();
+    cache.put(Kind::Record, &a, b"record");
+    cache.finish();
+    let c = dir.path().join("c");
+    std::fs::remove_file(c.join("CACHEDIR.TAG")).unwrap();
+    let cache = Cache::open(&c).unwrap();
+    assert_eq!(cache.get(Kind::Record, &a).as_deref(), Some(&b"record"[..]));
+    assert!(c.join("CACHEDIR.TAG").is_file(), "the tag is back");
+    drop(cache);
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let err = Cache::open(&other).err().expect("refused").to_string();
+    assert!(err.contains("is not a waypost build cache"), "{err}");
+    assert!(err.contains("delete it"), "{err}");
+    assert_eq!(std::fs::read_to_string(other.join("notes.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn temporary_files_of_a_build_that_is_gone_are_removed_at_once() {
+    let (dir, cache) = open();
+    let a = cache.hasher(Kind::Record).field(b"a").key();
+    cache.put(Kind::Record, &a, b"record");
+    let shard = cache.path(Kind::Record, &a).parent().unwrap().to_path_buf();
+    // No process has this id (Linux's largest is 4194304).
+    let dead = shard.join(".tmp-4294967295-3");
+    let mine = shard.join(format!(".tmp-{}-999", std::process::id()));
+    std::fs::write(&dead, "half").unwrap();
+    std::fs::write(&mine, "being written").unwrap();
+    cache.finish();
+    if cfg!(target_os = "linux") {
+        assert!(!dead.exists());
+    }
+    assert!(mine.exists(), "a running process's file is left");
+    let _ = dir;
+}
+
+#[test]
+fn a_cache_folder_that_cannot_be_made_keeps_nothing_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // Under a file: no folder can be made there (also for root, which read-only
+    // folders do not stop).
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let cache = Cache::open(&dir.path().join("file/cache")).unwrap();
+    let a = cache.hasher(Kind::Record).field(b"a").key();
+    cache.put(Kind::Record, &a, b"record");
+    assert_eq!(cache.get(Kind::Record, &a), None);
+    assert!(cache.put_page(&a, b"x").is_none());
+    let (warnings, stats) = cache.finish();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("cannot create the build cache"), "{warnings:?}");
+    assert_eq!(stats.written, 0);
+}
+
+#[test]
+fn a_cache_deleted_during_a_build_is_not_made_again_by_its_writes() {
+    let (dir, cache) = open();
+    let c = dir.path().join("c");
+    std::fs::remove_dir_all(&c).unwrap();
+    let a = cache.hasher(Kind::Record).field(b"a").key();
+    cache.put(Kind::Record, &a, b"record");
+    assert!(!c.exists(), "no folder made for it");
+    let (warnings, _) = cache.finish();
+    assert!(
+        warnings.iter().any(|w| w.contains("deleted during the build")),
+        "{warnings:?}"
+    );
+}
