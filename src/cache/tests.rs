@@ -334,9 +334,15 @@ fn a_link_planted_for_a_folder_of_the_cache_is_removed_and_its_target_left_alone
         1,
         "nothing written into the link's target"
     );
-    assert_eq!(std::fs::read_to_string(victim.join("id_rsa")).unwrap(), "secret");
+    assert_eq!(
+        std::fs::read_to_string(victim.join("id_rsa")).unwrap(),
+        "secret"
+    );
     for real in [c.join("v1/record"), shard] {
-        assert!(std::fs::symlink_metadata(&real).unwrap().is_dir(), "{real:?}");
+        assert!(
+            std::fs::symlink_metadata(&real).unwrap().is_dir(),
+            "{real:?}"
+        );
     }
     let cache = Cache::open(&c).unwrap();
     assert_eq!(cache.get(Kind::Record, &r).as_deref(), Some(&b"record"[..]));
@@ -390,7 +396,10 @@ fn a_same_size_edit_that_restores_the_modification_time_is_caught() {
     let cache = Cache::open(&dir.path().join("c")).unwrap();
     assert!(cache.page(&a).is_none(), "the edit is seen");
     let (warnings, _) = cache.finish();
-    assert!(warnings[0].contains("changed since it was written"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("changed since it was written"),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -459,7 +468,10 @@ fn a_cache_that_lost_its_tag_is_still_a_cache_and_another_folder_is_refused_with
     let err = Cache::open(&other).err().expect("refused").to_string();
     assert!(err.contains("is not a waypost build cache"), "{err}");
     assert!(err.contains("delete it"), "{err}");
-    assert_eq!(std::fs::read_to_string(other.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(other.join("notes.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -494,7 +506,10 @@ fn a_cache_folder_that_cannot_be_made_keeps_nothing_and_says_so() {
     assert!(cache.put_page(&a, b"x").is_none());
     let (warnings, stats) = cache.finish();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("cannot create the build cache"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("cannot create the build cache"),
+        "{warnings:?}"
+    );
     assert_eq!(stats.written, 0);
 }
 
@@ -508,7 +523,9 @@ fn a_cache_deleted_during_a_build_is_not_made_again_by_its_writes() {
     assert!(!c.exists(), "no folder made for it");
     let (warnings, _) = cache.finish();
     assert!(
-        warnings.iter().any(|w| w.contains("deleted during the build")),
+        warnings
+            .iter()
+            .any(|w| w.contains("deleted during the build")),
         "{warnings:?}"
     );
 }

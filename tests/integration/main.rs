@@ -13,6 +13,7 @@ mod deploy;
 mod differential;
 mod errors;
 mod example;
+mod guard;
 mod hostile;
 mod link_policy;
 mod links;
