@@ -213,15 +213,15 @@ impl Writer {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "public".into());
         // Held until the new site is swapped in: a second build of the same output waits
-        // here rather than removing this one's staging folder as a leftover.
-        let lock_path = parent.join(format!(".{name}.waypost-lock"));
-        let lock = crate::cache::fs::lock(&lock_path, || {
+        // here rather than removing this one's staging folder as a leftover. The lock is
+        // the parent folder's own (no file is left in it).
+        let lock = crate::cache::fs::lock_folder(&parent, &format!(".{name}.waypost-lock"), || {
             log::info!(
                 "waiting for another build of {} to finish",
                 self.dir.display()
             )
         })
-        .map_err(|e| Error::io(&lock_path, "cannot lock the output folder", e))?;
+        .map_err(|e| Error::io(&parent, "cannot lock the output folder's parent", e))?;
         clean_leftovers(&parent, &name);
         let tmp = parent.join(format!(".{name}.waypost-new-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);

@@ -131,6 +131,30 @@ pub(crate) fn lock(path: &Path, waiting: impl FnOnce()) -> std::io::Result<File>
     Ok(file)
 }
 
+/// Takes the advisory lock of the folder `dir` itself, waiting as [`lock`] does: no file
+/// is left behind (the output folder's parent is the user's). Where a folder cannot be
+/// opened as a file (not Unix), a lock file `name` in it is used instead.
+pub(crate) fn lock_folder(dir: &Path, name: &str, waiting: impl FnOnce()) -> std::io::Result<File> {
+    #[cfg(unix)]
+    {
+        let _ = name;
+        let file = File::open(dir)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                waiting();
+                file.lock()?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        lock(&dir.join(name), waiting)
+    }
+}
+
 /// Whether the process `pid` may still be running (so its temporary files may still be
 /// written). Where that cannot be told, it may.
 pub(crate) fn may_be_running(pid: u32) -> bool {
