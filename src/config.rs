@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::content::yaml::{find_key_line, point_at_duplicate_key, yaml_diagnostic};
+use crate::content::yaml::{check_duplicate_keys, find_key_line, words_of, yaml_diagnostic};
 use crate::error::Diagnostic;
 
 /// Writing direction of a language.
@@ -68,13 +68,42 @@ impl Language {
 /// A text given once for every language (`title: Guides`) or per language
 /// (`title: {en: Guides, es: Guías}`); a language without an entry gets the default
 /// language's.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Localized {
     /// The same text in every language.
     One(String),
     /// Language code → text.
     PerLanguage(BTreeMap<String, String>),
+}
+
+// Written by hand rather than `#[serde(untagged)]`: an untagged enum's error names the
+// Rust type and points at the top of the file; this one says what was found, at its line.
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LocalizedVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for LocalizedVisitor {
+            type Value = Localized;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a text, or a map of language code to text")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Localized, E> {
+                Ok(Localized::One(v.to_string()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Localized, A::Error> {
+                BTreeMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Localized::PerLanguage)
+            }
+        }
+
+        d.deserialize_any(LocalizedVisitor)
+    }
 }
 
 impl Localized {
@@ -191,6 +220,18 @@ pub struct OutputConfig {
     pub precompress: Vec<Encoding>,
 }
 
+/// The keys of `site.yaml` that take one word of a fixed set, and their words.
+fn config_words() -> [(&'static str, &'static [&'static str]); 5] {
+    let policy = words_of::<Policy>();
+    [
+        ("links.missing_page", policy),
+        ("links.missing_anchor", policy),
+        ("links.missing_file", policy),
+        ("languages[].dir", words_of::<Dir>()),
+        ("output.precompress[]", words_of::<Encoding>()),
+    ]
+}
+
 fn yes() -> bool {
     true
 }
@@ -225,22 +266,6 @@ struct RawConfig {
     #[serde(default)]
     extra: BTreeMap<String, serde_yaml::Value>,
 }
-
-/// The keys `site.yaml` accepts, for suggestions.
-pub(crate) const CONFIG_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "base_url",
-    "languages",
-    "fallback",
-    "review_after_days",
-    "search",
-    "markdown",
-    "links",
-    "output",
-    "status_page",
-    "extra",
-];
 
 /// The validated site configuration.
 #[derive(Debug, Clone)]
@@ -277,17 +302,9 @@ pub struct Config {
 impl Config {
     /// Parses and validates `site.yaml` text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, Diagnostic> {
-        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| {
-            let mut d = yaml_diagnostic(path, &e, 0, CONFIG_KEYS);
-            if e.to_string().contains("untagged enum Localized") {
-                d.message = "expected a text, or a map of language code to text".into();
-                d.hint = Some(
-                    "write `title: My guides` or `title: {en: My guides, es: Mis guías}`".into(),
-                );
-            }
-            point_at_duplicate_key(&mut d, text, 0);
-            d
-        })?;
+        let diagnostic = |e: serde_yaml::Error| yaml_diagnostic(path, &e, text, 0, &config_words());
+        check_duplicate_keys(text).map_err(diagnostic)?;
+        let raw: RawConfig = serde_yaml::from_str(text).map_err(diagnostic)?;
         let line_of = |key: &str| find_key_line(text, key);
         if raw.languages.is_empty() {
             return Err(Diagnostic::new(path, "`languages` is empty")
