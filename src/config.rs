@@ -510,6 +510,178 @@ mod tests {
         assert!(err.hint.unwrap().contains("review_after_days"));
     }
 
+    const BASE: &str = "title: T\nbase_url: https://e.org/\nlanguages: [{code: en, name: E}]\n";
+
+    fn refused(extra: &str) -> Diagnostic {
+        Config::parse(&format!("{BASE}{extra}"), Path::new("site.yaml")).unwrap_err()
+    }
+
+    #[test]
+    fn an_unknown_nested_key_is_named_with_its_path_and_the_closest_key_of_its_own_map() {
+        let d = refused("links: {missing_pages: warn}\n");
+        assert_eq!(d.message, "unknown key `links.missing_pages`");
+        assert_eq!((d.line, d.column), (Some(4), Some(9)), "{d}");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `missing_page`?"));
+        let d = refused("output:\n  precompres: [gzip]\n");
+        assert_eq!(d.message, "unknown key `output.precompres`");
+        assert_eq!(d.line, Some(5), "{d}");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `precompress`?"));
+        // Nothing close: the keys of that map, not the top-level ones.
+        let d = refused("links: {zzz: warn}\n");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("the keys of `links` are `missing_page`, `missing_anchor`, `missing_file`")
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_language_names_the_entry() {
+        let d = Config::parse(
+            "title: T\nbase_url: https://e.org/\nlanguages:\n  - code: en\n    nmae: E\n",
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(d.message, "unknown key `nmae` in entry 1 of `languages`");
+        assert_eq!(d.line, Some(5));
+        assert_eq!(d.hint.as_deref(), Some("did you mean `name`?"));
+    }
+
+    #[test]
+    fn a_wrong_word_names_the_words_the_key_takes() {
+        let d = refused("links: {missing_page: warning}\n");
+        assert_eq!(
+            d.message,
+            "`links.missing_page` must be one of `error`, `warn`, `ignore`, not `warning`"
+        );
+        assert_eq!(d.hint.as_deref(), Some("did you mean `warn`?"));
+        let d = refused("links: {missing_file: [warn]}\n");
+        assert_eq!(
+            d.message,
+            "`links.missing_file` must be one of `error`, `warn`, `ignore`, not a list"
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("write one of them, e.g. `missing_file: error`")
+        );
+        let d = refused("output: {precompress: [gzip, brotli]}\n");
+        assert_eq!(
+            d.message,
+            "entry 2 of `output.precompress` must be one of `gzip`, `br`, not `brotli`"
+        );
+        let d = refused("output: {precompress: gzip}\n");
+        assert_eq!(
+            d.message,
+            "`output.precompress` must be a list, not the text `gzip`"
+        );
+        assert!(d.hint.unwrap().contains("`precompress: [gzip, br]`"));
+    }
+
+    #[test]
+    fn the_words_listed_are_those_the_enums_read() {
+        assert_eq!(words_of::<Policy>(), ["error", "warn", "ignore"]);
+        assert_eq!(words_of::<Dir>(), ["ltr", "rtl"]);
+        assert_eq!(words_of::<Encoding>(), ["gzip", "br"]);
+    }
+
+    #[test]
+    fn no_message_names_a_rust_type() {
+        let rust = [
+            "RawConfig",
+            "LinkPolicy",
+            "OutputConfig",
+            "SearchConfig",
+            "MarkdownConfig",
+            "Language",
+            "Localized",
+            "Policy",
+            "Encoding",
+            "Dir",
+            "struct",
+            "enum",
+            "u32",
+            "bool",
+            "String",
+            "Vec",
+            "BTreeMap",
+            "Value",
+            "JSON",
+            "sequence",
+            "unit",
+        ];
+        let inputs = [
+            "links: warn\n",
+            "links: [warn]\n",
+            "links: {missing_page: 3}\n",
+            "links: {missing_page: {a: b}}\n",
+            "links: {missing_page: !tag warn}\n",
+            "output: [gzip]\n",
+            "output: {precompress: [[gzip]]}\n",
+            "output: {precompress: {gzip: true}}\n",
+            "search: true\n",
+            "search: {enabled: maybe}\n",
+            "search: {exclude: a}\n",
+            "search: {exclude: [{a: b}]}\n",
+            "markdown: yes please\n",
+            "markdown: {unsafe_html: 1}\n",
+            "review_after_days: -3\n",
+            "review_after_days: soon\n",
+            "review_after_days: 1.5\n",
+            "status_page: [true]\n",
+            "fallback:\n",
+            "extra: 3\n",
+            "extra: [a]\n",
+            "description: 3\n",
+            "description: [a]\n",
+            "description: {en: [a]}\n",
+        ];
+        let whole = [
+            "- a\n- b\n",
+            "just text\n",
+            "title: [T]\nbase_url: https://e.org/\nlanguages: [{code: en, name: E}]\n",
+            "title: T\nbase_url: [x]\nlanguages: [{code: en, name: E}]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: en\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [en]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [{code: en}]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [{code: en, name: E, dir: up}]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [{code: en, name: E, dir: [rtl]}]\n",
+            "title: T\nbase_url: https://e.org/\n",
+        ];
+        let texts = inputs
+            .iter()
+            .map(|i| format!("{BASE}{i}"))
+            .chain(whole.map(String::from));
+        for text in texts {
+            let d = Config::parse(&text, Path::new("site.yaml")).unwrap_err();
+            let shown = d.to_string();
+            for word in shown.split(|c: char| !c.is_alphanumeric()) {
+                assert!(!rust.contains(&word), "`{word}` in:\n{text}\n{shown}");
+            }
+            assert!(d.line.is_some(), "no line:\n{text}\n{shown}");
+            assert!(d.hint.is_some(), "no hint:\n{text}\n{shown}");
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_in_any_map_is_refused_at_the_second() {
+        let d = Config::parse(
+            "title: {en: A, en: B}\nbase_url: https://e.org/\nlanguages: [{code: en, name: E}]\n",
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(d.message, "`title.en` is given twice");
+        assert_eq!((d.line, d.column), (Some(1), Some(16)), "{d}");
+        let d = refused("extra:\n  a: 1\n  b:\n    c: 1\n    c: 2\n");
+        assert_eq!(d.message, "`extra.b.c` is given twice");
+        assert_eq!(d.line, Some(8), "{d}");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("keep one of the two; the other is on line 7")
+        );
+        let d = refused("links:\n  missing_page: warn\n  missing_page: error\n");
+        assert_eq!(d.message, "`links.missing_page` is given twice");
+        assert_eq!(d.line, Some(6), "{d}");
+    }
+
     #[test]
     fn title_may_be_one_text_or_one_per_language() {
         let base = "base_url: https://e.org/\nlanguages: [{code: en, name: E}, {code: es, name: S}, {code: ar, name: A}]\n";

@@ -366,6 +366,62 @@ mod tests {
     }
 
     #[test]
+    fn a_key_given_twice_in_a_nested_map_is_refused_at_the_second() {
+        let d = split("---\ntitle: {en: A, en: B}\n---\n", p()).unwrap_err();
+        assert_eq!(d.message, "`title.en` is given twice");
+        assert_eq!(d.line, Some(2), "{d}");
+        let d = split(
+            "---\ntitle: A\nfacets:\n  channel: online\n  channel: store\n---\n",
+            p(),
+        )
+        .unwrap_err();
+        assert_eq!(d.message, "`facets.channel` is given twice");
+        assert_eq!(d.line, Some(5), "{d}");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("keep one of the two; the other is on line 4")
+        );
+        let d = split("---\nextra:\n  steps: [{a: 1, a: 2}]\n---\n", p()).unwrap_err();
+        assert_eq!(d.message, "`a` in entry 1 of `extra.steps` is given twice");
+        assert_eq!(d.line, Some(3), "{d}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_says_what_was_found_and_what_is_expected() {
+        let d = split("---\ntitle: A\nweight: two\n---\n", p()).unwrap_err();
+        assert_eq!(
+            d.message,
+            "`weight` must be a whole number, not the text `two`"
+        );
+        assert_eq!(d.line, Some(3));
+        let d = split("---\ntags: a\n---\n", p()).unwrap_err();
+        assert_eq!(d.message, "`tags` must be a list, not the text `a`");
+        let d = split("---\nfacets:\n  channel: {a: b}\n---\n", p()).unwrap_err();
+        assert_eq!(
+            d.message,
+            "`facets.channel` must be a single value or a list of values, not a map (`key: value` entries)"
+        );
+        assert_eq!(d.line, Some(3), "{d}");
+        let d = split("---\nreviewed: [2026-01-02]\n---\n", p()).unwrap_err();
+        assert_eq!(
+            d.message,
+            "`reviewed` must be a date (YYYY-MM-DD), not a list"
+        );
+        let d = split("---\n- a\n---\n", p()).unwrap_err();
+        assert!(
+            d.message.starts_with("the front matter must be a map"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn facets_take_words_numbers_and_lists_of_them() {
+        let s = split("---\nfacets:\n  a: [x, 2, true]\n  b: 1.5\n---\n", p()).unwrap();
+        assert_eq!(s.front_matter.facets["a"].0, vec!["x", "2", "true"]);
+        assert_eq!(s.front_matter.facets["b"].0, vec!["1.5"]);
+    }
+
+    #[test]
     fn bad_date_is_explained() {
         let d = split("---\nreviewed: 2026-13-40\n---\n", p()).unwrap_err();
         assert!(d.message.contains("YYYY-MM-DD"), "{d}");

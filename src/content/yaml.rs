@@ -626,3 +626,90 @@ pub(crate) fn list_entry_line(yaml: &str, key: &str, index: usize) -> Option<usi
         .map(|(i, _)| i + 1);
     Some(entry.unwrap_or(key_line))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn duplicate(text: &str) -> Diagnostic {
+        let e = check_duplicate_keys(text).unwrap_err();
+        yaml_diagnostic(Path::new("x.yaml"), &e, text, 0, &[])
+    }
+
+    #[test]
+    fn a_key_given_twice_is_found_at_any_depth_and_named_by_its_path() {
+        let d = duplicate("a: 1\nb:\n  c: 1\n  d:\n    - e: 1\n      e: 2\n");
+        assert_eq!(d.message, "`e` in entry 1 of `b.d` is given twice");
+        assert_eq!((d.line, d.column), (Some(6), Some(7)));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("keep one of the two; the other is on line 5")
+        );
+        let d = duplicate("a: 1\nb: 2\na: 3\n");
+        assert_eq!(d.message, "`a` is given twice");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("keep one of the two; the other is on line 1")
+        );
+    }
+
+    #[test]
+    fn the_same_key_in_two_maps_is_not_a_duplicate() {
+        for ok in [
+            "a: {en: 1}\nb: {en: 2}\n",
+            "- {code: en}\n- {code: es}\n",
+            "a:\n  x: 1\nb:\n  x: 2\n",
+            "a: !tag {x: 1}\nb: [x, x]\n",
+        ] {
+            assert!(check_duplicate_keys(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn the_first_of_two_keys_is_found_only_in_the_same_map() {
+        let text = "- code: en\n  name: A\n- code: es\n  name: B\n  name: C\n";
+        assert_eq!(earlier_key_line(text, "name", 5, 2), Some(4));
+        // The other `name` of the second entry's map is not that of the first entry.
+        let text = "- code: en\n  name: A\n- code: es\n  code: B\n";
+        assert_eq!(earlier_key_line(text, "code", 4, 2), Some(3));
+        assert_eq!(
+            earlier_key_line("a: {en: x, en: y}\n", "en", 1, 11),
+            Some(1)
+        );
+        assert_eq!(
+            earlier_key_line("a:\n  en: x\nb:\n  en: y\n", "en", 4, 2),
+            None
+        );
+    }
+
+    #[test]
+    fn locations_are_taken_out_of_yaml_messages() {
+        assert_eq!(
+            without_locations(
+                "found unexpected end of stream at line 3 column 1, while scanning a quoted scalar at line 1 column 8"
+            ),
+            "found unexpected end of stream, while scanning a quoted scalar"
+        );
+        assert_eq!(without_locations("at line one"), "at line one");
+    }
+
+    #[test]
+    fn rust_type_names_are_told_from_words() {
+        for rust in [
+            "struct LinkPolicy",
+            "enum Policy",
+            "OutputConfig",
+            "std::string::String",
+            "tuple struct X",
+        ] {
+            assert!(names_a_type(rust), "{rust}");
+        }
+        for words in [
+            "a date (YYYY-MM-DD)",
+            "a single value or a list of values",
+            "a text, or a map of language code to text",
+        ] {
+            assert!(!names_a_type(words), "{words}");
+        }
+    }
+}
