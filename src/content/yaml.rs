@@ -223,10 +223,10 @@ const SERDE_PHRASES: &[&str] = &[
 
 /// serde_yaml's message split into the path it prefixes (`links.missing_page`; none for
 /// the top of the file) and serde's message, without serde_yaml's " at line X column Y".
-fn split_message(err: &serde_yaml::Error) -> (Option<String>, String) {
+fn split_message(err: &serde_yaml::Error, line_offset: usize) -> (Option<String>, String) {
     // serde_yaml writes " at line X column Y" after the problem (and libyaml after its
     // context too); the diagnostic has the location, counted from the top of the file.
-    let msg = without_locations(&err.to_string());
+    let msg = without_locations(&err.to_string(), line_offset);
     let msg = msg.as_str();
     let start = SERDE_PHRASES.iter().filter_map(|p| msg.find(p)).min();
     match start {
@@ -237,18 +237,29 @@ fn split_message(err: &serde_yaml::Error) -> (Option<String>, String) {
     }
 }
 
-/// `msg` without its " at line X column Y" parts.
-fn without_locations(msg: &str) -> String {
+/// `msg` without the " at line X column Y" of the problem (the diagnostic's own line),
+/// and with a later one (libyaml's context: where the list or quote that is not closed
+/// was opened) as " opened on line N", counted from the top of the file.
+fn without_locations(msg: &str, line_offset: usize) -> String {
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
+    let mut first = true;
     while let Some(i) = rest.find(" at line ") {
         out.push_str(&rest[..i]);
         let after = &rest[i + " at line ".len()..];
-        let number = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        let n = number(after);
-        let tail = after[n..].strip_prefix(" column ").filter(|_| n > 0);
-        match tail {
-            Some(t) if number(t) > 0 => rest = &t[number(t)..],
+        let n = digits(after);
+        let column = after[n..]
+            .strip_prefix(" column ")
+            .filter(|t| n > 0 && digits(t) > 0);
+        match (column, after[..n].parse::<usize>()) {
+            (Some(t), Ok(line)) => {
+                if !first {
+                    out.push_str(&format!(" opened on line {}", line + line_offset));
+                }
+                first = false;
+                rest = &t[digits(t)..];
+            }
             _ => {
                 out.push_str(" at line ");
                 rest = after;
@@ -436,7 +447,7 @@ pub(crate) fn yaml_diagnostic(
     line_offset: usize,
     words: Words<'_>,
 ) -> Diagnostic {
-    let (at, msg) = split_message(err);
+    let (at, msg) = split_message(err, line_offset);
     let mut d = Diagnostic::new(path, msg.clone());
     if let Some(loc) = err.location() {
         d = d.at(loc.line() + line_offset, loc.column());
@@ -686,11 +697,12 @@ mod tests {
     fn locations_are_taken_out_of_yaml_messages() {
         assert_eq!(
             without_locations(
-                "found unexpected end of stream at line 3 column 1, while scanning a quoted scalar at line 1 column 8"
+                "found unexpected end of stream at line 3 column 1, while scanning a quoted scalar at line 1 column 8",
+                1
             ),
-            "found unexpected end of stream, while scanning a quoted scalar"
+            "found unexpected end of stream, while scanning a quoted scalar opened on line 2"
         );
-        assert_eq!(without_locations("at line one"), "at line one");
+        assert_eq!(without_locations("at line one", 0), "at line one");
     }
 
     #[test]

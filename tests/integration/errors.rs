@@ -167,7 +167,8 @@ fn all_content_errors_of_a_build_are_reported_together() {
     let r = fails("many-errors");
     r.stderr_has("error: content/en/one.md:3:1: unknown front-matter key `tittle`")
         .stderr_has("error: content/en/two.md:5: link to a missing page `missing.md`")
-        .stderr_has("error: content/en/three.md:2:")
+        // `title: [unclosed`: the end of the front matter, where a `]` was expected.
+        .stderr_has("error: content/en/three.md:3:1: did not find expected ',' or ']', while parsing a flow sequence opened on line 2")
         .stderr_has("3 errors");
 }
 
@@ -281,18 +282,28 @@ fn a_nul_byte_in_a_page_never_reaches_the_html() {
 fn an_unknown_key_inside_a_site_yaml_setting_is_named_with_its_path_and_the_closest_key_of_that_setting(
 ) {
     let r = fails("unknown-nested-site-key");
-    r.stderr_has("error: site.yaml:8:3: unknown key `links.missing_pages`")
-        .stderr_has("error: site.yaml:10:3: unknown key `output.precompres`");
+    r.stderr_has("error: site.yaml:8:3: unknown key `links.missing_pages`");
     assert_eq!(
         hint_after(&r.stderr, "site.yaml:8:3:"),
         "did you mean `missing_page`?"
     );
+    // Not the top-level keys.
+    r.stderr_lacks("review_after_days");
+    // The next one, once that is fixed.
+    let tmp = copy_site(&fixture("errors/unknown-nested-site-key"));
+    let site = tmp.path().join("site");
+    let yaml = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    std::fs::write(
+        site.join("site.yaml"),
+        yaml.replace("missing_pages", "missing_page"),
+    )
+    .unwrap();
+    let r = build_fails(&site);
+    r.stderr_has("error: site.yaml:10:3: unknown key `output.precompres`");
     assert_eq!(
         hint_after(&r.stderr, "site.yaml:10:3:"),
         "did you mean `precompress`?"
     );
-    // Not the top-level keys.
-    r.stderr_lacks("review_after_days");
 }
 
 #[test]
