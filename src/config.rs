@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::content::yaml::{find_key_line, point_at_duplicate_key, yaml_diagnostic};
+use crate::content::yaml::{check_duplicate_keys, find_key_line, words_of, yaml_diagnostic};
 use crate::error::Diagnostic;
 
 /// Writing direction of a language.
@@ -68,13 +68,42 @@ impl Language {
 /// A text given once for every language (`title: Guides`) or per language
 /// (`title: {en: Guides, es: Guías}`); a language without an entry gets the default
 /// language's.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Localized {
     /// The same text in every language.
     One(String),
     /// Language code → text.
     PerLanguage(BTreeMap<String, String>),
+}
+
+// Written by hand rather than `#[serde(untagged)]`: an untagged enum's error names the
+// Rust type and points at the top of the file; this one says what was found, at its line.
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LocalizedVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for LocalizedVisitor {
+            type Value = Localized;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a text, or a map of language code to text")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Localized, E> {
+                Ok(Localized::One(v.to_string()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Localized, A::Error> {
+                BTreeMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Localized::PerLanguage)
+            }
+        }
+
+        d.deserialize_any(LocalizedVisitor)
+    }
 }
 
 impl Localized {
@@ -191,6 +220,18 @@ pub struct OutputConfig {
     pub precompress: Vec<Encoding>,
 }
 
+/// The keys of `site.yaml` that take one word of a fixed set, and their words.
+fn config_words() -> [(&'static str, &'static [&'static str]); 5] {
+    let policy = words_of::<Policy>();
+    [
+        ("links.missing_page", policy),
+        ("links.missing_anchor", policy),
+        ("links.missing_file", policy),
+        ("languages[].dir", words_of::<Dir>()),
+        ("output.precompress[]", words_of::<Encoding>()),
+    ]
+}
+
 fn yes() -> bool {
     true
 }
@@ -225,22 +266,6 @@ struct RawConfig {
     #[serde(default)]
     extra: BTreeMap<String, serde_yaml::Value>,
 }
-
-/// The keys `site.yaml` accepts, for suggestions.
-pub(crate) const CONFIG_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "base_url",
-    "languages",
-    "fallback",
-    "review_after_days",
-    "search",
-    "markdown",
-    "links",
-    "output",
-    "status_page",
-    "extra",
-];
 
 /// The validated site configuration.
 #[derive(Debug, Clone)]
@@ -277,17 +302,9 @@ pub struct Config {
 impl Config {
     /// Parses and validates `site.yaml` text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, Diagnostic> {
-        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| {
-            let mut d = yaml_diagnostic(path, &e, 0, CONFIG_KEYS);
-            if e.to_string().contains("untagged enum Localized") {
-                d.message = "expected a text, or a map of language code to text".into();
-                d.hint = Some(
-                    "write `title: My guides` or `title: {en: My guides, es: Mis guías}`".into(),
-                );
-            }
-            point_at_duplicate_key(&mut d, text, 0);
-            d
-        })?;
+        let diagnostic = |e: serde_yaml::Error| yaml_diagnostic(path, &e, text, 0, &config_words());
+        check_duplicate_keys(text).map_err(diagnostic)?;
+        let raw: RawConfig = serde_yaml::from_str(text).map_err(diagnostic)?;
         let line_of = |key: &str| find_key_line(text, key);
         if raw.languages.is_empty() {
             return Err(Diagnostic::new(path, "`languages` is empty")
@@ -491,6 +508,178 @@ mod tests {
         assert_eq!(err.line, Some(4));
         assert!(err.message.contains("review_after_day"), "{err}");
         assert!(err.hint.unwrap().contains("review_after_days"));
+    }
+
+    const BASE: &str = "title: T\nbase_url: https://e.org/\nlanguages: [{code: en, name: E}]\n";
+
+    fn refused(extra: &str) -> Diagnostic {
+        Config::parse(&format!("{BASE}{extra}"), Path::new("site.yaml")).unwrap_err()
+    }
+
+    #[test]
+    fn an_unknown_nested_key_is_named_with_its_path_and_the_closest_key_of_its_own_map() {
+        let d = refused("links: {missing_pages: warn}\n");
+        assert_eq!(d.message, "unknown key `links.missing_pages`");
+        assert_eq!((d.line, d.column), (Some(4), Some(9)), "{d}");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `missing_page`?"));
+        let d = refused("output:\n  precompres: [gzip]\n");
+        assert_eq!(d.message, "unknown key `output.precompres`");
+        assert_eq!(d.line, Some(5), "{d}");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `precompress`?"));
+        // Nothing close: the keys of that map, not the top-level ones.
+        let d = refused("links: {zzz: warn}\n");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("the keys of `links` are `missing_page`, `missing_anchor`, `missing_file`")
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_language_names_the_entry() {
+        let d = Config::parse(
+            "title: T\nbase_url: https://e.org/\nlanguages:\n  - code: en\n    nmae: E\n",
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(d.message, "unknown key `nmae` in entry 1 of `languages`");
+        assert_eq!(d.line, Some(5));
+        assert_eq!(d.hint.as_deref(), Some("did you mean `name`?"));
+    }
+
+    #[test]
+    fn a_wrong_word_names_the_words_the_key_takes() {
+        let d = refused("links: {missing_page: warning}\n");
+        assert_eq!(
+            d.message,
+            "`links.missing_page` must be one of `error`, `warn`, `ignore`, not `warning`"
+        );
+        assert_eq!(d.hint.as_deref(), Some("did you mean `warn`?"));
+        let d = refused("links: {missing_file: [warn]}\n");
+        assert_eq!(
+            d.message,
+            "`links.missing_file` must be one of `error`, `warn`, `ignore`, not a list"
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("write one of them, e.g. `missing_file: error`")
+        );
+        let d = refused("output: {precompress: [gzip, brotli]}\n");
+        assert_eq!(
+            d.message,
+            "entry 2 of `output.precompress` must be one of `gzip`, `br`, not `brotli`"
+        );
+        let d = refused("output: {precompress: gzip}\n");
+        assert_eq!(
+            d.message,
+            "`output.precompress` must be a list, not the text `gzip`"
+        );
+        assert!(d.hint.unwrap().contains("`precompress: [gzip, br]`"));
+    }
+
+    #[test]
+    fn the_words_listed_are_those_the_enums_read() {
+        assert_eq!(words_of::<Policy>(), ["error", "warn", "ignore"]);
+        assert_eq!(words_of::<Dir>(), ["ltr", "rtl"]);
+        assert_eq!(words_of::<Encoding>(), ["gzip", "br"]);
+    }
+
+    #[test]
+    fn no_message_names_a_rust_type() {
+        let rust = [
+            "RawConfig",
+            "LinkPolicy",
+            "OutputConfig",
+            "SearchConfig",
+            "MarkdownConfig",
+            "Language",
+            "Localized",
+            "Policy",
+            "Encoding",
+            "Dir",
+            "struct",
+            "enum",
+            "u32",
+            "bool",
+            "String",
+            "Vec",
+            "BTreeMap",
+            "Value",
+            "JSON",
+            "sequence",
+            "unit",
+        ];
+        let inputs = [
+            "links: warn\n",
+            "links: [warn]\n",
+            "links: {missing_page: 3}\n",
+            "links: {missing_page: {a: b}}\n",
+            "links: {missing_page: !tag warn}\n",
+            "output: [gzip]\n",
+            "output: {precompress: [[gzip]]}\n",
+            "output: {precompress: {gzip: true}}\n",
+            "search: true\n",
+            "search: {enabled: maybe}\n",
+            "search: {exclude: a}\n",
+            "search: {exclude: [{a: b}]}\n",
+            "markdown: yes please\n",
+            "markdown: {unsafe_html: 1}\n",
+            "review_after_days: -3\n",
+            "review_after_days: soon\n",
+            "review_after_days: 1.5\n",
+            "status_page: [true]\n",
+            "fallback:\n",
+            "extra: 3\n",
+            "extra: [a]\n",
+            "description: 3\n",
+            "description: [a]\n",
+            "description: {en: [a]}\n",
+        ];
+        let whole = [
+            "- a\n- b\n",
+            "just text\n",
+            "title: [T]\nbase_url: https://e.org/\nlanguages: [{code: en, name: E}]\n",
+            "title: T\nbase_url: [x]\nlanguages: [{code: en, name: E}]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: en\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [en]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [{code: en}]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [{code: en, name: E, dir: up}]\n",
+            "title: T\nbase_url: https://e.org/\nlanguages: [{code: en, name: E, dir: [rtl]}]\n",
+            "title: T\nbase_url: https://e.org/\n",
+        ];
+        let texts = inputs
+            .iter()
+            .map(|i| format!("{BASE}{i}"))
+            .chain(whole.map(String::from));
+        for text in texts {
+            let d = Config::parse(&text, Path::new("site.yaml")).unwrap_err();
+            let shown = d.to_string();
+            for word in shown.split(|c: char| !c.is_alphanumeric()) {
+                assert!(!rust.contains(&word), "`{word}` in:\n{text}\n{shown}");
+            }
+            assert!(d.line.is_some(), "no line:\n{text}\n{shown}");
+            assert!(d.hint.is_some(), "no hint:\n{text}\n{shown}");
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_in_any_map_is_refused_at_the_second() {
+        let d = Config::parse(
+            "title: {en: A, en: B}\nbase_url: https://e.org/\nlanguages: [{code: en, name: E}]\n",
+            Path::new("site.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(d.message, "`title.en` is given twice");
+        assert_eq!((d.line, d.column), (Some(1), Some(16)), "{d}");
+        let d = refused("extra:\n  a: 1\n  b:\n    c: 1\n    c: 2\n");
+        assert_eq!(d.message, "`extra.b.c` is given twice");
+        assert_eq!(d.line, Some(8), "{d}");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("keep one of the two; the other is on line 7")
+        );
+        let d = refused("links:\n  missing_page: warn\n  missing_page: error\n");
+        assert_eq!(d.message, "`links.missing_page` is given twice");
+        assert_eq!(d.line, Some(6), "{d}");
     }
 
     #[test]

@@ -216,6 +216,29 @@ impl Error {
         Error::Site(vec![d])
     }
 
+    /// The error as the text of a warning, for a failure that the command goes on
+    /// without (an unusable default build cache): `then` says what it does instead. The
+    /// logger writes `warning: ` before it, so a diagnostic is shown without its
+    /// `error: ` (which [`Error::Site`]'s `Display` gives it), `then` after its message
+    /// and before its hint; another error with its operating system's reason.
+    pub fn as_warning(&self, then: &str) -> String {
+        match self {
+            Error::Site(diags) => diags
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.message = format!("{}; {then}", d.message);
+                    d.to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("\nwarning: "),
+            e => match std::error::Error::source(e) {
+                Some(why) => format!("{e} ({why}); {then}"),
+                None => format!("{e}; {then}"),
+            },
+        }
+    }
+
     /// The diagnostics this error carries (empty for the errors that do not come from
     /// the site's files).
     pub fn diagnostics(&self) -> &[Diagnostic] {
@@ -259,6 +282,27 @@ mod tests {
         );
         assert!(shown.contains("a\\0b\\u{1b}[2J"), "{shown}");
         assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+    }
+
+    #[test]
+    fn an_error_shown_as_a_warning_does_not_also_say_error() {
+        let e = Error::one(
+            Diagnostic::new(".waypost-cache", "cannot create the build cache")
+                .hint("pass `--cache DIR`"),
+        );
+        assert_eq!(
+            e.as_warning("building without the cache"),
+            ".waypost-cache: cannot create the build cache; building without the cache\n  help: pass `--cache DIR`"
+        );
+        let e = Error::io(
+            Path::new(".waypost-cache"),
+            "cannot create",
+            std::io::Error::other("read-only file system"),
+        );
+        assert_eq!(
+            e.as_warning("building without the cache"),
+            ".waypost-cache: cannot create (read-only file system); building without the cache"
+        );
     }
 
     #[test]

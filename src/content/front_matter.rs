@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::yaml::{find_key_line, point_at_duplicate_key, yaml_diagnostic};
+use super::yaml::{check_duplicate_keys, find_key_line, yaml_diagnostic};
 use crate::error::Diagnostic;
 
 /// A calendar date (`2026-03-02`; a full timestamp is accepted and its date kept).
@@ -20,23 +20,38 @@ pub struct Date(pub NaiveDate);
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_date(&s).map(Date).ok_or_else(|| {
-            let shaped = s.trim().get(..10).is_some_and(|day| {
-                day.bytes().enumerate().all(|(i, b)| {
-                    if i == 4 || i == 7 {
-                        b == b'-'
+        // A visitor, not `String::deserialize` and a check after it: an error raised while
+        // serde_yaml reads the value carries the value's own line and key.
+        struct DateVisitor;
+
+        impl serde::de::Visitor<'_> for DateVisitor {
+            type Value = Date;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date (YYYY-MM-DD)")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Date, E> {
+                parse_date(s).map(Date).ok_or_else(|| {
+                    let shaped = s.trim().get(..10).is_some_and(|day| {
+                        day.bytes().enumerate().all(|(i, b)| {
+                            if i == 4 || i == 7 {
+                                b == b'-'
+                            } else {
+                                b.is_ascii_digit()
+                            }
+                        })
+                    });
+                    E::custom(if shaped {
+                        format!("invalid date `{s}`: there is no such day (dates are YYYY-MM-DD)")
                     } else {
-                        b.is_ascii_digit()
-                    }
+                        format!("invalid date `{s}`: write it as YYYY-MM-DD")
+                    })
                 })
-            });
-            serde::de::Error::custom(if shaped {
-                format!("invalid date `{s}`: there is no such day (dates are YYYY-MM-DD)")
-            } else {
-                format!("invalid date `{s}`: write it as YYYY-MM-DD")
-            })
-        })
+            }
+        }
+
+        d.deserialize_str(DateVisitor)
     }
 }
 
@@ -64,34 +79,63 @@ pub struct FacetValue(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for FacetValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            One(Scalar),
-            Many(Vec<Scalar>),
+        d.deserialize_any(FacetVisitor { in_list: false })
+    }
+}
+
+/// A facet's value, or (`in_list`) one entry of its list: a word, a number or `true` /
+/// `false`, as text. Errors are raised while serde_yaml reads the value, so they carry
+/// its line and key.
+struct FacetVisitor {
+    in_list: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for FacetVisitor {
+    type Value = FacetValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.in_list {
+            "a single value (a word or a number)"
+        } else {
+            "a single value or a list of values"
+        })
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<FacetValue, E> {
+        Ok(FacetValue(vec![v.to_string()]))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<FacetValue, E> {
+        Ok(FacetValue(vec![v.to_string()]))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<FacetValue, E> {
+        Ok(FacetValue(vec![v.to_string()]))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<FacetValue, E> {
+        Ok(FacetValue(vec![v.to_string()]))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<FacetValue, E> {
+        Ok(FacetValue(vec![v.to_string()]))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FacetValue, A::Error> {
+        if self.in_list {
+            return Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Seq,
+                &self,
+            ));
         }
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Scalar {
-            S(String),
-            I(i64),
-            F(f64),
-            B(bool),
-        }
-        fn s(x: Scalar) -> String {
-            match x {
-                Scalar::S(s) => s,
-                Scalar::I(i) => i.to_string(),
-                Scalar::F(f) => f.to_string(),
-                Scalar::B(b) => b.to_string(),
+        struct Entry;
+        impl<'de> serde::de::DeserializeSeed<'de> for Entry {
+            type Value = FacetValue;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<FacetValue, D::Error> {
+                d.deserialize_any(FacetVisitor { in_list: true })
             }
         }
-        match Raw::deserialize(d).map_err(|_| {
-            serde::de::Error::custom("a facet is a single value or a list of values")
-        })? {
-            Raw::One(x) => Ok(FacetValue(vec![s(x)])),
-            Raw::Many(v) => Ok(FacetValue(v.into_iter().map(s).collect())),
+        let mut values = Vec::new();
+        while let Some(FacetValue(v)) = seq.next_element_seed(Entry)? {
+            values.extend(v);
         }
+        Ok(FacetValue(values))
     }
 }
 
@@ -139,27 +183,6 @@ pub struct FrontMatter {
     #[serde(default)]
     pub extra: BTreeMap<String, serde_yaml::Value>,
 }
-
-/// Front-matter keys, for suggestions.
-pub(crate) const FRONT_MATTER_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "weight",
-    "date",
-    "updated",
-    "reviewed",
-    "source_hash",
-    "draft",
-    "tags",
-    "slug",
-    "aliases",
-    "template",
-    "toc",
-    "translation_key",
-    "facets",
-    "search",
-    "extra",
-];
 
 /// A page split into front matter and body.
 #[derive(Debug, Clone)]
@@ -248,9 +271,10 @@ pub(crate) fn fences(text: &str) -> Result<Option<Fences>, Unclosed> {
 
 fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {
     // The YAML starts on line 2 of the file.
-    serde_yaml::from_str::<FrontMatter>(yaml).map_err(|e| {
-        let mut d = yaml_diagnostic(path, &e, 1, FRONT_MATTER_KEYS);
-        point_at_duplicate_key(&mut d, yaml, 1);
+    let parsed =
+        check_duplicate_keys(yaml).and_then(|()| serde_yaml::from_str::<FrontMatter>(yaml));
+    parsed.map_err(|e| {
+        let mut d = yaml_diagnostic(path, &e, yaml, 1, &[]);
         // serde points at the mapping for unknown keys; point at the key itself.
         if let Some(key) = d
             .message
@@ -263,29 +287,15 @@ fn parse_yaml(yaml: &str, path: &Path) -> Result<FrontMatter, Diagnostic> {
             }
             d.message = format!("unknown front-matter key `{key}`");
         }
-        // serde points at the whole mapping for a value it could not read (a date);
-        // point at the value's line, and say what is wrong with it rather than the YAML.
-        if let Some(value) = d
-            .message
-            .strip_prefix("invalid date `")
-            .and_then(|r| r.split('`').next())
-            .filter(|v| !v.trim().is_empty())
-        {
-            if let Some(i) = yaml.lines().position(|l| l.contains(value)) {
-                d.line = Some(i + 2);
-                d.column = yaml
-                    .lines()
-                    .nth(i)
-                    .and_then(|l| l.find(value))
-                    .map(|c| c + 1);
-            }
+        if let Some(rest) = d.message.strip_prefix("the file ") {
+            d.message = format!("the front matter {rest}");
+        }
+        // Say what is wrong with a date rather than with the YAML.
+        if d.message.contains("invalid date `") {
             d.hint = Some(
                 "write the date as YYYY-MM-DD, a day that exists (2026-02-28, not 2026-02-30)"
                     .into(),
             );
-        }
-        if d.message.contains("recursion limit") || d.message.contains("repetition limit") {
-            d = d.hint("the YAML nests or repeats too much (an alias bomb?); simplify it");
         }
         d
     })
@@ -353,6 +363,62 @@ mod tests {
         assert!(d.message.contains("no such day"), "{d}");
         assert!(d.hint.as_deref().unwrap().contains("YYYY-MM-DD"), "{d}");
         assert!(!d.hint.as_deref().unwrap().contains("indentation"), "{d}");
+    }
+
+    #[test]
+    fn a_key_given_twice_in_a_nested_map_is_refused_at_the_second() {
+        let d = split("---\ntitle: {en: A, en: B}\n---\n", p()).unwrap_err();
+        assert_eq!(d.message, "`title.en` is given twice");
+        assert_eq!(d.line, Some(2), "{d}");
+        let d = split(
+            "---\ntitle: A\nfacets:\n  channel: online\n  channel: store\n---\n",
+            p(),
+        )
+        .unwrap_err();
+        assert_eq!(d.message, "`facets.channel` is given twice");
+        assert_eq!(d.line, Some(5), "{d}");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("keep one of the two; the other is on line 4")
+        );
+        let d = split("---\nextra:\n  steps: [{a: 1, a: 2}]\n---\n", p()).unwrap_err();
+        assert_eq!(d.message, "`a` in entry 1 of `extra.steps` is given twice");
+        assert_eq!(d.line, Some(3), "{d}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_says_what_was_found_and_what_is_expected() {
+        let d = split("---\ntitle: A\nweight: two\n---\n", p()).unwrap_err();
+        assert_eq!(
+            d.message,
+            "`weight` must be a whole number, not the text `two`"
+        );
+        assert_eq!(d.line, Some(3));
+        let d = split("---\ntags: a\n---\n", p()).unwrap_err();
+        assert_eq!(d.message, "`tags` must be a list, not the text `a`");
+        let d = split("---\nfacets:\n  channel: {a: b}\n---\n", p()).unwrap_err();
+        assert_eq!(
+            d.message,
+            "`facets.channel` must be a single value or a list of values, not a map (`key: value` entries)"
+        );
+        assert_eq!(d.line, Some(3), "{d}");
+        let d = split("---\nreviewed: [2026-01-02]\n---\n", p()).unwrap_err();
+        assert_eq!(
+            d.message,
+            "`reviewed` must be a date (YYYY-MM-DD), not a list"
+        );
+        let d = split("---\n- a\n---\n", p()).unwrap_err();
+        assert!(
+            d.message.starts_with("the front matter must be a map"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn facets_take_words_numbers_and_lists_of_them() {
+        let s = split("---\nfacets:\n  a: [x, 2, true]\n  b: 1.5\n---\n", p()).unwrap();
+        assert_eq!(s.front_matter.facets["a"].0, vec!["x", "2", "true"]);
+        assert_eq!(s.front_matter.facets["b"].0, vec!["1.5"]);
     }
 
     #[test]

@@ -67,7 +67,9 @@ impl I18n {
                         continue;
                     }
                 };
-                match serde_yaml::from_str::<Value>(&text) {
+                let parsed = crate::content::yaml::check_duplicate_keys(&text)
+                    .and_then(|()| serde_yaml::from_str::<Value>(&text));
+                match parsed {
                     Ok(Value::Object(m)) => {
                         let entry = files
                             .entry(code.to_string())
@@ -80,9 +82,13 @@ impl I18n {
                             .at_line(1)
                             .hint("write one `key: text` per line"),
                     ),
-                    Err(e) => {
-                        errors.push(crate::content::yaml::yaml_diagnostic(&display, &e, 0, &[]))
-                    }
+                    Err(e) => errors.push(crate::content::yaml::yaml_diagnostic(
+                        &display,
+                        &e,
+                        &text,
+                        0,
+                        &[],
+                    )),
                 }
             }
         }

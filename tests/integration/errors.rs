@@ -167,7 +167,8 @@ fn all_content_errors_of_a_build_are_reported_together() {
     let r = fails("many-errors");
     r.stderr_has("error: content/en/one.md:3:1: unknown front-matter key `tittle`")
         .stderr_has("error: content/en/two.md:5: link to a missing page `missing.md`")
-        .stderr_has("error: content/en/three.md:2:")
+        // `title: [unclosed`: the end of the front matter, where a `]` was expected.
+        .stderr_has("error: content/en/three.md:3:1: did not find expected ',' or ']', while parsing a flow sequence opened on line 2")
         .stderr_has("3 errors");
 }
 
@@ -275,4 +276,114 @@ fn a_nul_byte_in_a_page_never_reaches_the_html() {
     let html = b.read("en/nul/index.html");
     assert!(!html.contains('\0'), "NUL copied into the page");
     assert!(html.contains("Body\u{fffd}text."), "{html}");
+}
+
+#[test]
+fn an_unknown_key_inside_a_site_yaml_setting_is_named_with_its_path_and_the_closest_key_of_that_setting(
+) {
+    let r = fails("unknown-nested-site-key");
+    r.stderr_has("error: site.yaml:8:3: unknown key `links.missing_pages`");
+    assert_eq!(
+        hint_after(&r.stderr, "site.yaml:8:3:"),
+        "did you mean `missing_page`?"
+    );
+    // Not the top-level keys.
+    r.stderr_lacks("review_after_days");
+    // The next one, once that is fixed.
+    let tmp = copy_site(&fixture("errors/unknown-nested-site-key"));
+    let site = tmp.path().join("site");
+    let yaml = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    std::fs::write(
+        site.join("site.yaml"),
+        yaml.replace("missing_pages", "missing_page"),
+    )
+    .unwrap();
+    let r = build_fails(&site);
+    r.stderr_has("error: site.yaml:10:3: unknown key `output.precompres`");
+    assert_eq!(
+        hint_after(&r.stderr, "site.yaml:10:3:"),
+        "did you mean `precompress`?"
+    );
+}
+
+#[test]
+fn a_word_that_is_not_one_of_a_settings_words_is_named_with_the_allowed_words() {
+    let r = fails("wrong-policy-value");
+    r.stderr_has(
+        "error: site.yaml:8:17: `links.missing_page` must be one of `error`, `warn`, `ignore`, not `warning`",
+    );
+    assert_eq!(
+        hint_after(&r.stderr, "site.yaml:8:17:"),
+        "did you mean `warn`?"
+    );
+    r.stderr_lacks("indentation");
+}
+
+#[test]
+fn a_list_where_one_word_is_expected_names_the_allowed_words() {
+    // `missing_anchor: [warn]` on line 9, after `missing_page: warning` was fixed.
+    let tmp = copy_site(&fixture("errors/wrong-policy-value"));
+    let site = tmp.path().join("site");
+    let yaml = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    std::fs::write(
+        site.join("site.yaml"),
+        yaml.replace("missing_page: warning", "missing_page: warn"),
+    )
+    .unwrap();
+    let r = build_fails(&site);
+    r.stderr_has(
+        "error: site.yaml:9:19: `links.missing_anchor` must be one of `error`, `warn`, `ignore`, not a list",
+    );
+    assert_eq!(
+        hint_after(&r.stderr, "site.yaml:9:19:"),
+        "write one of them, e.g. `missing_anchor: error`"
+    );
+    r.stderr_lacks("YAML tag");
+}
+
+#[test]
+fn a_value_of_the_wrong_kind_in_site_yaml_is_said_in_words_without_rust_type_names() {
+    let r = fails("wrong-kind-site-values");
+    r.stderr_has(
+        "error: site.yaml:7:8: `links` must be a map of settings (`key: value` entries), not the text `warn`",
+    );
+    assert_contains(
+        hint_after(&r.stderr, "site.yaml:7:8:"),
+        "`links: {key: value}`",
+        "the hint",
+    );
+    for rust in ["struct", "LinkPolicy", "RawConfig", "enum"] {
+        r.stderr_lacks(rust);
+    }
+}
+
+#[test]
+fn a_language_given_twice_in_a_per_language_title_is_reported_at_the_second() {
+    let r = fails("duplicate-localized-key");
+    r.stderr_has("error: site.yaml:2:28: `title.en` is given twice");
+    assert_contains(
+        hint_after(&r.stderr, "site.yaml:2:28:"),
+        "earlier on this line",
+        "the hint",
+    );
+}
+
+#[test]
+fn a_facet_given_twice_is_reported_at_the_second_with_the_first_named() {
+    let r = fails("duplicate-facet");
+    r.stderr_has("error: content/en/page.md:6:3: `facets.channel` is given twice");
+    assert_eq!(
+        hint_after(&r.stderr, "content/en/page.md:6:3:"),
+        "keep one of the two; the other is on line 5"
+    );
+}
+
+#[test]
+fn a_ui_string_given_twice_is_reported_at_the_second_with_the_first_named() {
+    let r = fails("duplicate-ui-string");
+    r.stderr_has("error: i18n/en.yaml:5:3: `alerts.note` is given twice");
+    assert_eq!(
+        hint_after(&r.stderr, "i18n/en.yaml:5:3:"),
+        "keep one of the two; the other is on line 4"
+    );
 }
