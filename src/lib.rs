@@ -267,25 +267,12 @@ impl CacheChoice {
                 match cache::Cache::open_for_site(&dir, root, output) {
                     Ok(cache) => Ok(Some(cache)),
                     Err(e) => {
-                        log::warn!("{}; going on without the build cache", as_warning(&e));
+                        log::warn!("{}", e.as_warning("going on without the build cache"));
                         Ok(None)
                     }
                 }
             }
         }
-    }
-}
-
-/// An error's text to show as a warning (the logger adds `warning: `): the problems
-/// it names without the `error: ` each would have.
-pub fn as_warning(e: &Error) -> String {
-    match e {
-        Error::Site(diags) => diags
-            .iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        e => e.to_string(),
     }
 }
 

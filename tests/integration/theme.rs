@@ -69,7 +69,7 @@ fn a_per_language_title_naming_an_unknown_language_is_an_error_with_its_line() {
     .unwrap();
     build_fails(&root)
         .stderr_has("error: site.yaml:")
-        .stderr_has("expected a text, or a map of language code to text");
+        .stderr_has("`title` must be a text, or a map of language code to text, not a list");
 }
 
 #[test]
