@@ -53,6 +53,19 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// What kind of problem it is.
     pub kind: DiagnosticKind,
+    /// For a broken link or a missing anchor: where the link points, as fields (the
+    /// message says the same in words; nothing reads the message to find it).
+    pub link: Option<LinkTarget>,
+}
+
+/// Where a broken link points.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct LinkTarget {
+    /// The page linked to (`esim/qr.md`, under the language's folder); None: the page
+    /// the link is on.
+    pub page: Option<String>,
+    /// The heading id linked to (`activate`), if any.
+    pub anchor: Option<String>,
 }
 
 impl Diagnostic {
@@ -65,7 +78,17 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
             kind: DiagnosticKind::Content,
+            link: None,
         }
+    }
+
+    /// Sets where a broken link points.
+    pub fn link_target(mut self, page: Option<&str>, anchor: Option<&str>) -> Self {
+        self.link = Some(LinkTarget {
+            page: page.map(str::to_string),
+            anchor: anchor.map(str::to_string),
+        });
+        self
     }
 
     /// Sets the kind.

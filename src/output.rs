@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::Encoding;
 use crate::error::{Diagnostic, Error, Result};
+pub use crate::paths::check_relative_path;
 use crate::paths::{resolve, resolve_parent, source_holding};
 
 /// What goes into one output file.
@@ -68,32 +69,6 @@ impl OutputFile {
             Contents::Bytes(_) => Error::io(Path::new(&self.path), "cannot read", e),
         })
     }
-}
-
-/// Checks a relative output path a page or file name asked for: no `..`, no absolute
-/// path (leading `/`) or drive letter, no NUL or control characters, no backslash, also
-/// after percent-decoding.
-pub fn check_relative_path(p: &str) -> std::result::Result<(), String> {
-    let decoded = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
-    for s in [p, decoded.as_ref()] {
-        if s.chars().any(|c| c == '\0' || c.is_control()) {
-            return Err("contains a control character".into());
-        }
-        if s.contains('\\') {
-            return Err("contains a backslash".into());
-        }
-        // Joined onto the output folder, an absolute path would replace it.
-        if s.starts_with('/') {
-            return Err("is an absolute path".into());
-        }
-        if s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic() {
-            return Err("looks like a drive letter".into());
-        }
-        if s.split('/').any(|seg| seg == ".." || seg == ".") {
-            return Err("contains `.` or `..`".into());
-        }
-    }
-    Ok(())
 }
 
 /// The file written at the top of every built site, so that a later build knows the
@@ -456,7 +431,7 @@ fn brotli(bytes: &[u8]) -> Vec<u8> {
 pub(crate) fn check_copies_inside(files: &[OutputFile], root_real: &Path) -> Result<()> {
     for f in files {
         if let Contents::Copy(src) = &f.contents {
-            if let Some(d) = crate::content::discover::link_outside(src, root_real, root_real) {
+            if let Some(d) = crate::paths::link_outside(src, root_real, root_real) {
                 return Err(Error::one(d));
             }
         }

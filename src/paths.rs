@@ -10,11 +10,17 @@
 //! `content`: the guard sees the site's sources there, not a "new folder".
 //!
 //! Also names the site's sources ([`SOURCES`]), which no output or cache folder may be,
-//! hold or be inside. Used by `output` and `cache`; depends on nothing of the crate.
+//! hold or be inside; checks that a file entering the site stays inside it through
+//! links ([`link_outside`]: content, static files, templates, UI strings, copies) and
+//! that a path a page asks for stays inside the output ([`check_relative_path`]); and
+//! writes paths with `/` ([`path_to_slash`]). The ground floor under every stage that
+//! reads or writes files: it depends only on `error`.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
+
+use crate::error::Diagnostic;
 
 /// The site's sources (and `.git`): never an output or cache folder, nor inside one.
 pub(crate) const SOURCES: [&str; 6] = [
@@ -113,6 +119,61 @@ impl From<Component<'_>> for Part {
             Component::Normal(n) => Part::Name(n.to_owned()),
         }
     }
+}
+
+/// The error for a file at `path` that resolves outside `root_real` (the site's canonical
+/// folder) through a symbolic link, or whose link cannot be followed; None when it stays
+/// inside. Named relative to `shown_from` (the site root). The one check behind every
+/// way a file enters the site: content, static files, templates, UI strings, and the
+/// copy made by a build or `serve`.
+pub(crate) fn link_outside(path: &Path, shown_from: &Path, root_real: &Path) -> Option<Diagnostic> {
+    let msg = match path.canonicalize() {
+        Ok(target) if target.starts_with(root_real) => return None,
+        Ok(target) => format!(
+            "symbolic link to {} points outside the site",
+            target.display()
+        ),
+        Err(e) => format!("cannot follow the symbolic link: {e}"),
+    };
+    Some(
+        Diagnostic::new(path.strip_prefix(shown_from).unwrap_or(path), msg)
+            .hint("copy the file into the site, or remove the link"),
+    )
+}
+
+/// A relative path with `/` separators, or None if a component is not UTF-8.
+pub(crate) fn path_to_slash(p: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in p.components() {
+        parts.push(c.as_os_str().to_str()?);
+    }
+    Some(parts.join("/"))
+}
+
+/// Checks a relative output path a page or file name asked for: no `..`, no absolute
+/// path (leading `/`) or drive letter, no NUL or control characters, no backslash, also
+/// after percent-decoding.
+pub fn check_relative_path(p: &str) -> std::result::Result<(), String> {
+    let decoded = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
+    for s in [p, decoded.as_ref()] {
+        if s.chars().any(|c| c == '\0' || c.is_control()) {
+            return Err("contains a control character".into());
+        }
+        if s.contains('\\') {
+            return Err("contains a backslash".into());
+        }
+        // Joined onto the output folder, an absolute path would replace it.
+        if s.starts_with('/') {
+            return Err("is an absolute path".into());
+        }
+        if s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic() {
+            return Err("looks like a drive letter".into());
+        }
+        if s.split('/').any(|seg| seg == ".." || seg == ".") {
+            return Err("contains `.` or `..`".into());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

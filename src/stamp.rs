@@ -157,7 +157,7 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
                 && p.lang == lang
                 && p.source
                     .as_deref()
-                    .and_then(crate::content::discover::path_to_slash)
+                    .and_then(crate::paths::path_to_slash)
                     .as_deref()
                     == Some(display.as_str())
         })

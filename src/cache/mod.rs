@@ -897,6 +897,41 @@ fn in_the_way(path: &Path, what: fs::Replaced) -> String {
     }
 }
 
+/// Which build cache a command uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheChoice {
+    /// None (`--no-cache`, `WAYPOST_NO_CACHE=1`).
+    Off,
+    /// `.waypost-cache` in the site's folder: only an optimization, so a folder that
+    /// cannot be used is a warning, and the command goes on without it.
+    Default,
+    /// A folder asked for (`--cache DIR`, `WAYPOST_CACHE`): one that must not be used
+    /// (inside the sources, overlapping the output, another program's folder) is an
+    /// error; one that cannot be written is a warning, as for the default.
+    Dir(std::path::PathBuf),
+}
+
+impl CacheChoice {
+    /// Opens the chosen cache for the site at `root` whose build goes to `output`
+    /// (None: a preview), with the same policy for every command (see the variants).
+    pub fn open(&self, root: &Path, output: Option<&Path>) -> Result<Option<Cache>> {
+        match self {
+            CacheChoice::Off => Ok(None),
+            CacheChoice::Dir(dir) => Cache::open_for_site(dir, root, output).map(Some),
+            CacheChoice::Default => {
+                let dir = root.join(DEFAULT_DIR);
+                match Cache::open_for_site(&dir, root, output) {
+                    Ok(cache) => Ok(Some(cache)),
+                    Err(e) => {
+                        log::warn!("{}", e.as_warning("going on without the build cache"));
+                        Ok(None)
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// An entry's header: magic, key, payload length, CRC-32 of the payload
 /// ([`check_entry`] reads it).
 fn header(key: &Key, len: u64, crc: u32) -> [u8; HEADER] {

@@ -77,7 +77,7 @@ pub(crate) fn collect(site: &Site) -> Vec<ExternalLink> {
             continue;
         };
         let (body, body_line) = super::body_of(&text);
-        let file = crate::content::discover::path_to_slash(src).unwrap_or_else(|| p.display());
+        let file = crate::paths::path_to_slash(src).unwrap_or_else(|| p.display());
         for (url, line) in links_in(body, body_line) {
             out.push(ExternalLink {
                 file: file.clone(),

@@ -127,14 +127,18 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
                 .map(|d| (d, Severity::Warning)),
         );
     for (d, severity) in link_diags {
-        let mut f = finding_of_diagnostic(d);
-        f.severity = severity;
-        let covered = suppressed.iter().any(|(file, line, anchor)| {
-            f.file.as_deref() == Some(file.as_str())
-                && f.line == Some(*line)
-                && f.message.contains(&format!("`#{anchor}`"))
-        });
+        let covered = d
+            .link
+            .as_ref()
+            .and_then(|l| l.anchor.as_ref())
+            .is_some_and(|anchor| {
+                suppressed.iter().any(|(file, line, a)| {
+                    d.path == Path::new(file) && d.line == Some(*line) && a == anchor
+                })
+            });
         if !covered {
+            let mut f = finding_of_diagnostic(d);
+            f.severity = severity;
             findings.push(f);
         }
     }
@@ -180,7 +184,7 @@ fn finding_of_diagnostic(d: Diagnostic) -> Finding {
 }
 
 fn slash(p: &Path) -> String {
-    crate::content::discover::path_to_slash(p).unwrap_or_else(|| p.display().to_string())
+    crate::paths::path_to_slash(p).unwrap_or_else(|| p.display().to_string())
 }
 
 /// `zh` for `content/zh/a.md`.

@@ -12,6 +12,7 @@ use walkdir::WalkDir;
 use super::{Asset, Kind, SourceFile};
 use crate::config::Config;
 use crate::error::Diagnostic;
+use crate::paths::{link_outside, path_to_slash};
 
 /// What `content/` holds.
 #[derive(Debug, Default)]
@@ -205,38 +206,9 @@ fn unreadable_hint(is_link: bool, permission_denied: bool) -> &'static str {
     }
 }
 
-/// The error for a file at `path` that resolves outside `root_real` (the site's canonical
-/// folder) through a symbolic link, or whose link cannot be followed; None when it stays
-/// inside. Named relative to `shown_from` (the site root). The one check behind every
-/// way a file enters the site: content, static files, templates, UI strings, and the
-/// copy made by a build or `serve`.
-pub(crate) fn link_outside(path: &Path, shown_from: &Path, root_real: &Path) -> Option<Diagnostic> {
-    let msg = match path.canonicalize() {
-        Ok(target) if target.starts_with(root_real) => return None,
-        Ok(target) => format!(
-            "symbolic link to {} points outside the site",
-            target.display()
-        ),
-        Err(e) => format!("cannot follow the symbolic link: {e}"),
-    };
-    Some(
-        Diagnostic::new(display_path(shown_from, path), msg)
-            .hint("copy the file into the site, or remove the link"),
-    )
-}
-
 /// `content/en/x.md` relative to the root, for messages.
 fn display_path(root: &Path, p: &Path) -> std::path::PathBuf {
     p.strip_prefix(root).unwrap_or(p).to_path_buf()
-}
-
-/// A relative path with `/` separators, or None if a component is not UTF-8.
-pub(crate) fn path_to_slash(p: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for c in p.components() {
-        parts.push(c.as_os_str().to_str()?);
-    }
-    Some(parts.join("/"))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use super::{
     Rendered, TocEntry,
 };
 use crate::cache::{Cache, Key, Kind};
+use crate::config::{LinkPolicy, Policy};
 
 /// [`render`] through `cache`: see the module docs. `lang` and `content_lang` are the
 /// languages the page is published and written in (the resolver's answers depend on
@@ -58,24 +59,53 @@ pub(crate) fn render_kept(
 }
 
 /// The key of a render: the text, where it starts, the page's folder and languages, and
-/// every setting [`render`] reads.
+/// every setting [`render`] reads. The input is taken apart field by field, without
+/// `..`: a field added to [`RenderInput`] (or to the link policy) does not compile
+/// until it is part of the key, or said here not to be.
 fn key(input: &RenderInput<'_>, lang: &str, content_lang: &str, cache: &Cache) -> Key {
-    let AlertLabels { labels } = input.alerts;
+    let RenderInput {
+        body,
+        body_line,
+        dir,
+        title_from_heading,
+        unsafe_html,
+        alerts: AlertLabels { labels },
+        // Not part of the key: its answers are checked when the entry is used (the
+        // recorded lookups, `Lookup::asked_again`).
+        resolver: _,
+        links:
+            LinkPolicy {
+                missing_page,
+                missing_anchor,
+                missing_file,
+            },
+    } = *input;
     let mut h = cache.hasher(Kind::Markdown);
-    h.field(input.body.as_bytes())
-        .field(&(input.body_line as u64).to_le_bytes())
-        .field(input.dir.as_bytes())
+    h.field(body.as_bytes())
+        .field(&(body_line as u64).to_le_bytes())
+        .field(dir.as_bytes())
         .field(lang.as_bytes())
         .field(content_lang.as_bytes())
+        .field(&[u8::from(title_from_heading), u8::from(unsafe_html)])
         .field(&[
-            u8::from(input.title_from_heading),
-            u8::from(input.unsafe_html),
-        ])
-        .field(format!("{:?}", input.links).as_bytes());
+            policy_byte(missing_page),
+            policy_byte(missing_anchor),
+            policy_byte(missing_file),
+        ]);
     for l in labels {
         h.field(l.as_bytes());
     }
     h.key()
+}
+
+/// A link policy as one byte of a key (every variant named: a new one does not compile
+/// until it has its own).
+fn policy_byte(p: Policy) -> u8 {
+    match p {
+        Policy::Error => 0,
+        Policy::Warn => 1,
+        Policy::Ignore => 2,
+    }
 }
 
 /// One lookup a render made: a page (`true`) or a file, the path, and the answer.

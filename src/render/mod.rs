@@ -524,7 +524,7 @@ fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
             let decoded = percent_encoding::percent_decode_str(&file)
                 .decode_utf8_lossy()
                 .into_owned();
-            if let Err(msg) = crate::output::check_relative_path(alias.trim_start_matches('/')) {
+            if let Err(msg) = crate::paths::check_relative_path(alias.trim_start_matches('/')) {
                 errors.push(
                     Diagnostic::new(p.display(), format!("alias `{alias}` {msg}"))
                         .hint("an alias is a path inside the site, like `/en/old-name/`"),
@@ -676,9 +676,7 @@ pub(crate) fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
             let entry = entry
                 .map_err(|e| Error::one(Diagnostic::new("static", format!("cannot read: {e}"))))?;
             if entry.path_is_symlink() {
-                if let Some(d) =
-                    crate::content::discover::link_outside(entry.path(), &site.root, &root_real)
-                {
+                if let Some(d) = crate::paths::link_outside(entry.path(), &site.root, &root_real) {
                     return Err(Error::one(d));
                 }
             }
@@ -686,7 +684,7 @@ pub(crate) fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
                 continue;
             }
             let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let Some(rel) = crate::content::discover::path_to_slash(rel) else {
+            let Some(rel) = crate::paths::path_to_slash(rel) else {
                 return Err(Error::one(Diagnostic::new(
                     entry.path(),
                     "file name is not valid UTF-8",

@@ -65,9 +65,7 @@ pub(crate) fn load_templates(root: &Path) -> Result<(Tera, TemplateDigest)> {
                 }
             };
             if entry.path_is_symlink() {
-                if let Some(d) =
-                    crate::content::discover::link_outside(entry.path(), root, &root_real)
-                {
+                if let Some(d) = crate::paths::link_outside(entry.path(), root, &root_real) {
                     errors.push(d);
                     continue;
                 }
@@ -76,7 +74,7 @@ pub(crate) fn load_templates(root: &Path) -> Result<(Tera, TemplateDigest)> {
                 continue;
             }
             let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let Some(name) = crate::content::discover::path_to_slash(rel) else {
+            let Some(name) = crate::paths::path_to_slash(rel) else {
                 continue;
             };
             if name

@@ -822,7 +822,7 @@ fn finish_language(
         if !keeping {
             return None;
         }
-        let path = crate::content::discover::path_to_slash(path)?;
+        let path = crate::paths::path_to_slash(path)?;
         let hash = crate::cache::content_hash(data);
         let found = old
             .get(path.as_str())
@@ -852,7 +852,7 @@ fn finish_language(
     let files: Vec<(String, Vec<u8>)> = files
         .into_iter()
         .map(|f| {
-            let rel = crate::content::discover::path_to_slash(&f.filename)
+            let rel = crate::paths::path_to_slash(&f.filename)
                 .unwrap_or_else(|| f.filename.to_string_lossy().into_owned());
             (rel, f.contents)
         })

@@ -40,9 +40,9 @@ pub struct ServeOptions {
     pub drafts: bool,
     /// The build cache (shared with `build`) whose rendered Markdown and search
     /// records the preview is made from, opened with the same policy as `build`'s
-    /// ([`crate::CacheChoice::open`]). Entries are added, never pruned (the next `build`
+    /// ([`crate::cache::CacheChoice::open`]). Entries are added, never pruned (the next `build`
     /// prunes).
-    pub cache: crate::CacheChoice,
+    pub cache: crate::cache::CacheChoice,
 }
 
 /// Served files: site path (`en/esim/index.html`) → bytes.

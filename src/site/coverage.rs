@@ -128,7 +128,7 @@ pub(crate) fn file_key(site: &Site, i: usize) -> Option<String> {
     site.pages[i]
         .source
         .as_deref()
-        .and_then(crate::content::discover::path_to_slash)
+        .and_then(crate::paths::path_to_slash)
 }
 
 /// The default-language page translation `i` is made from, when `i` is a translation

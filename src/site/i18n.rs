@@ -54,8 +54,7 @@ impl I18n {
                 // Followed only to places inside the site, like every other source.
                 if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
                     let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-                    if let Some(d) = crate::content::discover::link_outside(&path, root, &root_real)
-                    {
+                    if let Some(d) = crate::paths::link_outside(&path, root, &root_real) {
                         errors.push(d);
                         continue;
                     }

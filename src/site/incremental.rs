@@ -92,7 +92,13 @@ impl Site {
         // Its own links, and links of other pages into its headings, sorted by the
         // link policy as a full load sorts them.
         let policy = self.config.links;
-        let into = format!("in `{rel}`");
+        // A diagnostic about a link into this page's headings, from another page.
+        let into = |d: &crate::error::Diagnostic| {
+            d.kind == DiagnosticKind::MissingAnchor
+                && d.link
+                    .as_ref()
+                    .is_some_and(|l| l.page.as_deref() == Some(rel.as_str()))
+        };
         let mut found = render_problems(display, new, &policy);
         found.add_anchors(
             &policy,
@@ -125,7 +131,7 @@ impl Site {
                     |r| if r == rel { Some(new) } else { None },
                 )
                 .into_iter()
-                .filter(|d| d.message.contains(&into))
+                .filter(|d| into(d))
                 .collect(),
             );
         }
@@ -138,12 +144,8 @@ impl Site {
         // The warnings of this file, and those of other files about links into it, are
         // replaced by what was found now.
         let lang_dir = Path::new("content").join(&lang);
-        self.warnings.retain(|d| {
-            d.path != display
-                && !(d.path.starts_with(&lang_dir)
-                    && d.kind == DiagnosticKind::MissingAnchor
-                    && d.message.ends_with(&into))
-        });
+        self.warnings
+            .retain(|d| d.path != display && !(d.path.starts_with(&lang_dir) && into(d)));
         self.warnings.extend(found.warnings);
         self.warnings.sort();
         self.warnings.dedup();

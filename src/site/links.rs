@@ -244,6 +244,7 @@ pub(crate) fn check_anchors<'a>(
                 format!("link to a missing heading `#{}` {where_}", link.anchor),
             )
             .kind(DiagnosticKind::MissingAnchor)
+            .link_target(link.page.as_deref(), Some(&link.anchor))
             .at_line(link.line)
             .hint(hint),
         );

@@ -29,7 +29,7 @@ use crate::content::yaml::{find_key_line, list_entry_line};
 use crate::content::{self, front_matter, Asset, FrontMatter, Kind, SourceFile};
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput};
-use crate::output::check_relative_path;
+use crate::paths::check_relative_path;
 use crate::url::{
     dir_of, encode_path, encode_segment, file_name, language_url, origin, parent_dir,
 };

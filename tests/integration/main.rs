@@ -24,3 +24,4 @@ mod search;
 mod serve;
 mod serve_load;
 mod theme;
+mod tidy;

@@ -1,0 +1,172 @@
+//! The house's rules, read from the code: which modules each stage may name
+//! (ARCHITECTURE.md, "Dependencies point down the pipeline"). A stage that starts to
+//! reach into a stage above it, or a module that starts to name the build cache, fails
+//! here with the file and the name, before it becomes a circle.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::common::repo_root;
+
+/// Each part of `src/` (a file, or a folder ending in `/`; the longest match wins) and
+/// the crate's modules its code (tests aside) may name as `crate::…`.
+const MAY_NAME: &[(&str, &[&str])] = &[
+    // The ground floor: named by everyone, naming (almost) nothing.
+    ("src/url.rs", &[]),
+    ("src/error.rs", &[]),
+    ("src/paths.rs", &["error"]),
+    // The cache knows nothing of the stages whose results it keeps.
+    ("src/cache/", &["error", "paths"]),
+    ("src/config.rs", &["content", "error"]),
+    ("src/content/", &["config", "error", "paths"]),
+    ("src/markdown/", &["config"]),
+    // Beside markdown, as search's kept state is beside search: the one markdown file
+    // that knows the cache.
+    ("src/markdown/kept.rs", &["cache", "config"]),
+    (
+        "src/site/",
+        &["config", "content", "error", "markdown", "paths", "url"],
+    ),
+    (
+        "src/site/load.rs",
+        &[
+            "cache", "config", "content", "error", "markdown", "paths", "url",
+        ],
+    ),
+    // Rendering and search read the site model, never `check` or `serve`.
+    (
+        "src/render/",
+        &[
+            "cache", "content", "error", "markdown", "output", "paths", "site", "url",
+        ],
+    ),
+    (
+        "src/search/",
+        &[
+            "cache", "content", "error", "markdown", "output", "paths", "site", "url", "testing",
+        ],
+    ),
+    ("src/output.rs", &["cache", "config", "error", "paths"]),
+    // `check` loads and renders, and writes nothing: no output, no cache.
+    (
+        "src/check/",
+        &[
+            "config", "content", "error", "markdown", "paths", "render", "site", "url",
+        ],
+    ),
+    (
+        "src/serve/",
+        &[
+            "cache", "content", "error", "output", "render", "search", "site",
+        ],
+    ),
+    ("src/stamp.rs", &["content", "error", "paths", "site"]),
+    ("src/init.rs", &["error"]),
+];
+
+/// The `crate::name` modules a file's code names, tests left out (a `#[cfg(test)]`
+/// module at the end of a file, and `tests.rs` files).
+fn named_modules(text: &str) -> BTreeSet<String> {
+    let code = text
+        .split("\n#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap_or(text);
+    let mut out = BTreeSet::new();
+    for (at, _) in code.match_indices("crate::") {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let name: String = code[at + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        // The crate's root re-exports `error`'s types; anything else named at the root
+        // is the library's own (`lib.rs`), above every stage.
+        let module = match name.as_str() {
+            "Diagnostic" | "Error" | "Result" => "error".to_string(),
+            n if n.starts_with(char::is_uppercase) => "lib".to_string(),
+            _ => name,
+        };
+        if !module.is_empty() {
+            out.insert(module);
+        }
+    }
+    out
+}
+
+fn rule_for(rel: &str) -> Option<&'static [&'static str]> {
+    MAY_NAME
+        .iter()
+        .filter(|(part, _)| {
+            if part.ends_with('/') {
+                rel.starts_with(part)
+            } else {
+                rel == *part
+            }
+        })
+        .max_by_key(|(part, _)| part.len())
+        .map(|(_, names)| *names)
+}
+
+#[test]
+fn every_stage_names_only_the_modules_below_it() {
+    let root = repo_root();
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(root.join("src")).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("rs")
+            || path.file_name().and_then(|n| n.to_str()) == Some("tests.rs")
+        {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let Some(allowed) = rule_for(&rel) else {
+            continue;
+        };
+        checked += 1;
+        let own = own_module(&rel);
+        for name in named_modules(&std::fs::read_to_string(path).unwrap()) {
+            if name != own && !allowed.contains(&name.as_str()) {
+                broken.push(format!("{rel} names `crate::{name}`"));
+            }
+        }
+    }
+    assert!(checked > 30, "the rules reach the code ({checked} files)");
+    assert!(
+        broken.is_empty(),
+        "a module names one it should not (see ARCHITECTURE.md; change the code, or the rule \
+         there and here with a reason):\n{}",
+        broken.join("\n")
+    );
+}
+
+/// The crate module a file belongs to (`src/site/load.rs` → `site`).
+fn own_module(rel: &str) -> String {
+    let rest = rel.trim_start_matches("src/");
+    let first = rest.split('/').next().unwrap_or(rest);
+    first.trim_end_matches(".rs").to_string()
+}
+
+#[test]
+fn the_rules_catch_a_stage_reaching_up() {
+    let text = "use crate::config::X;\nfn f() { crate::render::g(); }\n#[cfg(test)]\nmod tests {\n use crate::serve::x;\n}\n";
+    let named = named_modules(text);
+    assert_eq!(
+        named.into_iter().collect::<Vec<_>>(),
+        vec!["config".to_string(), "render".to_string()]
+    );
+    assert_eq!(
+        rule_for("src/markdown/kept.rs"),
+        Some(&["cache", "config"][..])
+    );
+    assert_eq!(rule_for("src/markdown/mod.rs"), Some(&["config"][..]));
+    assert!(!rule_for("src/check/mod.rs").unwrap().contains(&"cache"));
+    assert!(Path::new(&repo_root().join("ARCHITECTURE.md")).is_file());
+}
