@@ -22,6 +22,7 @@ pub mod init;
 pub mod markdown;
 pub mod output;
 pub(crate) mod paths;
+pub mod pipeline;
 pub mod render;
 pub mod search;
 pub mod serve;
@@ -38,6 +39,7 @@ use std::time::{Duration, Instant};
 pub use cache::CacheChoice;
 pub use error::{Diagnostic, Error, Result};
 pub use output::OutputFile;
+pub use pipeline::Pipeline;
 pub use site::{BuildOptions, Site};
 
 /// What a build did.
@@ -97,22 +99,30 @@ impl Progress for () {}
 
 /// Loads and renders the site in memory: every output file, nothing written.
 pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>)> {
-    let site = load_logged(root, opts, None)?;
+    let pipeline = Pipeline::new(root, opts, None);
+    let site = pipeline.load()?;
     let t = Instant::now();
-    let mut files = render::render_site(&site)?;
+    let mut files = Vec::new();
+    pipeline.render(&site, &render::Renderer::new(&site.root)?, |part| {
+        files.extend(part);
+        Ok(())
+    })?;
     log::debug!(
         "rendered {} files in {:.3} s",
         files.len(),
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    let index = search::index(&site)?;
+    let before = files.len();
+    pipeline.index(&site, None, |bundle| {
+        files.extend(bundle);
+        Ok(())
+    })?;
     log::debug!(
         "indexed for search in {:.3} s ({} files)",
         t.elapsed().as_secs_f64(),
-        index.len()
+        files.len() - before
     );
-    files.extend(index);
     Ok((site, files))
 }
 
@@ -135,19 +145,25 @@ pub fn build(
 ) -> Result<BuildReport> {
     let start = Instant::now();
     progress.stage("reading pages", 0);
-    let site = load_logged(root, opts, cache.as_ref())?;
+    let pipeline = Pipeline::new(root, opts, cache.as_ref());
+    let site = pipeline.load()?;
     // The cache may be deleted at any time: if it was, while pages linked to its
     // entries were being published, the site is written again without it (what was
     // loaded from it was complete and checked when it was read).
-    let (files, cache) = match write_site(&site, writer, cache.as_ref(), progress) {
+    let (files, cache) = match write_site(pipeline, &site, writer, progress) {
+        Ok(files) => (files, cache),
         Err(e) if cache.as_ref().is_some_and(|c| c.vanished(&e)) => {
             log::warn!(
                 "the build cache was deleted during the build; writing the site again \
                  without it"
             );
-            (write_site(&site, writer, None, progress)?, None)
+            // That cache is not finished: it would prune what this build did not use.
+            (
+                write_site(pipeline.without_memo(), &site, writer, progress)?,
+                None,
+            )
         }
-        written => (written?, cache),
+        Err(e) => return Err(e),
     };
     let (cache_warnings, cache) = match cache {
         Some(cache) => {
@@ -183,9 +199,9 @@ pub fn build(
 /// the output folder (the lock of which is held from the first file written to the
 /// swap); returns how many files were written.
 fn write_site(
+    pipeline: Pipeline<'_>,
     site: &Site,
     writer: &output::Writer,
-    cache: Option<&cache::Cache>,
     progress: &dyn Progress,
 ) -> Result<usize> {
     let mut staging = writer.stage()?;
@@ -193,7 +209,7 @@ fn write_site(
     let t = Instant::now();
     progress.stage("rendering pages", site.pages.len() as u64);
     let mut writing = Duration::ZERO;
-    render::Renderer::new(&site.root)?.site_each_cached(site, cache, |part| {
+    pipeline.render(site, &render::Renderer::new(&site.root)?, |part| {
         let w = Instant::now();
         staging.write(&part)?;
         writing += w.elapsed();
@@ -205,7 +221,7 @@ fn write_site(
         staging.written(),
         t.elapsed().as_secs_f64(),
         writing.as_secs_f64(),
-        peak_memory()
+        pipeline::peak_memory()
     );
     let t = Instant::now();
     let before = staging.written();
@@ -216,7 +232,7 @@ fn write_site(
         );
     }
     let mut writing = Duration::ZERO;
-    search::index_each(site, cache, |bundle| {
+    pipeline.index(site, None, |bundle| {
         let w = Instant::now();
         staging.write(&bundle)?;
         writing += w.elapsed();
@@ -229,7 +245,7 @@ fn write_site(
             staging.written() - before,
             t.elapsed().as_secs_f64(),
             writing.as_secs_f64(),
-            peak_memory()
+            pipeline::peak_memory()
         );
     }
     let files = staging.written();
@@ -240,30 +256,4 @@ fn write_site(
         t.elapsed().as_secs_f64()
     );
     Ok(files)
-}
-
-/// Loads the site, logging how long it took and the peak memory so far (`-v`).
-fn load_logged(root: &Path, opts: &BuildOptions, cache: Option<&cache::Cache>) -> Result<Site> {
-    let t = Instant::now();
-    let site = site::load_cached(root, opts, cache)?;
-    log::debug!(
-        "loaded {} pages in {:.3} s{}",
-        site.pages.len(),
-        t.elapsed().as_secs_f64(),
-        peak_memory()
-    );
-    Ok(site)
-}
-
-/// `"; peak memory N MB"` where the OS tells (Linux), for `-v` build logs.
-fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map(|kb| format!("; peak memory {} MB", kb / 1024))
-        .unwrap_or_default()
 }

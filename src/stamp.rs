@@ -44,7 +44,7 @@ pub fn stamp(root: &Path, files: &[PathBuf]) -> Result<StampReport> {
     // A missing or bad site.yaml: stamp could not run at all.
     crate::site::load_config(root, &opts)?;
     let mut report = StampReport::default();
-    let site = match crate::site::load_lenient(root, &opts) {
+    let site = match crate::pipeline::Pipeline::new(root, &opts, None).load_lenient() {
         Ok((site, _)) => site,
         Err(Error::Site(diags)) => {
             report.errors = diags;

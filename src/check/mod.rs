@@ -77,7 +77,9 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     };
     // A missing or bad site.yaml: the check could not run at all.
     let config = crate::site::load_config(root, &load_opts)?;
-    let (site, link_diags) = match crate::site::load_lenient(root, &load_opts) {
+    let (site, link_diags) = match crate::pipeline::Pipeline::new(root, &load_opts, None)
+        .load_lenient()
+    {
         Ok(x) => x,
         Err(Error::Site(diags)) => {
             let mut findings: Vec<Finding> = diags.into_iter().map(finding_of_diagnostic).collect();

@@ -161,7 +161,7 @@ impl Renderer {
     /// static files and content files.
     pub(crate) fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
         let mut files = Vec::new();
-        self.site_each(site, |part| {
+        self.site_each(site, None, |part| {
             files.extend(part);
             Ok(())
         })?;
@@ -172,18 +172,9 @@ impl Renderer {
     /// as they are made ([`PAGES_PER_PART`] pages at a time, then the rest), so a caller
     /// that writes them holds one part in memory, not the whole site. Parts never share
     /// a path; nothing is handed on once a page has failed, and every page's error is
-    /// reported.
+    /// reported. With a `cache` (the pipeline's memo), unchanged pages are taken from it
+    /// and the others kept there.
     pub(crate) fn site_each(
-        &self,
-        site: &Site,
-        each: impl FnMut(Vec<OutputFile>) -> Result<()>,
-    ) -> Result<()> {
-        self.site_each_cached(site, None, each)
-    }
-
-    /// [`Renderer::site_each`], taking unchanged pages from `cache` and keeping the
-    /// others there.
-    pub(crate) fn site_each_cached(
         &self,
         site: &Site,
         cache: Option<&Cache>,

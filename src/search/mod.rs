@@ -206,16 +206,6 @@ fn title_key(title: &str) -> String {
         .collect()
 }
 
-/// Builds every language's bundle.
-pub(crate) fn index(site: &Site) -> Result<Vec<OutputFile>> {
-    let mut files = Vec::new();
-    index_each(site, None, |bundle| {
-        files.extend(bundle);
-        Ok(())
-    })?;
-    Ok(files)
-}
-
 /// Builds the bundles one language at a time, handing each language's files to `each`
 /// as soon as they are made.
 ///
@@ -231,17 +221,10 @@ pub(crate) fn index(site: &Site) -> Result<Vec<OutputFile>> {
 /// a language of which few pages changed edits its kept index state instead of adding
 /// every page again, and an index file whose contents are unchanged is not compressed
 /// again.
-pub(crate) fn index_each(
-    site: &Site,
-    cache: Option<&Cache>,
-    each: impl FnMut(Vec<OutputFile>) -> Result<()>,
-) -> Result<()> {
-    index_languages(site, None, cache, each)
-}
-
-/// [`index_each`] for the languages in `only` (every language when None): `serve`
+///
+/// Only the languages in `only` are indexed (every language when None): `serve`
 /// refreshes only the indexes of the languages an edit touched.
-pub(crate) fn index_languages(
+pub(crate) fn index_each(
     site: &Site,
     only: Option<&std::collections::BTreeSet<String>>,
     cache: Option<&Cache>,

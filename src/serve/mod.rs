@@ -281,7 +281,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
     // without it.
     let cache = opts.cache.open(&root, None)?.map(Arc::new);
     let start = Instant::now();
-    let (rebuilder, files) = Rebuilder::with_cache(&root, &build_opts, cache.clone())?;
+    let (rebuilder, files) = Rebuilder::new(&root, &build_opts, cache.clone())?;
     let (events, _) = broadcast::channel(64);
     let state = Arc::new(State {
         files: RwLock::new(HashMap::new()),
@@ -515,15 +515,11 @@ fn spawn_search_worker(
             }
             let start = Instant::now();
             let mut files = Vec::new();
-            let made = crate::search::index_languages(
-                &site,
-                languages.as_ref(),
-                cache.as_deref(),
-                |bundle| {
+            let made = crate::pipeline::Pipeline::new(&site.root, &site.opts, cache.as_deref())
+                .index(&site, languages.as_ref(), |bundle| {
                     files.extend(bundle);
                     Ok(())
-                },
-            );
+                });
             match made {
                 Ok(()) => {
                     let n = files.len();

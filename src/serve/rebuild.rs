@@ -13,8 +13,9 @@ use std::sync::Arc;
 use crate::cache::Cache;
 use crate::error::Result;
 use crate::output::OutputFile;
+use crate::pipeline::Pipeline;
 use crate::render::{self, Renderer};
-use crate::site::{self, incremental::Update, BuildOptions, Site};
+use crate::site::{incremental::Update, BuildOptions, Site};
 
 /// What a rebuild produced.
 #[derive(Debug)]
@@ -67,20 +68,15 @@ enum Kind {
 }
 
 impl Rebuilder {
-    /// Loads and renders the whole site.
-    pub fn new(root: &Path, opts: &BuildOptions) -> Result<(Rebuilder, Vec<OutputFile>)> {
-        Rebuilder::with_cache(root, opts, None)
-    }
-
-    /// [`Rebuilder::new`], taking rendered Markdown from the build cache (`cache`) for
-    /// this load and every full reload: a preview of a site built before starts without
-    /// rendering its Markdown again.
-    pub fn with_cache(
+    /// Loads and renders the whole site, through the pipeline with `cache` as its memo
+    /// for this load and every full reload (a preview of a site built before starts
+    /// without rendering its Markdown again).
+    pub fn new(
         root: &Path,
         opts: &BuildOptions,
         cache: Option<Arc<Cache>>,
     ) -> Result<(Rebuilder, Vec<OutputFile>)> {
-        let site = site::load_cached(root, opts, cache.as_deref())?;
+        let site = Pipeline::new(root, opts, cache.as_deref()).load()?;
         let renderer = Renderer::new(root)?;
         let files = renderer.site(&site)?;
         Ok((
@@ -227,7 +223,7 @@ impl Rebuilder {
     }
 
     fn full(&mut self) -> Result<Outcome> {
-        let site = site::load_cached(&self.root, &self.opts, self.cache.as_deref())?;
+        let site = Pipeline::new(&self.root, &self.opts, self.cache.as_deref()).load()?;
         let renderer = Renderer::new(&self.root)?;
         let files = renderer.site(&site)?;
         self.site = site;

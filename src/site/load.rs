@@ -77,26 +77,19 @@ struct Plan {
     assets: Vec<AssetFile>,
 }
 
-/// Loads the site at `root`.
+/// Loads the site at `root`, with no build cache (the pipeline's load,
+/// `Pipeline::load` in `src/pipeline.rs`, is this with its memo).
 pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
-    load_inner(root, opts, false, None).map(|(site, _)| site)
+    load_site(root, opts, false, None).map(|(site, _)| site)
 }
 
-/// [`load`], taking each page's rendered Markdown from `cache` when its text, settings
-/// and the links it looked up are unchanged (`markdown::kept`); the site is the same.
-pub fn load_cached(root: &Path, opts: &BuildOptions, cache: Option<&Cache>) -> Result<Site> {
-    load_inner(root, opts, false, cache).map(|(site, _)| site)
-}
-
-/// Loads the site at `root` like [`load`], except that broken links and anchors (and the
+/// The load stage: the site at `root`, each page's rendered Markdown taken from `memo`
+/// when its text, settings and the links it looked up are unchanged (`markdown::kept`;
+/// the site is the same either way). With `lenient`, broken links and anchors (and the
 /// other problems found while rendering Markdown) do not fail the load: the site is
 /// returned with all of them, sorted by the link policy (for `waypost check`, which
 /// reports them with the rest). Any other problem still fails.
-pub(crate) fn load_lenient(root: &Path, opts: &BuildOptions) -> Result<(Site, LinkFindings)> {
-    load_inner(root, opts, true, None)
-}
-
-fn load_inner(
+pub(crate) fn load_site(
     root: &Path,
     opts: &BuildOptions,
     lenient: bool,
@@ -1006,7 +999,7 @@ mod tests {
         assert_eq!(errors[0].kind, crate::error::DiagnosticKind::BrokenLink);
         assert_eq!(errors[0].line, Some(1));
         let dir = testing::site_dir(&files);
-        let (site, findings) = load_lenient(dir.path(), &BuildOptions::default()).unwrap();
+        let (site, findings) = load_site(dir.path(), &BuildOptions::default(), true, None).unwrap();
         assert_eq!(findings.errors, errors);
         assert!(site.find("en", "a.md").is_some());
     }

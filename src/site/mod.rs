@@ -20,8 +20,8 @@ use crate::markdown::Rendered;
 
 pub use i18n::I18n;
 pub use links::LinkIndex;
-pub(crate) use load::{body_hash, load_config, load_lenient};
-pub use load::{load, load_cached};
+pub use load::load;
+pub(crate) use load::{body_hash, load_config, load_site};
 
 /// Options of one build.
 #[derive(Debug, Clone, Default)]

@@ -435,7 +435,7 @@ fn diff_summary(served: &Files, built: &Files) -> String {
 
 /// Runs `steps` random edits on `root` and compares after each.
 fn differential(root: &Path, seed: u64, steps: usize) {
-    let (mut rebuilder, files) = Rebuilder::new(root, &options()).expect("the site builds");
+    let (mut rebuilder, files) = Rebuilder::new(root, &options(), None).expect("the site builds");
     let mut served = Files::new();
     put(&mut served, files, true);
     let mut rng = Rng(seed | 1);
@@ -580,7 +580,7 @@ fn removing_the_title_from_front_matter_is_seen_by_serve() {
         ),
     ]);
     let root = dir.path();
-    let (mut rebuilder, files) = Rebuilder::new(root, &options()).unwrap();
+    let (mut rebuilder, files) = Rebuilder::new(root, &options(), None).unwrap();
     let mut served = Files::new();
     put(&mut served, files, true);
     std::fs::write(root.join("content/en/my-page.md"), "Body text changed.\n").unwrap();
@@ -609,7 +609,7 @@ fn a_retitled_page_is_seen_in_the_feed_and_in_the_navigation_of_every_page() {
         ("content/en/s/deep.md", "# Deep page\n\nText.\n"),
     ]);
     let root = dir.path();
-    let (mut rebuilder, files) = Rebuilder::new(root, &options()).unwrap();
+    let (mut rebuilder, files) = Rebuilder::new(root, &options(), None).unwrap();
     let mut served = Files::new();
     put(&mut served, files, true);
     std::fs::write(
@@ -676,7 +676,7 @@ fn a_new_date_on_a_source_page_updates_its_translations_outdated_notice() {
         "title: T\nbase_url: https://t.example.org/\nlanguages:\n  - code: en\n    name: English\n  - code: es\n    name: Español\n",
     )
     .unwrap();
-    let (mut rebuilder, files) = Rebuilder::new(root, &options()).unwrap();
+    let (mut rebuilder, files) = Rebuilder::new(root, &options(), None).unwrap();
     let mut served = Files::new();
     put(&mut served, files, true);
     let before = String::from_utf8_lossy(&served["es/guide/index.html"]).into_owned();

@@ -51,16 +51,24 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     (
         "src/check/",
         &[
-            "config", "content", "error", "markdown", "paths", "render", "site", "url",
+            "config", "content", "error", "markdown", "paths", "pipeline", "render", "site", "url",
         ],
     ),
     (
         "src/serve/",
         &[
-            "cache", "content", "error", "output", "render", "search", "site",
+            "cache", "content", "error", "output", "pipeline", "render", "search", "site",
         ],
     ),
-    ("src/stamp.rs", &["content", "error", "paths", "site"]),
+    // The one place the stages are called in order.
+    (
+        "src/pipeline.rs",
+        &["cache", "error", "output", "render", "search", "site"],
+    ),
+    (
+        "src/stamp.rs",
+        &["content", "error", "paths", "pipeline", "site"],
+    ),
     ("src/init.rs", &["error"]),
 ];
 
