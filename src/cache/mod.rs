@@ -887,11 +887,13 @@ impl Cache {
 fn in_the_way(path: &Path, what: fs::Replaced) -> String {
     match what {
         fs::Replaced::Link => format!(
-            "{}: a symbolic link inside the build cache (the cache never follows links);              the link was removed, its target left as it was",
+            "{}: a symbolic link inside the build cache (the cache never follows links); \
+             the link was removed, its target left as it was",
             path.display()
         ),
         fs::Replaced::File | fs::Replaced::Nothing => format!(
-            "{}: something else was in the build cache's place for this (a file where a              folder goes, or a folder where a file goes); it was removed",
+            "{}: something else was in the build cache's place for this (a file where a \
+             folder goes, or a folder where a file goes); it was removed",
             path.display()
         ),
     }
