@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// waypost: build multilingual step-by-step guide sites.
 #[derive(Debug, Parser)]
@@ -29,81 +29,101 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Build the site into a folder (default `<root>/public`).
-    Build {
-        /// Output folder; a relative path is taken from the current folder.
-        #[arg(short, long, value_name = "DIR")]
-        output: Option<PathBuf>,
-        /// Replace site.yaml's base_url (preview deploys).
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-        /// Include pages with `draft: true`.
-        #[arg(long)]
-        drafts: bool,
-        /// Replace the output folder even if it is not empty and was not written by
-        /// waypost (the site's own sources are never replaced).
-        #[arg(long)]
-        force: bool,
-        /// Fail on broken links that site.yaml's `links:` policy lets through with a
-        /// warning.
-        #[arg(long)]
-        strict: bool,
-        /// Build cache folder: unchanged pages are not rendered or indexed again
-        /// [default: .waypost-cache in the site's folder; env: WAYPOST_CACHE].
-        #[arg(long, value_name = "DIR")]
-        cache: Option<PathBuf>,
-        /// Build without the cache (neither read nor written) [env: WAYPOST_NO_CACHE=1].
-        #[arg(long, conflicts_with = "cache")]
-        no_cache: bool,
-    },
+    Build(BuildArgs),
     /// Preview the site: build into memory, serve on 127.0.0.1, rebuild and reload on change.
-    Serve {
-        /// Port to listen on; 0 picks a free one.
-        #[arg(short, long, default_value_t = 1111)]
-        port: u16,
-        /// Address to listen on. Anything but loopback exposes the preview to your network.
-        #[arg(long, default_value = "127.0.0.1")]
-        bind: std::net::IpAddr,
-        /// Open the site in the default browser.
-        #[arg(long)]
-        open: bool,
-        /// Include pages with `draft: true`.
-        #[arg(long)]
-        drafts: bool,
-        /// Build cache folder, shared with `build`: pages already parsed for search by
-        /// an earlier build or preview are not parsed again
-        /// [default: .waypost-cache in the site's folder; env: WAYPOST_CACHE].
-        #[arg(long, value_name = "DIR")]
-        cache: Option<PathBuf>,
-        /// Preview without the build cache [env: WAYPOST_NO_CACHE=1].
-        #[arg(long, conflicts_with = "cache")]
-        no_cache: bool,
-    },
+    Serve(ServeArgs),
     /// Report broken links, missing or outdated translations and stale guides (writes
     /// nothing). Exit status: 0 passed, 1 errors (or warnings with --strict), 2 could not
     /// run.
-    Check {
-        /// Output format: text for people, json for CI (documented, versioned).
-        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-        format: CheckFormat,
-        /// Also check http(s) links over the network.
-        #[arg(long)]
-        external: bool,
-        /// Fail on warnings too.
-        #[arg(long)]
-        strict: bool,
-    },
+    Check(CheckArgs),
     /// Record in translations which version of their source they match
     /// (`source_hash:` in the front matter; only that line is changed).
-    Stamp {
-        /// Translation files (content/<lang>/….md).
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-    },
+    Stamp(StampArgs),
     /// Write a small working starter site into DIR.
-    Init {
-        /// The folder to create (must be empty or absent).
-        dir: PathBuf,
-    },
+    Init(InitArgs),
+}
+
+/// The arguments of `waypost build`.
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// Output folder; a relative path is taken from the current folder.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Replace site.yaml's base_url (preview deploys).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Include pages with `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Replace the output folder even if it is not empty and was not written by
+    /// waypost (the site's own sources are never replaced).
+    #[arg(long)]
+    pub force: bool,
+    /// Fail on broken links that site.yaml's `links:` policy lets through with a
+    /// warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Build cache folder: unchanged pages are not rendered or indexed again
+    /// [default: .waypost-cache in the site's folder; env: WAYPOST_CACHE].
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Build without the cache (neither read nor written) [env: WAYPOST_NO_CACHE=1].
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
+}
+
+/// The arguments of `waypost serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Port to listen on; 0 picks a free one.
+    #[arg(short, long, default_value_t = 1111)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback exposes the preview to your network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Include pages with `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Build cache folder, shared with `build`: pages already parsed for search by
+    /// an earlier build or preview are not parsed again
+    /// [default: .waypost-cache in the site's folder; env: WAYPOST_CACHE].
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Preview without the build cache [env: WAYPOST_NO_CACHE=1].
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
+}
+
+/// The arguments of `waypost check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Output format: text for people, json for CI (documented, versioned).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Also check http(s) links over the network.
+    #[arg(long)]
+    pub external: bool,
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The arguments of `waypost stamp`.
+#[derive(Debug, Args)]
+pub(crate) struct StampArgs {
+    /// Translation files (content/<lang>/….md).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// The arguments of `waypost init`.
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The folder to create (must be empty or absent).
+    pub dir: PathBuf,
 }
 
 /// Output format of `waypost check`.

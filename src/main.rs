@@ -11,9 +11,9 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use cli::{CheckFormat, Cli, Command};
+use cli::{BuildArgs, CheckArgs, CheckFormat, Cli, Command, ServeArgs};
 use waypost::CacheChoice;
 
 /// A build is one process that allocates, frees and allocates again until it exits:
@@ -139,132 +139,154 @@ impl waypost::Progress for TerminalProgress {
     }
 }
 
+/// Runs the command given: each in its function below, which turns the arguments into
+/// the library's options, calls it, and reports.
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let root = cli.root.as_path();
     match cli.command {
-        Command::Build {
-            output,
-            base_url,
-            drafts,
-            force,
-            strict,
-            cache,
-            no_cache,
-        } => {
-            let out = output.unwrap_or_else(|| cli.root.join("public"));
-            // Checked before anything is read: a folder that must not be replaced is
-            // refused at once, and nothing is changed.
-            let writer = waypost::output::Writer::new(out.clone(), &cli.root, force)?;
-            let cache = cache_choice(cache, no_cache)?.open(&cli.root, Some(&writer.dir))?;
-            keep_freed_memory();
-            let opts = waypost::BuildOptions {
-                drafts,
-                base_url,
-                strict,
-                fingerprint_assets: true,
-                ..Default::default()
+        Command::Build(args) => build(root, cli.quiet, args),
+        Command::Serve(args) => serve(root, args),
+        Command::Check(args) => Ok(check(root, args)),
+        Command::Stamp(args) => Ok(stamp(root, &args.files)),
+        Command::Init(args) => init(&args.dir),
+    }
+}
+
+/// `waypost build`: the output folder checked before anything is read (a folder that
+/// must not be replaced is refused at once, and nothing is changed), the cache opened,
+/// the site built; warnings and the summary logged.
+fn build(root: &Path, quiet: bool, args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let BuildArgs {
+        output,
+        base_url,
+        drafts,
+        force,
+        strict,
+        cache,
+        no_cache,
+    } = args;
+    let out = output.unwrap_or_else(|| root.join("public"));
+    let writer = waypost::output::Writer::new(out, root, force)?;
+    let cache = cache_choice(cache, no_cache)?.open(root, Some(&writer.dir))?;
+    keep_freed_memory();
+    let opts = waypost::BuildOptions {
+        drafts,
+        base_url,
+        strict,
+        fingerprint_assets: true,
+        ..Default::default()
+    };
+    let progress = TerminalProgress::new(!quiet);
+    let report = waypost::build(root, &writer, &opts, cache, &progress);
+    progress.done();
+    let report = report?;
+    for w in &report.cache_warnings {
+        log::warn!("{w}");
+    }
+    if !report.warnings.is_empty() {
+        log::warn!(
+            "{}",
+            waypost::site::links::format_warnings(&report.warnings)
+        );
+    }
+    log::info!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `waypost serve`: until Ctrl-C.
+fn serve(root: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let ServeArgs {
+        port,
+        bind,
+        open,
+        drafts,
+        cache,
+        no_cache,
+    } = args;
+    let opts = waypost::serve::ServeOptions {
+        bind,
+        port,
+        open,
+        drafts,
+        cache: cache_choice(cache, no_cache)?,
+    };
+    waypost::serve::serve(root, &opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `waypost check`: the report on standard output; exit 0 passed, 1 failed, 2 could not
+/// run (no or bad site.yaml), so CI can tell the last two apart.
+fn check(root: &Path, args: CheckArgs) -> ExitCode {
+    let CheckArgs {
+        format,
+        external,
+        strict,
+    } = args;
+    let opts = waypost::check::CheckOptions {
+        external,
+        strict,
+        ..Default::default()
+    };
+    match waypost::check::check(root, &opts) {
+        Ok(report) => {
+            let text = match format {
+                CheckFormat::Text => report.to_text(),
+                CheckFormat::Json => report.to_json(),
             };
-            let progress = TerminalProgress::new(!cli.quiet);
-            let report = waypost::build(&cli.root, &writer, &opts, cache, &progress);
-            progress.done();
-            let report = report?;
-            for w in &report.cache_warnings {
-                log::warn!("{w}");
-            }
-            if !report.warnings.is_empty() {
-                log::warn!(
-                    "{}",
-                    waypost::site::links::format_warnings(&report.warnings)
-                );
-            }
-            log::info!("{report}");
-            Ok(ExitCode::SUCCESS)
+            print!("{text}");
+            ExitCode::from(report.exit_code)
         }
-        Command::Serve {
-            port,
-            bind,
-            open,
-            drafts,
-            cache,
-            no_cache,
-        } => {
-            let cache = cache_choice(cache, no_cache)?;
-            let opts = waypost::serve::ServeOptions {
-                bind,
-                port,
-                open,
-                drafts,
-                cache,
-            };
-            waypost::serve::serve(&cli.root, &opts)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Check {
-            format,
-            external,
-            strict,
-        } => {
-            let opts = waypost::check::CheckOptions {
-                external,
-                strict,
-                ..Default::default()
-            };
-            match waypost::check::check(&cli.root, &opts) {
-                Ok(report) => {
-                    let text = match format {
-                        CheckFormat::Text => report.to_text(),
-                        CheckFormat::Json => report.to_json(),
-                    };
-                    print!("{text}");
-                    Ok(ExitCode::from(report.exit_code))
-                }
-                // Could not run (no or bad site.yaml): 2, not 1, so CI can tell.
-                Err(e) => {
-                    eprintln!("{}", render_error(&e.into()));
-                    Ok(ExitCode::from(2))
-                }
-            }
-        }
-        Command::Stamp { files } => match waypost::stamp::stamp(&cli.root, &files) {
-            Ok(report) => {
-                for s in &report.stamped {
-                    if s.changed {
-                        log::info!(
-                            "stamped {} with source_hash {} of {}",
-                            s.file,
-                            s.hash,
-                            s.source
-                        );
-                    } else {
-                        log::info!(
-                            "{} already matches {} (source_hash {})",
-                            s.file,
-                            s.source,
-                            s.hash
-                        );
-                    }
-                }
-                if report.errors.is_empty() {
-                    Ok(ExitCode::SUCCESS)
-                } else {
-                    eprintln!("{}", waypost::Error::Site(report.errors));
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-            Err(e) => {
-                eprintln!("{}", render_error(&e.into()));
-                Ok(ExitCode::from(2))
-            }
-        },
-        Command::Init { dir } => {
-            waypost::init::init(&dir)?;
-            log::info!(
-                "created a starter site in {}; build it with `waypost --root {} build`",
-                dir.display(),
-                dir.display()
-            );
-            Ok(ExitCode::SUCCESS)
+        Err(e) => {
+            eprintln!("{}", render_error(&e.into()));
+            ExitCode::from(2)
         }
     }
+}
+
+/// `waypost stamp`: what each file was stamped with; exit 1 if some could not be, 2 if
+/// the site could not be read.
+fn stamp(root: &Path, files: &[PathBuf]) -> ExitCode {
+    let report = match waypost::stamp::stamp(root, files) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("{}", render_error(&e.into()));
+            return ExitCode::from(2);
+        }
+    };
+    for s in &report.stamped {
+        if s.changed {
+            log::info!(
+                "stamped {} with source_hash {} of {}",
+                s.file,
+                s.hash,
+                s.source
+            );
+        } else {
+            log::info!(
+                "{} already matches {} (source_hash {})",
+                s.file,
+                s.source,
+                s.hash
+            );
+        }
+    }
+    if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{}", waypost::Error::Site(report.errors));
+        ExitCode::FAILURE
+    }
+}
+
+/// `waypost init DIR`.
+fn init(dir: &Path) -> anyhow::Result<ExitCode> {
+    waypost::init::init(dir)?;
+    log::info!(
+        "created a starter site in {}; build it with `waypost --root {} build`",
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The build cache a command uses: `--no-cache` or `--cache DIR` (which may not be given

@@ -179,95 +179,35 @@ impl Cache {
 
     fn open_locked(dir: &Path, lock: bool) -> Result<Cache> {
         let layout = dir.join(LAYOUT);
-        let tag = dir.join("CACHEDIR.TAG");
         let mut warnings = Vec::new();
-        // A folder with other files in it is not taken over: the tag below would make
-        // backup tools skip everything in it. One that holds only a cache's names (its
-        // tag was lost) is a cache, and gets its tag back.
-        let tagged = fs::read(&tag).is_ok_and(|t| String::from_utf8_lossy(&t).contains(TAG_LINE));
-        if !tagged {
-            if let Ok(entries) = std::fs::read_dir(dir) {
-                let names: Vec<String> = entries
-                    .flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect();
-                if names.iter().any(|n| !OURS.contains(&n.as_str())) {
-                    return Err(Error::one(
-                        Diagnostic::new(
-                            dir,
-                            "this folder is not empty and is not a waypost build cache; the \
-                             cache will not be kept in it",
+        let mut lock_file = None;
+        // Each step runs only if the one before left a usable folder: made and tagged,
+        // locked (a build), its layout's folders real.
+        let usable = take_over(dir)?
+            .and_then(|()| {
+                if lock {
+                    lock_file = Some(fs::lock(&dir.join("lock"), || {
+                        log::info!(
+                            "waiting for another build using the build cache {} to finish",
+                            dir.display()
                         )
-                        .hint(
-                            "give `--cache` a new or empty folder, or build with `--no-cache` \
-                             (if it is an old waypost cache, delete it: it is made again)",
-                        ),
-                    ));
+                    })?);
                 }
-            }
-        }
-        let made = std::fs::create_dir_all(dir).and_then(|()| {
-            if !tagged {
-                // Backup tools skip folders with this file (bford.ca/cachedir); it also
-                // marks the folder as waypost's.
-                let _ = fs::remove_any(&tag);
-                let mut f = fs::create_new(&tag)?;
-                f.write_all(
-                    format!("Signature: 8a477f597d28d172789f06886806bc55\n{TAG_LINE}\n").as_bytes(),
-                )?;
-            }
-            Ok(())
-        });
-        let mut disabled = false;
-        if let Err(e) = made {
-            warnings.push(format!(
-                "{}: cannot create the build cache ({e}); this build goes on without it \
-                 (pass `--cache DIR` for a folder you can write, or `--no-cache`)",
-                dir.display()
-            ));
-            disabled = true;
-        }
-        // Taken before anything in the folder is read or changed.
-        let lock = match (lock && !disabled).then(|| {
-            fs::lock(&dir.join("lock"), || {
-                log::info!(
-                    "waiting for another build using the build cache {} to finish",
+                Ok(())
+            })
+            .map_err(|e| {
+                format!(
+                    "{}: cannot create the build cache ({e}); this build goes on \
+                     without it (pass `--cache DIR` for a folder you can write, or \
+                     `--no-cache`)",
                     dir.display()
                 )
             })
-        }) {
-            Some(Ok(file)) => Some(file),
-            Some(Err(e)) => {
-                warnings.push(format!(
-                    "{}: cannot lock the build cache ({e}); this build goes on without it",
-                    dir.display()
-                ));
-                disabled = true;
-                None
-            }
-            None => None,
-        };
-        if !disabled {
-            // The layout's and the kinds' folders must be real folders: a link is never
-            // followed, a file in the way is removed.
-            let folders = std::iter::once(layout.clone())
-                .chain(Kind::ALL.iter().map(|k| layout.join(k.dir())));
-            for folder in folders {
-                match fs::real_dir(&folder, true) {
-                    Ok(fs::Replaced::Nothing) => {}
-                    Ok(what) => warnings.push(in_the_way(&folder, what)),
-                    Err(e) => {
-                        warnings.push(format!(
-                            "{}: cannot create the build cache ({e}); this build goes on \
-                             without it",
-                            folder.display()
-                        ));
-                        disabled = true;
-                        break;
-                    }
-                }
-            }
+            .and_then(|()| make_layout(&layout, &mut warnings));
+        if let Err(w) = &usable {
+            warnings.push(w.clone());
         }
+        let disabled = usable.is_err();
         Ok(Cache {
             dir: layout,
             salt: program_identity(),
@@ -287,7 +227,7 @@ impl Cache {
             stamps: std::sync::OnceLock::new(),
             fresh: Mutex::new(HashMap::new()),
             changed: Mutex::new((0, None)),
-            _lock: lock,
+            _lock: lock_file,
         })
     }
 
@@ -778,22 +718,11 @@ impl Cache {
         }
     }
 
-    /// Ends a successful build: deletes the entries it did not use (and temporary files
-    /// an interrupted build left more than an hour ago), and returns the warnings and
-    /// the counts.
-    pub fn finish(self) -> (Vec<String>, Stats) {
-        let counts = self.stats();
-        if self.disabled {
-            return (
-                self.warnings.into_inner().expect("the cache's lock"),
-                counts,
-            );
-        }
-        self.report_changed();
-        // The stamps of the page entries this build used or made, for the next one,
-        // taken again now: linking an entry into the output and removing the previous
-        // output's link moved its change time. An entry that changed otherwise during
-        // the build is left out (the next build checks its bytes).
+    /// The stamps of the page entries this build used or made, for the next one, taken
+    /// again now: linking an entry into the output and removing the previous output's
+    /// link moved its change time. An entry that changed otherwise during the build is
+    /// left out (the next build checks its bytes).
+    fn write_stamps(&self) {
         let fresh = std::mem::take(&mut *self.fresh.lock().expect("the cache's lock"));
         let fresh: HashMap<Key, Stamp> = fresh
             .into_iter()
@@ -809,7 +738,12 @@ impl Cache {
                 self.write_failed_once(&e);
             }
         }
-        let used = std::mem::take(&mut *self.used.lock().expect("the cache's lock"));
+    }
+
+    /// Deletes every entry of the cache not in `used`, temporary files of builds that
+    /// are gone, and anything that is not an entry (a link is removed, never followed);
+    /// returns how many were deleted and the links and misplaced things found.
+    fn prune(&self, used: &HashSet<(Kind, Key)>) -> (usize, Vec<(PathBuf, fs::Replaced)>) {
         let mut pruned = 0;
         // Temporary files of builds that were killed: at once when the process that
         // wrote them is gone (a preview may be writing its own), else after an hour.
@@ -875,12 +809,93 @@ impl Cache {
                 }
             }
         }
+        (pruned, in_the_way)
+    }
+
+    /// Ends a successful build: deletes the entries it did not use (and temporary files
+    /// an interrupted build left more than an hour ago), and returns the warnings and
+    /// the counts.
+    pub fn finish(self) -> (Vec<String>, Stats) {
+        let counts = self.stats();
+        if self.disabled {
+            return (
+                self.warnings.into_inner().expect("the cache's lock"),
+                counts,
+            );
+        }
+        self.report_changed();
+        self.write_stamps();
+        let used = std::mem::take(&mut *self.used.lock().expect("the cache's lock"));
+        let (pruned, in_the_way) = self.prune(&used);
         for (path, what) in in_the_way {
             self.report_in_the_way(&path, what);
         }
         let stats = Stats { pruned, ..counts };
         (self.warnings.into_inner().expect("the cache's lock"), stats)
     }
+}
+
+/// Makes `dir` the cache's folder, if it may be: refused (an error) when it holds files
+/// that are not a cache's — the tag would make backup tools skip them all; a folder that
+/// holds only a cache's names (its tag was lost) is a cache and gets its tag back. The
+/// inner result is whether the folder could be made and tagged (a warning if not).
+fn take_over(dir: &Path) -> Result<std::io::Result<()>> {
+    let tag = dir.join("CACHEDIR.TAG");
+    let tagged = fs::read(&tag).is_ok_and(|t| String::from_utf8_lossy(&t).contains(TAG_LINE));
+    if !tagged {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let names: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            if names.iter().any(|n| !OURS.contains(&n.as_str())) {
+                return Err(Error::one(
+                    Diagnostic::new(
+                        dir,
+                        "this folder is not empty and is not a waypost build cache; the \
+                         cache will not be kept in it",
+                    )
+                    .hint(
+                        "give `--cache` a new or empty folder, or build with `--no-cache` \
+                         (if it is an old waypost cache, delete it: it is made again)",
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(std::fs::create_dir_all(dir).and_then(|()| {
+        if !tagged {
+            // Backup tools skip folders with this file (bford.ca/cachedir); it also marks
+            // the folder as waypost's.
+            let _ = fs::remove_any(&tag);
+            let mut f = fs::create_new(&tag)?;
+            f.write_all(
+                format!("Signature: 8a477f597d28d172789f06886806bc55\n{TAG_LINE}\n").as_bytes(),
+            )?;
+        }
+        Ok(())
+    }))
+}
+
+/// Makes the layout's and the kinds' folders real folders: a link is never followed (it
+/// is removed, with a warning), nor is a file in the way kept. Err: the warning that the
+/// cache cannot be used.
+fn make_layout(layout: &Path, warnings: &mut Vec<String>) -> std::result::Result<(), String> {
+    let folders =
+        std::iter::once(layout.to_path_buf()).chain(Kind::ALL.iter().map(|k| layout.join(k.dir())));
+    for folder in folders {
+        match fs::real_dir(&folder, true) {
+            Ok(fs::Replaced::Nothing) => {}
+            Ok(what) => warnings.push(in_the_way(&folder, what)),
+            Err(e) => {
+                return Err(format!(
+                    "{}: cannot create the build cache ({e}); this build goes on without it",
+                    folder.display()
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The warning for what was found in place of a folder or file of the cache.
