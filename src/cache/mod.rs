@@ -42,10 +42,10 @@
 //! the way (a folder where an entry goes, a lost `CACHEDIR.TAG`, temporary files of
 //! builds that were killed) is cleared, so the cache heals without being deleted by hand.
 //!
-//! Submodules: `key` (hashing), `stamp` (page entries and their stamps), `bundle` (the
-//! search bundle's byte format), `fs` (file operations that never follow a link).
+//! Submodules: `key` (hashing), `stamp` (page entries and their stamps), `fs` (file
+//! operations that never follow a link). The search bundle's byte format is search's
+//! (`search::bundle`).
 
-mod bundle;
 pub(crate) mod fs;
 mod key;
 mod stamp;
@@ -56,7 +56,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-pub use bundle::Bundle;
 pub use key::{content_hash, Key, KeyHasher};
 pub use stamp::CachedFile;
 

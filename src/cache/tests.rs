@@ -268,34 +268,6 @@ fn values_that_differ_in_any_part_have_different_keys() {
 }
 
 #[test]
-fn a_bundle_survives_encoding_and_garbage_is_not_a_bundle() {
-    let bundle = Bundle {
-        inputs: Key([7; 32]),
-        records: vec![Key([1; 32]), Key([2; 32])],
-        files: vec![
-            ("pagefind.js".into(), None, b"js".to_vec()),
-            ("index/en_1.pf_index".into(), Some([1; 32]), vec![0, 1, 2]),
-        ],
-    };
-    // As the search stage writes it: heads and contents in turn.
-    let heads = Bundle::heads(
-        &bundle.inputs,
-        &bundle.records,
-        bundle
-            .files
-            .iter()
-            .map(|(path, hash, contents)| (path.as_str(), hash.as_ref(), contents.len())),
-    );
-    let bytes = Bundle::parts(&heads, bundle.files.iter().map(|f| f.2.as_slice())).concat();
-    let back = Bundle::decode(&bytes).unwrap();
-    assert_eq!(back.inputs, bundle.inputs);
-    assert_eq!(back.records, bundle.records);
-    assert_eq!(back.files, bundle.files);
-    assert!(Bundle::decode(&bytes[..bytes.len() - 1]).is_none());
-    assert!(Bundle::decode(b"nonsense").is_none());
-}
-
-#[test]
 #[cfg(unix)]
 fn a_link_planted_for_a_folder_of_the_cache_is_removed_and_its_target_left_alone() {
     let dir = tempfile::tempdir().unwrap();

@@ -29,7 +29,10 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use pagefind::api::{LanguageIndex, PageRecord};
 use pagefind::options::PagefindServiceConfig;
 
-use crate::cache::{Bundle, Cache, Key, Kind};
+use crate::cache::{Cache, Key, Kind};
+use bundle::Bundle;
+
+mod bundle;
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::escape;
 use crate::output::OutputFile;
@@ -841,11 +844,10 @@ fn finish_language(
         })
         .collect();
     drop(previous);
-    if let Some(((inputs, records), cache)) = keep {
+    if let Some(((inputs, _), cache)) = keep {
         let hashes = hashes.into_inner().expect("the hashes' lock");
         let heads = Bundle::heads(
             &inputs,
-            &records,
             files
                 .iter()
                 .map(|(path, contents)| (path.as_str(), hashes.get(path), contents.len())),
