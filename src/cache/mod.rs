@@ -346,6 +346,47 @@ impl Cache {
         found
     }
 
+    /// The result kept under `key`, read back by `decode`: None if there is none, or if
+    /// its bytes are not what `decode` reads (`Err(why)`: reported, deleted, made again).
+    pub fn recall<T>(
+        &self,
+        kind: Kind,
+        key: &Key,
+        decode: impl FnOnce(Vec<u8>) -> std::result::Result<T, String>,
+    ) -> Option<T> {
+        match decode(self.get(kind, key)?) {
+            Ok(value) => Some(value),
+            Err(why) => {
+                self.discard(kind, key, &why);
+                None
+            }
+        }
+    }
+
+    /// The one memo sequence — key, get, decode, check, make, put — for a result kept
+    /// as bytes: the result kept under `key` if it reads back (`decode`) and is still
+    /// `valid` (a check of what its key cannot cover, such as the answers of the link
+    /// lookups a render made); else `make`'s result, whose bytes are kept for the next
+    /// build.
+    pub fn memo<T>(
+        &self,
+        kind: Kind,
+        key: &Key,
+        decode: impl FnOnce(Vec<u8>) -> std::result::Result<T, String>,
+        valid: impl FnOnce(&T) -> bool,
+        make: impl FnOnce() -> (T, Vec<u8>),
+    ) -> T {
+        if let Some(kept) = self.recall(kind, key, decode) {
+            if valid(&kept) {
+                return kept;
+            }
+            self.outdated();
+        }
+        let (value, bytes) = make();
+        self.put(kind, key, &bytes);
+        value
+    }
+
     /// A page's HTML kept by an earlier build, ready to be linked into the output
     /// ([`CachedFile`]), if its entry is still as that build left it (same inode, size,
     /// modification and change times, and mode as its stamp). One that no longer

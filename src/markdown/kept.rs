@@ -30,30 +30,25 @@ pub(crate) fn render_kept(
     cache: &Cache,
 ) -> Rendered {
     let key = key(input, lang, content_lang, cache);
-    if let Some(bytes) = cache.get(Kind::Markdown, &key) {
-        match decode(&bytes) {
-            Some((lookups, rendered)) => {
-                if lookups.iter().all(|l| l.asked_again(input.resolver)) {
-                    return rendered;
-                }
-                // A link now goes elsewhere: rendered again (and kept over this one).
-                cache.outdated();
-            }
-            None => cache.discard(Kind::Markdown, &key, "not rendered Markdown"),
-        }
-    }
-    let recorder = Recorder {
-        inner: input.resolver,
-        lookups: RefCell::new(Vec::new()),
-    };
-    let rendered = render(&RenderInput {
-        resolver: &recorder,
-        ..*input
-    });
-    cache.put(
+    let (_, rendered) = cache.memo(
         Kind::Markdown,
         &key,
-        &encode(&recorder.lookups.into_inner(), &rendered),
+        |bytes| decode(&bytes).ok_or_else(|| "not rendered Markdown".to_string()),
+        // A link that now goes elsewhere: rendered again (and kept over this one).
+        |(lookups, _)| lookups.iter().all(|l| l.asked_again(input.resolver)),
+        || {
+            let recorder = Recorder {
+                inner: input.resolver,
+                lookups: RefCell::new(Vec::new()),
+            };
+            let rendered = render(&RenderInput {
+                resolver: &recorder,
+                ..*input
+            });
+            let lookups = recorder.lookups.into_inner();
+            let bytes = encode(&lookups, &rendered);
+            ((lookups, rendered), bytes)
+        },
     );
     rendered
 }

@@ -504,12 +504,8 @@ fn add_language_cached(
     cache: &Cache,
 ) -> Result<Prepared> {
     let slot = cache.bundle_slot(lang);
-    let previous = cache.get(Kind::Bundle, &slot).and_then(|bytes| {
-        let bundle = Bundle::decode(&bytes);
-        if bundle.is_none() {
-            cache.discard(Kind::Bundle, &slot, "not a search bundle");
-        }
-        bundle
+    let previous = cache.recall(Kind::Bundle, &slot, |bytes| {
+        Bundle::decode(&bytes).ok_or_else(|| "not a search bundle".to_string())
     });
     let Some(previous) = previous else {
         let mut index = new_index(lang)?;
@@ -738,14 +734,9 @@ fn batch_records(
     let found: Vec<Option<PageRecord>> = keys
         .par_iter()
         .map(|k| {
-            let bytes = cache.get(Kind::Record, k)?;
-            match PageRecord::from_bytes(&bytes) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    cache.discard(Kind::Record, k, &format!("not a page record: {e}"));
-                    None
-                }
-            }
+            cache.recall(Kind::Record, k, |bytes| {
+                PageRecord::from_bytes(&bytes).map_err(|e| format!("not a page record: {e}"))
+            })
         })
         .collect();
     let missing: Vec<usize> = (0..batch.len()).filter(|&n| found[n].is_none()).collect();

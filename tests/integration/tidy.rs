@@ -178,3 +178,107 @@ fn the_rules_catch_a_stage_reaching_up() {
     assert!(!rule_for("src/check/mod.rs").unwrap().contains(&"cache"));
     assert!(Path::new(&repo_root().join("ARCHITECTURE.md")).is_file());
 }
+
+/// The functions (outside tests) still longer than [`MAX_FUNCTION_LINES`]: a list that may
+/// only shrink (ARCHITECTURE.md: a function holds one step; a phase of a stage is a
+/// function of its own): the file and the function's name.
+const TOO_LONG_STILL: &[(&str, &str)] = &[
+    ("src/markdown/mod.rs", "render"),
+    ("src/site/incremental.rs", "update_page"),
+    ("src/content/discover.rs", "discover"),
+    ("src/render/views.rs", "page_own_context"),
+    ("src/render/views.rs", "new"),
+    ("src/stamp.rs", "stamp_one"),
+    ("src/site/load.rs", "plan_entries"),
+    ("src/serve/mod.rs", "serve"),
+    ("src/check/mod.rs", "translations"),
+];
+
+/// The longest a function may be, in lines (its signature to its closing brace).
+const MAX_FUNCTION_LINES: usize = 100;
+
+/// Each function of a file's code (tests left out): its name and length in lines, found
+/// by its `fn` line and the closing brace at the same indentation.
+fn functions(text: &str) -> Vec<(String, usize)> {
+    let code = text
+        .split("\n#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap_or(text);
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let rest = ["pub(crate) ", "pub(super) ", "pub ", ""]
+            .iter()
+            .find_map(|p| trimmed.strip_prefix(p))
+            .unwrap_or(trimmed);
+        let Some(rest) = rest.strip_prefix("fn ") else {
+            continue;
+        };
+        if line.trim_end().ends_with(';') {
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let close = " ".repeat(indent) + "}";
+        let end = lines[i + 1..]
+            .iter()
+            .position(|l| l.starts_with(&close) && l.len() - l.trim_start().len() == indent)
+            .map_or(lines.len(), |n| i + 1 + n);
+        out.push((name, end - i + 1));
+    }
+    out
+}
+
+#[test]
+fn no_function_is_longer_than_a_hundred_lines_but_those_listed_to_be_split() {
+    let root = repo_root();
+    let mut too_long = Vec::new();
+    let mut listed_but_short = Vec::new();
+    for entry in walkdir::WalkDir::new(root.join("src")).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("rs")
+            || path.file_name().and_then(|n| n.to_str()) == Some("tests.rs")
+        {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        for (name, len) in functions(&std::fs::read_to_string(path).unwrap()) {
+            let listed = TOO_LONG_STILL.contains(&(rel.as_str(), name.as_str()));
+            if len > MAX_FUNCTION_LINES && !listed {
+                too_long.push(format!("{rel}: fn {name} is {len} lines"));
+            }
+            if len <= MAX_FUNCTION_LINES && listed {
+                listed_but_short.push(format!("{rel}: fn {name} ({len} lines)"));
+            }
+        }
+    }
+    assert!(
+        too_long.is_empty(),
+        "split these into the steps they hold (at most {MAX_FUNCTION_LINES} lines):\n{}",
+        too_long.join("\n")
+    );
+    assert!(
+        listed_but_short.is_empty(),
+        "these are short now: take them off TOO_LONG_STILL:\n{}",
+        listed_but_short.join("\n")
+    );
+}
+
+#[test]
+fn a_function_is_measured_from_its_signature_to_its_brace() {
+    let text =
+        "fn a() {\n    x();\n}\n\npub(crate) fn b(\n    y: u8,\n) -> u8 {\n    y\n}\nfn c();\n";
+    assert_eq!(
+        functions(text),
+        vec![("a".to_string(), 3), ("b".to_string(), 5)]
+    );
+}
