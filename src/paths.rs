@@ -176,6 +176,132 @@ pub fn check_relative_path(p: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// True for names that editors and OSes leave behind: `.x`, `x~`, `#x#`, `.#x`, `x.swp`,
+/// `x.tmp`, vim's `4913` probe. Never read as a source, nor watched.
+pub(crate) fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with(".swp")
+        || name.ends_with(".swo")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name.ends_with(".bak")
+        || name == "4913"
+        || name == "Thumbs.db"
+}
+
+/// One entry found by [`walk_source`].
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    /// Its path (under the site's folder, as walked: links not resolved).
+    pub path: PathBuf,
+    /// Its path from the source folder, with `/` (`en/esim/qr.md`).
+    pub rel: String,
+    /// A folder (or a link to one), not a file.
+    pub is_dir: bool,
+}
+
+/// The one walk of a source folder (`content`, `templates`, `static`, `i18n`) of the site
+/// at `root`: every entry below `root/folder`, sorted by name, with names editors leave
+/// behind left out ([`is_ignored_name`]), and symbolic links followed only to places
+/// inside the site ([`link_outside`]). The problems found — a link out of the site or
+/// that cannot be followed, a link loop, an entry that cannot be read, a name that is not
+/// UTF-8 — are returned beside what was found, each naming the entry (from the site's
+/// folder) and what to do. A folder that does not exist holds nothing.
+pub(crate) fn walk_source(root: &Path, folder: &str) -> (Vec<Found>, Vec<Diagnostic>) {
+    let dir = root.join(folder);
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    if !dir.is_dir() {
+        return (found, errors);
+    }
+    let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let walker = walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_str();
+            if name == Some(".md") && folder == "content" {
+                // Hidden like every dot file, but plainly meant as a page.
+                log::warn!(
+                    "{}: a page needs a name before `.md`; this file is skipped (rename it, e.g. `index.md`)",
+                    shown(e.path()).display()
+                );
+            }
+            e.depth() == 0 || !name.is_some_and(is_ignored_name)
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(walk_error(&e, &shown, folder));
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            if let Some(d) = link_outside(entry.path(), root, &root_real) {
+                errors.push(d);
+                continue;
+            }
+        }
+        let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+        let Some(rel) = path_to_slash(rel) else {
+            errors.push(
+                Diagnostic::new(shown(entry.path()), "file name is not valid UTF-8")
+                    .hint("rename it using UTF-8 characters"),
+            );
+            continue;
+        };
+        found.push(Found {
+            path: entry.path().to_path_buf(),
+            rel,
+            is_dir: entry.file_type().is_dir(),
+        });
+    }
+    (found, errors)
+}
+
+/// The problem of an entry the walk could not read: a link loop, a broken link, or an
+/// entry to make readable.
+fn walk_error(e: &walkdir::Error, shown: &dyn Fn(&Path) -> PathBuf, folder: &str) -> Diagnostic {
+    let p = e.path().map(shown).unwrap_or_else(|| folder.into());
+    let is_link = e
+        .path()
+        .and_then(|p| std::fs::symlink_metadata(p).ok())
+        .is_some_and(|m| m.file_type().is_symlink());
+    let denied = e
+        .io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied);
+    if e.loop_ancestor().is_some() {
+        return Diagnostic::new(
+            p,
+            "symbolic link loop: this link points to one of its own parent folders",
+        )
+        .hint("remove or fix the link");
+    }
+    let why = e
+        .io_error()
+        .map_or_else(|| e.to_string(), |io| io.to_string());
+    Diagnostic::new(p, format!("cannot read: {why}")).hint(unreadable_hint(is_link, denied, folder))
+}
+
+/// What to do about an entry of `folder` that cannot be read: a link to fix, or a file
+/// or folder to make readable.
+fn unreadable_hint(is_link: bool, permission_denied: bool, folder: &str) -> String {
+    if is_link {
+        "remove or fix the link".to_string()
+    } else if permission_denied {
+        format!("make it readable for the user running waypost (`chmod u+rx` on a folder, `chmod u+r` on a file), or move it out of {folder}/")
+    } else {
+        format!("check that the file or folder is readable, or move it out of {folder}/")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +356,26 @@ mod tests {
         );
         // A loop ends as a plain name, not a hang.
         assert!(resolve(&root.join("site/loop/x")).ends_with("loop/x"));
+    }
+
+    #[test]
+    fn editor_temp_files_are_ignored() {
+        for n in [
+            ".hidden", "a.md~", "#a.md#", ".#a.md", "a.md.swp", "4913", "x.tmp",
+        ] {
+            assert!(is_ignored_name(n), "{n}");
+        }
+        for n in ["a.md", "_index.md", "c++.md", "%.md", "中文.md"] {
+            assert!(!is_ignored_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_folder_is_not_called_a_link() {
+        assert!(unreadable_hint(false, true, "content").contains("chmod"));
+        assert!(!unreadable_hint(false, true, "content").contains("link"));
+        assert!(!unreadable_hint(false, false, "static").contains("link"));
+        assert!(unreadable_hint(true, false, "content").contains("link"));
     }
 
     #[test]

@@ -120,6 +120,12 @@ pub(crate) fn lock(path: &Path, waiting: impl FnOnce()) -> std::io::Result<File>
         }
         r => r?,
     };
+    hold(file, waiting)
+}
+
+/// Takes the advisory lock of an open file, waiting (after calling `waiting`) while
+/// another process holds it.
+fn hold(file: File, waiting: impl FnOnce()) -> std::io::Result<File> {
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -138,16 +144,7 @@ pub(crate) fn lock_folder(dir: &Path, name: &str, waiting: impl FnOnce()) -> std
     #[cfg(unix)]
     {
         let _ = name;
-        let file = File::open(dir)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                waiting();
-                file.lock()?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(e),
-        }
-        Ok(file)
+        hold(File::open(dir)?, waiting)
     }
     #[cfg(not(unix))]
     {

@@ -654,44 +654,14 @@ pub(crate) fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
         .iter()
         .map(|(name, bytes)| OutputFile::bytes(*name, bytes.to_vec()))
         .collect();
-    let dir = site.root.join("static");
-    if dir.is_dir() {
-        let root_real = site
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| site.root.clone());
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
-            let entry = entry
-                .map_err(|e| Error::one(Diagnostic::new("static", format!("cannot read: {e}"))))?;
-            if entry.path_is_symlink() {
-                if let Some(d) = crate::paths::link_outside(entry.path(), &site.root, &root_real) {
-                    return Err(Error::one(d));
-                }
-            }
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let Some(rel) = crate::paths::path_to_slash(rel) else {
-                return Err(Error::one(Diagnostic::new(
-                    entry.path(),
-                    "file name is not valid UTF-8",
-                )));
-            };
-            if rel
-                .split('/')
-                .any(crate::content::discover::is_ignored_name)
-            {
-                continue;
-            }
-            out.push(OutputFile {
-                path: rel,
-                contents: Contents::Copy(entry.path().to_path_buf()),
-            });
-        }
+    // Links are followed only to places inside the site, as in content/.
+    let (found, errors) = crate::paths::walk_source(&site.root, "static");
+    if !errors.is_empty() {
+        return Err(Error::Site(errors));
     }
+    out.extend(found.into_iter().filter(|f| !f.is_dir).map(|f| OutputFile {
+        path: f.rel,
+        contents: Contents::Copy(f.path),
+    }));
     Ok(out)
 }

@@ -47,49 +47,16 @@ pub(crate) fn load_templates(root: &Path) -> Result<(Tera, TemplateDigest)> {
         .iter()
         .map(|(n, t)| (n.to_string(), t.to_string()))
         .collect();
-    let dir = root.join("templates");
-    let mut errors = Vec::new();
-    if dir.is_dir() {
-        // Links are followed like in content/ and static/, only to places inside the
-        // site: a template is rendered into every page that uses it.
-        let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    errors.push(Diagnostic::new("templates", format!("cannot read: {e}")));
-                    continue;
-                }
-            };
-            if entry.path_is_symlink() {
-                if let Some(d) = crate::paths::link_outside(entry.path(), root, &root_real) {
-                    errors.push(d);
-                    continue;
-                }
+    // Links are followed like in content/ and static/, only to places inside the site:
+    // a template is rendered into every page that uses it.
+    let (found, mut errors) = crate::paths::walk_source(root, "templates");
+    for file in found.into_iter().filter(|f| !f.is_dir) {
+        let display = Path::new("templates").join(&file.rel);
+        match crate::content::read_text(&file.path, &display) {
+            Ok(text) => {
+                sources.insert(file.rel, text);
             }
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let Some(name) = crate::paths::path_to_slash(rel) else {
-                continue;
-            };
-            if name
-                .split('/')
-                .any(crate::content::discover::is_ignored_name)
-            {
-                continue;
-            }
-            let display = Path::new("templates").join(rel);
-            match crate::content::read_text(entry.path(), &display) {
-                Ok(text) => {
-                    sources.insert(name, text);
-                }
-                Err(d) => errors.push(d),
-            }
+            Err(d) => errors.push(d),
         }
     }
     if !errors.is_empty() {

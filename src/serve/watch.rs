@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
-use crate::content::discover::is_ignored_name;
+use crate::paths::is_ignored_name;
 
 /// Quiet time that ends a batch: an editor's save (write a temp file, rename it over)
 /// arrives within a millisecond or two; a short window keeps saves fast to reload.

@@ -38,27 +38,23 @@ impl I18n {
             let v: Value = serde_yaml::from_str(text).expect("built-in i18n files are valid YAML");
             files.insert(code.to_string(), v);
         }
-        let dir = root.join("i18n");
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-            names.sort();
-            for path in names {
-                let Some(code) = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| n.strip_suffix(".yaml").or_else(|| n.strip_suffix(".yml")))
+        // The same walk as every other source: links only to places inside the site.
+        let (found, walk_errors) = crate::paths::walk_source(root, "i18n");
+        errors.extend(walk_errors);
+        {
+            for file in found
+                .into_iter()
+                .filter(|f| !f.is_dir && !f.rel.contains('/'))
+            {
+                let path = file.path;
+                let Some(code) = file
+                    .rel
+                    .strip_suffix(".yaml")
+                    .or_else(|| file.rel.strip_suffix(".yml"))
                 else {
                     continue;
                 };
-                let display = Path::new("i18n").join(path.file_name().unwrap_or_default());
-                // Followed only to places inside the site, like every other source.
-                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-                    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-                    if let Some(d) = crate::paths::link_outside(&path, root, &root_real) {
-                        errors.push(d);
-                        continue;
-                    }
-                }
+                let display = Path::new("i18n").join(&file.rel);
                 let text = match crate::content::read_text(&path, &display) {
                     Ok(t) => t,
                     Err(d) => {
