@@ -55,7 +55,7 @@ pub struct Diagnostic {
     pub kind: DiagnosticKind,
     /// For a broken link or a missing anchor: where the link points, as fields (the
     /// message says the same in words; nothing reads the message to find it).
-    pub link: Option<LinkTarget>,
+    pub link: Option<Box<LinkTarget>>,
 }
 
 /// Where a broken link points.
@@ -84,10 +84,10 @@ impl Diagnostic {
 
     /// Sets where a broken link points.
     pub fn link_target(mut self, page: Option<&str>, anchor: Option<&str>) -> Self {
-        self.link = Some(LinkTarget {
+        self.link = Some(Box::new(LinkTarget {
             page: page.map(str::to_string),
             anchor: anchor.map(str::to_string),
-        });
+        }));
         self
     }
 
