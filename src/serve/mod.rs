@@ -318,7 +318,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         state.put_search(crate::search::empty_bundles(rebuilder.site())?, None);
     }
     let search_tx = spawn_search_worker(state.clone(), cache);
-    request_search(&search_tx, rebuilder.site(), None);
+    request_search(&search_tx, rebuilder.shared_site(), None);
 
     let loop_state = state.clone();
     std::thread::spawn(move || rebuild_loop(watcher, rebuilder, loop_state, search_tx));
@@ -411,7 +411,7 @@ fn rebuild_loop(
     mut watcher: watch::SiteWatcher,
     mut rebuilder: Rebuilder,
     state: Arc<State>,
-    search_tx: mpsc::Sender<(crate::site::Site, Languages)>,
+    search_tx: mpsc::Sender<(Arc<crate::site::Site>, Languages)>,
 ) {
     // The search index is refreshed once edits pause, so indexing never competes with
     // the rebuilds an author is waiting for.
@@ -420,7 +420,7 @@ fn rebuild_loop(
     while let Some(next) = watcher.next_batch_within(SEARCH_IDLE) {
         let Some(batch) = next else {
             if let Some(languages) = search_dirty.take() {
-                request_search(&search_tx, rebuilder.site(), languages);
+                request_search(&search_tx, rebuilder.shared_site(), languages);
             }
             continue;
         };
@@ -487,13 +487,14 @@ fn merge_languages(into: &mut Languages, more: &Languages) {
     }
 }
 
+/// Asks the search worker to index `languages` of the site (shared, not copied).
 fn request_search(
-    tx: &mpsc::Sender<(crate::site::Site, Languages)>,
-    site: &crate::site::Site,
+    tx: &mpsc::Sender<(Arc<crate::site::Site>, Languages)>,
+    site: Arc<crate::site::Site>,
     languages: Languages,
 ) {
     if site.config.search.enabled {
-        let _ = tx.send((site.clone(), languages));
+        let _ = tx.send((site, languages));
     }
 }
 
@@ -503,8 +504,8 @@ fn request_search(
 fn spawn_search_worker(
     state: Arc<State>,
     cache: Option<Arc<crate::cache::Cache>>,
-) -> mpsc::Sender<(crate::site::Site, Languages)> {
-    let (tx, rx) = mpsc::channel::<(crate::site::Site, Languages)>();
+) -> mpsc::Sender<(Arc<crate::site::Site>, Languages)> {
+    let (tx, rx) = mpsc::channel::<(Arc<crate::site::Site>, Languages)>();
     std::thread::spawn(move || {
         while let Ok((mut site, mut languages)) = rx.recv() {
             // Only the newest site matters, with every language changed since the last

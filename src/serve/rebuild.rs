@@ -38,7 +38,9 @@ pub struct Outcome {
 pub struct Rebuilder {
     root: PathBuf,
     opts: BuildOptions,
-    site: Site,
+    /// Shared with the search worker, which indexes the newest one it was sent: an
+    /// edit clones it only while the worker still holds the previous one.
+    site: Arc<Site>,
     renderer: Renderer,
     /// What an earlier failed batch leaves to the next one.
     pending: Pending,
@@ -83,7 +85,7 @@ impl Rebuilder {
             Rebuilder {
                 root: root.to_path_buf(),
                 opts: opts.clone(),
-                site,
+                site: Arc::new(site),
                 renderer,
                 pending: Pending::Nothing,
                 cache,
@@ -106,6 +108,11 @@ impl Rebuilder {
     /// The current site.
     pub fn site(&self) -> &Site {
         &self.site
+    }
+
+    /// The current site, shared (for the search worker: no copy is made).
+    pub(crate) fn shared_site(&self) -> Arc<Site> {
+        Arc::clone(&self.site)
     }
 
     /// Applies one batch of changes. On error the site is as it was (or the next batch
@@ -189,7 +196,7 @@ impl Rebuilder {
                 let mut set = BTreeSet::new();
                 let mut listings = false;
                 for (n, p) in paths.iter().enumerate() {
-                    match self.site.update_page(p) {
+                    match Arc::make_mut(&mut self.site).update_page(p) {
                         Ok(Update::Pages { pages, listings: l }) => {
                             set.extend(pages);
                             listings |= l;
@@ -226,7 +233,7 @@ impl Rebuilder {
         let site = Pipeline::new(&self.root, &self.opts, self.cache.as_deref()).load()?;
         let renderer = Renderer::new(&self.root)?;
         let files = renderer.site(&site)?;
-        self.site = site;
+        self.site = Arc::new(site);
         self.renderer = renderer;
         Ok(Outcome {
             pages: self.site.pages.len(),
