@@ -18,6 +18,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::cache::Cache;
+use crate::config::Config;
 use crate::error::Result;
 use crate::output::OutputFile;
 use crate::render::Renderer;
@@ -47,7 +48,8 @@ impl<'a> Pipeline<'a> {
     /// Stage 1: the site model, links checked; any problem fails it.
     pub fn load(&self) -> Result<Site> {
         let t = Instant::now();
-        let (site, _) = crate::site::load_site(self.root, self.opts, false, self.memo)?;
+        let config = crate::site::load_config(self.root, self.opts)?;
+        let (site, _) = crate::site::load_site(self.root, config, self.opts, false, self.memo)?;
         log::debug!(
             "loaded {} pages in {:.3} s{}",
             site.pages.len(),
@@ -57,10 +59,12 @@ impl<'a> Pipeline<'a> {
         Ok(site)
     }
 
-    /// [`Pipeline::load`], except that broken links and anchors do not fail it: they
-    /// are returned with the site, sorted by the link policy (`check` reports them).
-    pub(crate) fn load_lenient(&self) -> Result<(Site, LinkFindings)> {
-        crate::site::load_site(self.root, self.opts, true, self.memo)
+    /// [`Pipeline::load`] of the site whose `site.yaml` gave `config` (read once by the
+    /// caller, which reports with it even when the site does not load), except that
+    /// broken links and anchors do not fail it: they are returned with the site, sorted
+    /// by the link policy (`check` and `stamp` report them).
+    pub(crate) fn load_lenient(&self, config: Config) -> Result<(Site, LinkFindings)> {
+        crate::site::load_site(self.root, config, self.opts, true, self.memo)
     }
 
     /// Stage 2: every file of the site but the search bundles, through `renderer`, handed

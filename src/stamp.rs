@@ -42,9 +42,9 @@ pub fn stamp(root: &Path, files: &[PathBuf]) -> Result<StampReport> {
         ..BuildOptions::default()
     };
     // A missing or bad site.yaml: stamp could not run at all.
-    crate::site::load_config(root, &opts)?;
+    let config = crate::site::load_config(root, &opts)?;
     let mut report = StampReport::default();
-    let site = match crate::pipeline::Pipeline::new(root, &opts, None).load_lenient() {
+    let site = match crate::pipeline::Pipeline::new(root, &opts, None).load_lenient(config) {
         Ok((site, _)) => site,
         Err(Error::Site(diags)) => {
             report.errors = diags;

@@ -78,7 +78,7 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     // A missing or bad site.yaml: the check could not run at all.
     let config = crate::site::load_config(root, &load_opts)?;
     let (site, link_diags) = match crate::pipeline::Pipeline::new(root, &load_opts, None)
-        .load_lenient()
+        .load_lenient(config.clone())
     {
         Ok(x) => x,
         Err(Error::Site(diags)) => {

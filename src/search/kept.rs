@@ -27,16 +27,24 @@ pub(super) fn record_key(site: &Site, cache: &Cache, lang: &str, i: usize) -> Ke
 
 /// [`record_key`] of a page at `url` whose document is made from `d`.
 pub(super) fn record_key_of(cache: &Cache, lang: &str, url: &str, d: &DocInputs<'_>) -> Key {
+    // Taken apart without `..`: a field added to `DocInputs` does not compile until it
+    // is part of the key.
+    let DocInputs {
+        lang: page_lang,
+        title,
+        filters,
+        html,
+    } = d;
     let mut h = cache.hasher(Kind::Record);
     h.field(lang.as_bytes())
         .field(url.as_bytes())
-        .field(d.lang.as_bytes())
-        .field(d.title.as_bytes())
-        .field(&(d.filters.len() as u64).to_le_bytes());
-    for (name, value) in &d.filters {
+        .field(page_lang.as_bytes())
+        .field(title.as_bytes())
+        .field(&(filters.len() as u64).to_le_bytes());
+    for (name, value) in filters {
         h.field(name.as_bytes()).field(value.as_bytes());
     }
-    h.field(d.html.as_bytes());
+    h.field(html.as_bytes());
     h.key()
 }
 

@@ -80,7 +80,7 @@ struct Plan {
 /// Loads the site at `root`, with no build cache (the pipeline's load,
 /// `Pipeline::load` in `src/pipeline.rs`, is this with its memo).
 pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
-    load_site(root, opts, false, None).map(|(site, _)| site)
+    load_site(root, load_config(root, opts)?, opts, false, None).map(|(site, _)| site)
 }
 
 /// The load stage: the site at `root`, each page's rendered Markdown taken from `memo`
@@ -91,11 +91,11 @@ pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
 /// reports them with the rest). Any other problem still fails.
 pub(crate) fn load_site(
     root: &Path,
+    config: Config,
     opts: &BuildOptions,
     lenient: bool,
     cache: Option<&Cache>,
 ) -> Result<(Site, LinkFindings)> {
-    let config = load_config(root, opts)?;
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
     // Problems of the files themselves; link problems are kept apart (step 5) so that
@@ -999,7 +999,14 @@ mod tests {
         assert_eq!(errors[0].kind, crate::error::DiagnosticKind::BrokenLink);
         assert_eq!(errors[0].line, Some(1));
         let dir = testing::site_dir(&files);
-        let (site, findings) = load_site(dir.path(), &BuildOptions::default(), true, None).unwrap();
+        let (site, findings) = load_site(
+            dir.path(),
+            load_config(dir.path(), &BuildOptions::default()).unwrap(),
+            &BuildOptions::default(),
+            true,
+            None,
+        )
+        .unwrap();
         assert_eq!(findings.errors, errors);
         assert!(site.find("en", "a.md").is_some());
     }

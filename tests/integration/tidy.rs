@@ -63,7 +63,9 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     // The one place the stages are called in order.
     (
         "src/pipeline.rs",
-        &["cache", "error", "output", "render", "search", "site"],
+        &[
+            "cache", "config", "error", "output", "render", "search", "site",
+        ],
     ),
     (
         "src/stamp.rs",
