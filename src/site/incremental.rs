@@ -85,12 +85,34 @@ impl Site {
             })
             .collect();
         let k = own.iter().position(|&i| i == primary).unwrap_or(0);
-        let new = &rendered[k];
+        self.check_edited_links(display, primary, &rendered[k])?;
+
+        // Commit.
+        let before = Shown::of(&self.pages[primary]);
+        for (&i, r) in own.iter().zip(rendered) {
+            let text = PageText {
+                fm: fm.clone(),
+                rendered: r,
+                body: Some((split.body, split.body_line)),
+            };
+            assemble(&mut self.pages[i], text, &self.config);
+        }
+        Ok(self.showing(&own, primary, &before))
+    }
+
+    /// Checks the links of the edited page `primary` (rendered as `new`, from the file
+    /// `display`) and the links of other pages into its headings, sorted by the link
+    /// policy as a full load sorts them: an error fails the update and changes nothing;
+    /// otherwise the warnings of this file, and those of other files about links into
+    /// it, are replaced by what was found now.
+    fn check_edited_links(
+        &mut self,
+        display: &Path,
+        primary: usize,
+        new: &markdown::Rendered,
+    ) -> Result<()> {
         let lang = self.pages[primary].lang.clone();
         let rel = self.pages[primary].rel.clone();
-
-        // Its own links, and links of other pages into its headings, sorted by the
-        // link policy as a full load sorts them.
         let policy = self.config.links;
         // A diagnostic about a link into this page's headings, from another page.
         let into = |d: &crate::error::Diagnostic| {
@@ -141,54 +163,33 @@ impl Site {
             errors.dedup();
             return Err(Error::Site(errors));
         }
-        // The warnings of this file, and those of other files about links into it, are
-        // replaced by what was found now.
         let lang_dir = Path::new("content").join(&lang);
         self.warnings
             .retain(|d| d.path != display && !(d.path.starts_with(&lang_dir) && into(d)));
         self.warnings.extend(found.warnings);
         self.warnings.sort();
         self.warnings.dedup();
+        Ok(())
+    }
 
-        // Commit.
-        let before = &self.pages[primary];
-        let (old_title, old_description, old_hash, old_source_hash) = (
-            before.title.clone(),
-            before.description.clone(),
-            before.body_hash.clone(),
-            before.fm.source_hash.clone(),
-        );
-        let (old_weight, old_facets, old_reviewed, old_dates) = (
-            before.fm.weight,
-            before.fm.facets.clone(),
-            before.fm.reviewed,
-            (before.fm.date, before.fm.updated),
-        );
-        for (&i, r) in own.iter().zip(rendered) {
-            let text = PageText {
-                fm: fm.clone(),
-                rendered: r,
-                body: Some((split.body, split.body_line)),
-            };
-            assemble(&mut self.pages[i], text, &self.config);
-        }
-        let hash = self.pages[primary].body_hash.clone();
-
-        // What else shows this page: its section lists its title, description, facets and
-        // review date; its neighbours show its title; translations stamped with a source
-        // hash show whether they are outdated.
-        let now = &self.pages[primary];
-        let title_changed = now.title != old_title;
-        let structural = title_changed || fm.weight != old_weight;
+    /// What shows the edited pages `own` (`primary` and its fallback copies), now that
+    /// `primary` is no longer as `before`: its section lists its title, description,
+    /// facets and review date; its neighbours show its title; every page of the
+    /// language shows the sidebar, which lists it by title and weight; translations
+    /// stamped with a source hash, or dated, show whether they are outdated.
+    fn showing(&mut self, own: &[usize], primary: usize, before: &Shown) -> Update {
+        let now = Shown::of(&self.pages[primary]);
+        let title_changed = now.title != before.title;
+        let structural = title_changed || now.weight != before.weight;
         let listing_changed = structural
-            || now.description != old_description
-            || fm.facets != old_facets
-            || fm.reviewed != old_reviewed;
+            || now.description != before.description
+            || now.facets != before.facets
+            || now.reviewed != before.reviewed;
         if structural {
             tree::relink(&mut self.pages, &self.config);
         }
         let mut set: BTreeSet<usize> = own.iter().copied().collect();
-        for &i in &own {
+        for &i in own {
             let p = &self.pages[i];
             if listing_changed {
                 set.extend(p.parent);
@@ -202,34 +203,55 @@ impl Site {
                     set.extend(self.pages[parent].pages.iter().copied());
                     set.extend(self.pages[parent].subsections.iter().copied());
                 }
-                // Every page of the language shows the sidebar, which lists it.
-                let lang = p.lang.clone();
-                for (j, q) in self.pages.iter().enumerate() {
-                    if q.lang == lang {
-                        set.insert(j);
-                    }
-                }
+                let lang = &p.lang;
+                set.extend((0..self.pages.len()).filter(|&j| &self.pages[j].lang == lang));
             }
         }
-        // Translations say whether they are behind their source: by stamp (the source's
-        // body hash) or by date (the source's `updated` or `date`).
-        let mut outdated_changed = false;
         let members = &self.groups[self.pages[primary].group].members;
         let stamped = members
             .iter()
             .any(|(_, j)| self.pages[*j].fm.source_hash.is_some());
-        if (hash != old_hash && stamped) || (fm.date, fm.updated) != old_dates {
+        let outdated_changed =
+            (now.body_hash != before.body_hash && stamped) || now.dates != before.dates;
+        if outdated_changed {
             set.extend(members.iter().map(|(_, j)| *j));
-            outdated_changed = true;
         }
-        let listings = listing_changed
-            || outdated_changed
-            || (fm.date, fm.updated) != old_dates
-            || fm.source_hash != old_source_hash;
-        Ok(Update::Pages {
+        Update::Pages {
             pages: set.into_iter().collect(),
-            listings,
-        })
+            listings: listing_changed || outdated_changed || now.source_hash != before.source_hash,
+        }
+    }
+}
+
+/// What other pages show of a page (its section, neighbours, sidebar, translations),
+/// taken before and after an edit to tell what changed.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    title: String,
+    description: String,
+    body_hash: String,
+    source_hash: Option<String>,
+    weight: Option<i64>,
+    facets: std::collections::BTreeMap<String, crate::content::front_matter::FacetValue>,
+    reviewed: Option<crate::content::front_matter::Date>,
+    dates: (
+        Option<crate::content::front_matter::Date>,
+        Option<crate::content::front_matter::Date>,
+    ),
+}
+
+impl Shown {
+    fn of(p: &super::Page) -> Shown {
+        Shown {
+            title: p.title.clone(),
+            description: p.description.clone(),
+            body_hash: p.body_hash.clone(),
+            source_hash: p.fm.source_hash.clone(),
+            weight: p.fm.weight,
+            facets: p.fm.facets.clone(),
+            reviewed: p.fm.reviewed,
+            dates: (p.fm.date, p.fm.updated),
+        }
     }
 }
 
