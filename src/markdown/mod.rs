@@ -182,7 +182,8 @@ pub(crate) fn options() -> Options {
 /// that hostile input cannot exhaust the stack of the HTML sanitizer or the browser.
 const MAX_DEPTH: usize = 64;
 
-/// Renders one page body.
+/// Renders one page body: explicit heading ids reserved (pass 1), then the event stream
+/// turned into the page's HTML, text, headings and links (pass 2, [`Emitter`]).
 pub fn render(input: &RenderInput<'_>) -> Rendered {
     let body = input.body;
     let line_starts = line_starts(body);
@@ -192,16 +193,44 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
                 .partition_point(|&s| s <= offset)
                 .saturating_sub(1)
     };
-
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
-
     let mut out = Rendered::default();
+    let ids = reserve_explicit_ids(&events, &line_of, &mut out);
+    let mut em = Emitter {
+        input,
+        line_of: &line_of,
+        out,
+        plain: String::new(),
+        html: Vec::with_capacity(events.len()),
+        kept_stack: Vec::new(),
+        has_raw_html: false,
+        footnotes: HashMap::new(),
+        html_block: None,
+        ids,
+        title_taken: !input.title_from_heading,
+        depth: 0,
+        paragraph_start: None,
+        summary_done: false,
+        flat_headings: Vec::new(),
+    };
+    let mut i = 0;
+    while i < events.len() {
+        i = em.event(&events, i);
+    }
+    em.finish()
+}
 
-    // Pass 1: explicit ids are reserved first so generated ids never take them.
+/// Pass 1: explicit ids are reserved first so generated ids never take them; one used
+/// twice is a problem of the page.
+fn reserve_explicit_ids(
+    events: &[(Event<'_>, Range<usize>)],
+    line_of: &dyn Fn(usize) -> usize,
+    out: &mut Rendered,
+) -> IdAllocator {
     let mut ids = IdAllocator::default();
-    for (ev, range) in &events {
+    for (ev, range) in events {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = ev {
             if !ids.reserve(id) {
                 out.problems.push(Problem {
@@ -213,178 +242,166 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
             }
         }
     }
+    ids
+}
 
-    // Pass 2: transform the event stream.
-    let mut em = Emitter {
-        input,
-        line_of: &line_of,
-        out,
-        plain: String::new(),
-        html: Vec::with_capacity(events.len()),
-        kept_stack: Vec::new(),
-        has_raw_html: false,
-        footnotes: HashMap::new(),
-        html_block: None,
-    };
-    let mut i = 0;
-    let mut title_taken = !input.title_from_heading;
-    let mut depth = 0usize;
-    let mut paragraph_start: Option<usize> = None;
-    let mut summary_done = false;
-    let mut flat_headings: Vec<(u8, String, String)> = Vec::new();
-
-    while i < events.len() {
+impl<'a> Emitter<'a, '_> {
+    /// Emits the event at `i` (with what belongs to it: a heading's inner events);
+    /// returns the index of the next one.
+    fn event(&mut self, events: &[(Event<'a>, Range<usize>)], i: usize) -> usize {
         let (ev, range) = &events[i];
         match ev {
             Event::Start(Tag::Heading {
                 level, id, classes, ..
-            }) => {
-                // Collect the heading's inner events to know its text first.
-                let start = i + 1;
-                let mut end = start;
-                while end < events.len() && !matches!(events[end].0, Event::End(TagEnd::Heading(_)))
-                {
-                    end += 1;
-                }
-                let inner = &events[start..end.min(events.len())];
-                let text = plain_of(inner.iter().map(|(e, _)| e));
-                let lvl = heading_level(*level);
-                if !title_taken && lvl == 1 {
-                    title_taken = true;
-                    em.out.title = Some(text.trim().to_string());
-                    i = end + 1;
-                    continue;
-                }
-                let hid = match id {
-                    Some(id) => id.to_string(),
-                    None => ids.unique(&slugify(&text)),
-                };
-                let class_attr = if classes.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " class=\"{}\"",
-                        escape(
-                            &classes
-                                .iter()
-                                .map(|c| c.as_ref())
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        )
-                    )
-                };
-                em.html.push(Event::Html(CowStr::from(format!(
-                    "<h{lvl} id=\"{}\"{class_attr}>",
-                    escape(&hid)
-                ))));
-                for (e, r) in inner {
-                    em.inline(e, r);
-                }
-                em.html.push(Event::Html(CowStr::from(format!(
-                    " <a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\" data-pagefind-ignore>#</a></h{lvl}>\n",
-                    escape(&hid)
-                ))));
-                em.plain.push_str(text.trim());
-                em.plain.push('\n');
-                em.out.headings.push(Heading {
-                    level: lvl,
-                    id: hid.clone(),
-                    text: text.trim().to_string(),
-                    explicit: id.is_some(),
-                });
-                if (2..=4).contains(&lvl) {
-                    flat_headings.push((lvl, hid, text.trim().to_string()));
-                }
-                i = end + 1;
-                continue;
-            }
+            }) => return self.heading(events, i, *level, id.as_deref(), classes),
             Event::Start(tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item)) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    i += 1;
-                    continue;
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return i + 1;
                 }
                 if let Tag::BlockQuote(Some(kind)) = tag {
-                    let (class, label) = alert(*kind, input.alerts);
-                    em.html.push(Event::Html(CowStr::from(format!(
+                    let (class, label) = alert(*kind, self.input.alerts);
+                    self.html.push(Event::Html(CowStr::from(format!(
                         "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{}</p>\n",
                         escape(label)
                     ))));
                 } else {
-                    em.html.push(ev.clone());
+                    self.html.push(ev.clone());
                 }
             }
             Event::End(tag @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
-                depth = depth.saturating_sub(1);
-                if depth >= MAX_DEPTH {
-                    i += 1;
-                    continue;
+                self.depth = self.depth.saturating_sub(1);
+                if self.depth >= MAX_DEPTH {
+                    return i + 1;
                 }
                 if let TagEnd::BlockQuote(Some(_)) = tag {
-                    em.html.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                    self.html.push(Event::Html(CowStr::Borrowed("</div>\n")));
                 } else {
-                    em.html.push(ev.clone());
+                    self.html.push(ev.clone());
                 }
-                if matches!(tag, TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item) {
-                    em.plain.push('\n');
-                }
+                self.plain.push('\n');
             }
             Event::Start(Tag::Paragraph) => {
-                if depth == 0 && !summary_done {
-                    paragraph_start = Some(em.plain.len());
+                if self.depth == 0 && !self.summary_done {
+                    self.paragraph_start = Some(self.plain.len());
                 }
-                em.html.push(ev.clone());
+                self.html.push(ev.clone());
             }
             Event::End(TagEnd::Paragraph) => {
-                if let Some(start) = paragraph_start.take() {
-                    summary_done = true;
-                    em.out.summary = em.plain[start..].trim().to_string();
+                if let Some(start) = self.paragraph_start.take() {
+                    self.summary_done = true;
+                    self.out.summary = self.plain[start..].trim().to_string();
                 }
-                em.plain.push('\n');
-                em.html.push(ev.clone());
+                self.plain.push('\n');
+                self.html.push(ev.clone());
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
-                let n = footnote_number(&mut em.footnotes, label);
+                let n = footnote_number(&mut self.footnotes, label);
                 let id = format!("fn-{}", slugify(label));
-                em.out.other_ids.push(id.clone());
-                em.html.push(Event::Html(CowStr::from(format!(
+                self.out.other_ids.push(id.clone());
+                self.html.push(Event::Html(CowStr::from(format!(
                     "<div class=\"footnote\" id=\"{}\"><span class=\"footnote-label\">{n}</span>",
                     escape(&id)
                 ))));
             }
             Event::End(TagEnd::FootnoteDefinition) => {
-                em.html.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                self.html.push(Event::Html(CowStr::Borrowed("</div>\n")));
             }
             Event::End(TagEnd::CodeBlock)
             | Event::End(TagEnd::TableRow)
             | Event::End(TagEnd::TableHead) => {
-                em.plain.push('\n');
-                em.html.push(ev.clone());
+                self.plain.push('\n');
+                self.html.push(ev.clone());
             }
-            _ => {
-                em.inline(ev, range);
-            }
+            _ => self.inline(ev, range),
         }
-        i += 1;
+        i + 1
     }
 
-    let Emitter {
-        mut out,
-        plain,
-        html: html_events,
-        has_raw_html,
-        ..
-    } = em;
-    let html_events = label_task_items(html_events);
-    let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
-    if has_raw_html && !input.unsafe_html {
-        html = sanitize(&html);
+    /// Emits the heading starting at `i` — or takes it as the page's title (the first
+    /// `# Heading`, when asked) — with its id (explicit, or made unique from its text)
+    /// and its anchor link; returns the index after its end.
+    fn heading(
+        &mut self,
+        events: &[(Event<'a>, Range<usize>)],
+        i: usize,
+        level: HeadingLevel,
+        id: Option<&str>,
+        classes: &[CowStr<'_>],
+    ) -> usize {
+        // Collect the heading's inner events to know its text first.
+        let start = i + 1;
+        let mut end = start;
+        while end < events.len() && !matches!(events[end].0, Event::End(TagEnd::Heading(_))) {
+            end += 1;
+        }
+        let inner = &events[start..end.min(events.len())];
+        let full_text = plain_of(inner.iter().map(|(e, _)| e));
+        let text = full_text.trim();
+        let lvl = heading_level(level);
+        if !self.title_taken && lvl == 1 {
+            self.title_taken = true;
+            self.out.title = Some(text.to_string());
+            return end + 1;
+        }
+        let hid = match id {
+            Some(id) => id.to_string(),
+            None => self.ids.unique(&slugify(&full_text)),
+        };
+        let class_attr = if classes.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
+            format!(" class=\"{}\"", escape(&names.join(" ")))
+        };
+        self.html.push(Event::Html(CowStr::from(format!(
+            "<h{lvl} id=\"{}\"{class_attr}>",
+            escape(&hid)
+        ))));
+        for (e, r) in inner {
+            self.inline(e, r);
+        }
+        self.html.push(Event::Html(CowStr::from(format!(
+            " <a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\" data-pagefind-ignore>#</a></h{lvl}>\n",
+            escape(&hid)
+        ))));
+        self.plain.push_str(text);
+        self.plain.push('\n');
+        self.out.headings.push(Heading {
+            level: lvl,
+            id: hid.clone(),
+            text: text.to_string(),
+            explicit: id.is_some(),
+        });
+        if (2..=4).contains(&lvl) {
+            self.flat_headings.push((lvl, hid, text.to_string()));
+        }
+        end + 1
     }
-    out.html = html;
-    out.toc = nest_toc(&flat_headings);
-    out.words = count_words(&plain);
-    out
+
+    /// The page's results: the HTML (task items labelled, sanitized when it holds raw
+    /// HTML and the site does not trust it), the table of contents and the word count.
+    fn finish(self) -> Rendered {
+        let Emitter {
+            input,
+            mut out,
+            plain,
+            html: html_events,
+            has_raw_html,
+            flat_headings,
+            ..
+        } = self;
+        let html_events = label_task_items(html_events);
+        let mut html = String::with_capacity(input.body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
+        if has_raw_html && !input.unsafe_html {
+            html = sanitize(&html);
+        }
+        out.html = html;
+        out.toc = nest_toc(&flat_headings);
+        out.words = count_words(&plain);
+        out
+    }
 }
 
 /// Pass 2's state: the page's results so far and the HTML events being made.
@@ -404,6 +421,17 @@ struct Emitter<'a, 'i> {
     /// The HTML block being read (its text, and the line it starts on): its URLs are
     /// rewritten once it is whole, as a tag may span lines.
     html_block: Option<(String, usize)>,
+    /// Heading ids given so far (explicit ones reserved first).
+    ids: IdAllocator,
+    /// Whether the first `# Heading` was taken as the title (or is not to be).
+    title_taken: bool,
+    /// Nesting of lists and block quotes (deeper than `MAX_DEPTH` is flattened).
+    depth: usize,
+    /// Where in `plain` the first top-level paragraph (the summary) starts.
+    paragraph_start: Option<usize>,
+    summary_done: bool,
+    /// Headings of levels 2–4, in order, for the table of contents.
+    flat_headings: Vec<(u8, String, String)>,
 }
 
 impl<'a> Emitter<'a, '_> {
