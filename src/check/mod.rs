@@ -485,43 +485,45 @@ fn translations(site: &Site, cov: &Coverage, files: &Files, opts: &CheckOptions)
             out.push(f);
         }
         for &(i, r) in &lc.stale {
-            let p = &site.pages[i];
-            let mut f = match r {
-                Review::Overdue(d, days) => {
-                    let mut f = Finding::new(
-                        Severity::Warning,
-                        Category::Reviews,
-                        "stale-review",
-                        format!(
-                            "steps last reviewed on {d}, {days} days ago (review_after_days: {})",
-                            site.config.review_after_days
-                        ),
-                    );
-                    f.line = files.key_line(i, "reviewed");
-                    f.reviewed = Some(d.to_string());
-                    f.hint = Some("check the steps against the operator's current rules, then set `reviewed:` to that day".into());
-                    f
-                }
-                Review::Never | Review::Current(_) => {
-                    let mut f = Finding::new(
-                        Severity::Warning,
-                        Category::Reviews,
-                        "not-reviewed",
-                        "no `reviewed` date: the steps have never been checked",
-                    );
-                    f.hint = Some(
-                        "check the steps, then add `reviewed: YYYY-MM-DD` to the front matter"
-                            .into(),
-                    );
-                    f
-                }
-            };
-            f.file = Some(p.display());
+            let mut f = stale(site, files, i, r);
+            f.file = Some(site.pages[i].display());
             f.language = Some(lc.code.clone());
             out.push(f);
         }
     }
     out
+}
+
+/// A guide due a review (page `i`, whose review is `r`): overdue, or never reviewed.
+fn stale(site: &Site, files: &Files, i: usize, r: Review) -> Finding {
+    match r {
+        Review::Overdue(d, days) => {
+            let mut f = Finding::new(
+                Severity::Warning,
+                Category::Reviews,
+                "stale-review",
+                format!(
+                    "steps last reviewed on {d}, {days} days ago (review_after_days: {})",
+                    site.config.review_after_days
+                ),
+            );
+            f.line = files.key_line(i, "reviewed");
+            f.reviewed = Some(d.to_string());
+            f.hint = Some("check the steps against the operator's current rules, then set `reviewed:` to that day".into());
+            f
+        }
+        Review::Never | Review::Current(_) => {
+            let mut f = Finding::new(
+                Severity::Warning,
+                Category::Reviews,
+                "not-reviewed",
+                "no `reviewed` date: the steps have never been checked",
+            );
+            f.hint =
+                Some("check the steps, then add `reviewed: YYYY-MM-DD` to the front matter".into());
+            f
+        }
+    }
 }
 
 /// One outdated translation, with what changed in its source when git knows.

@@ -245,23 +245,7 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         .canonicalize()
         .map_err(|e| Error::io(root, "cannot open the site folder", e))?;
     let listener = bind(opts)?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| Error::server("cannot configure the listening socket", e))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::server("cannot read the address the server is bound to", e))?;
-    let host = match local.ip() {
-        IpAddr::V6(ip) => format!("[{ip}]"),
-        IpAddr::V4(ip) => ip.to_string(),
-    };
-    let any_host = local.ip().is_unspecified();
-    let url_host = if any_host {
-        "127.0.0.1".to_string()
-    } else {
-        host.clone()
-    };
-    let base_url = format!("http://{url_host}:{}", local.port());
+    let (local, host, any_host, base_url) = address_of(&listener)?;
 
     let build_opts = BuildOptions {
         drafts: opts.drafts,
@@ -327,6 +311,36 @@ pub fn serve(root: &Path, opts: &ServeOptions) -> Result<()> {
         open_browser(&format!("{base_url}/"));
     }
 
+    run_server(listener, state)
+}
+
+/// The bound socket's address: the address itself, the host as URLs write it, whether
+/// it is every interface, and the site's base URL (`http://127.0.0.1:PORT`).
+fn address_of(
+    listener: &std::net::TcpListener,
+) -> Result<(std::net::SocketAddr, String, bool, String)> {
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::server("cannot configure the listening socket", e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::server("cannot read the address the server is bound to", e))?;
+    let host = match local.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let any_host = local.ip().is_unspecified();
+    let url_host = if any_host {
+        "127.0.0.1".to_string()
+    } else {
+        host.clone()
+    };
+    let base_url = format!("http://{url_host}:{}", local.port());
+    Ok((local, host, any_host, base_url))
+}
+
+/// Serves `state` on `listener` until Ctrl-C.
+fn run_server(listener: std::net::TcpListener, state: Arc<State>) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
