@@ -84,7 +84,15 @@ fn locate(root: &Path, file: &Path) -> Option<PathBuf> {
         })
 }
 
-fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnostic> {
+/// The translation `file` names (as given on the command line): its path, its language
+/// and its name from the site's folder (`content/zh/guide.md`); an error that says what
+/// to name instead for anything else — a folder, a file outside `content/<lang>/`, a
+/// file that is not Markdown, a language the site does not have, or the default
+/// language (whose pages are sources, not translations).
+fn translation_file(
+    site: &Site,
+    file: &Path,
+) -> std::result::Result<(PathBuf, String, String), Diagnostic> {
     let default = site.config.default_language();
     let path = locate(&site.root, file).ok_or_else(|| {
         Diagnostic::new(file, "no such file").hint("name a translation such as content/zh/guide.md")
@@ -149,6 +157,13 @@ fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnosti
             "stamp its translations instead, e.g. content/<lang>/{page_rel}"
         )));
     }
+    Ok((path, lang.to_string(), display))
+}
+
+fn stamp_one(site: &Site, file: &Path) -> std::result::Result<Stamped, Diagnostic> {
+    let default = site.config.default_language();
+    let (path, lang, display) = translation_file(site, file)?;
+    let lang = lang.as_str();
     let i = site
         .pages
         .iter()
