@@ -313,35 +313,54 @@ fn plan_entries(
         });
     }
 
-    // Fallbacks: a page missing in a language is published there with the source's text.
     if config.fallback {
-        for members in groups.values_mut() {
-            let Some(&src_entry) = members.values().next() else {
+        add_fallbacks(config, &mut entries, &mut groups);
+    }
+    add_implicit_sections(config, &lang_order, &mut entries, &mut groups);
+    (entries, groups)
+}
+
+/// Fallbacks: a page missing in a language is published there with the source's text
+/// (the group's first member, in the default language when it has one).
+fn add_fallbacks(
+    config: &Config,
+    entries: &mut Vec<Entry>,
+    groups: &mut BTreeMap<String, BTreeMap<usize, usize>>,
+) {
+    for members in groups.values_mut() {
+        let Some(&src_entry) = members.values().next() else {
+            continue;
+        };
+        for (li, lang) in config.languages.iter().enumerate() {
+            if members.contains_key(&li) {
                 continue;
-            };
-            for (li, lang) in config.languages.iter().enumerate() {
-                if members.contains_key(&li) {
-                    continue;
-                }
-                let src = &entries[src_entry];
-                let e = Entry {
-                    lang: lang.code.clone(),
-                    content_lang: src.content_lang.clone(),
-                    kind: src.kind,
-                    rel: src.rel.clone(),
-                    src: src.src,
-                    fallback_from: Some(src.content_lang.clone()),
-                };
-                members.insert(li, entries.len());
-                entries.push(e);
             }
+            let src = &entries[src_entry];
+            let e = Entry {
+                lang: lang.code.clone(),
+                content_lang: src.content_lang.clone(),
+                kind: src.kind,
+                rel: src.rel.clone(),
+                src: src.src,
+                fallback_from: Some(src.content_lang.clone()),
+            };
+            members.insert(li, entries.len());
+            entries.push(e);
         }
     }
+}
 
-    // Folders without `_index.md` (and every language's home) are sections too.
+/// Folders without `_index.md` (and every language's home) are sections too: an entry
+/// with no source for each.
+fn add_implicit_sections(
+    config: &Config,
+    lang_order: &HashMap<&str, usize>,
+    entries: &mut Vec<Entry>,
+    groups: &mut BTreeMap<String, BTreeMap<usize, usize>>,
+) {
     let mut has_section: BTreeSet<(String, String)> = BTreeSet::new();
     let mut dirs: BTreeSet<(usize, String)> = BTreeSet::new();
-    for e in &entries {
+    for e in entries.iter() {
         let dir = dir_of(&e.rel).to_string();
         if e.kind == Kind::Section {
             has_section.insert((e.lang.clone(), dir.clone()));
@@ -377,7 +396,6 @@ fn plan_entries(
             fallback_from: None,
         });
     }
-    (entries, groups)
 }
 
 /// Where each entry is published (in entry order). A bad slug is an error (the file
