@@ -248,69 +248,7 @@ impl<'a> Shared<'a> {
                 )
             })
             .collect();
-        let mut nav_html = HashMap::new();
-        let mut nav_urls = HashMap::new();
-        for (code, home) in &site.homes {
-            let code = code.as_str();
-            let h = &site.pages[*home];
-            let top: Vec<usize> = h
-                .subsections
-                .iter()
-                .chain(h.pages.iter())
-                .copied()
-                .collect();
-            let total: usize = top
-                .iter()
-                .map(|&i| 1 + site.pages[i].pages.len() + site.pages[i].subsections.len())
-                .sum();
-            let full = total <= SIDEBAR_FULL_LIMIT;
-            let mut variants: Vec<Option<usize>> = vec![None];
-            variants.extend(
-                top.iter()
-                    .filter(|&&i| site.pages[i].is_section())
-                    .map(|&i| Some(i)),
-            );
-            for open in variants {
-                let items: Vec<NavItem<'a>> = top
-                    .iter()
-                    .map(|&i| {
-                        let is_open = open == Some(i);
-                        let mut item = nav_item(site, i);
-                        item.open = is_open;
-                        if is_open || full {
-                            let p = &site.pages[i];
-                            let all = p.pages.iter().chain(p.subsections.iter());
-                            item.more = p.pages.len() + p.subsections.len() > SIDEBAR_FULL_LIMIT;
-                            item.children = all
-                                .take(SIDEBAR_FULL_LIMIT)
-                                .map(|&j| nav_item(site, j))
-                                .collect();
-                        }
-                        item
-                    })
-                    .collect();
-                let mut ctx = Context::new();
-                if let Some(v) = site_views.get(code) {
-                    ctx.insert("site", v);
-                }
-                if let Some(l) = langs.get(code) {
-                    ctx.insert("lang", l);
-                }
-                ctx.insert("t", site.i18n.strings(code));
-                ctx.insert("nav", &items);
-                let html = tera
-                    .render("partials/nav.html", &ctx)
-                    .map_err(|e| super::template_error("partials/nav.html", &e, None))?;
-                nav_html.insert((code, open.map(|i| site.pages[i].url.as_str())), html);
-            }
-            nav_urls.insert(
-                code,
-                top.iter()
-                    .filter(|&&i| site.pages[i].is_section())
-                    .map(|&i| site.pages[i].url.as_str())
-                    .collect(),
-            );
-        }
+        let (nav_html, nav_urls) = sidebars(site, tera, &site_views, &langs)?;
         Ok(Shared {
             site,
             today,
@@ -530,9 +468,21 @@ impl<'a> Shared<'a> {
         };
         ctx.insert("page", &view);
 
-        // Language switcher: the same page in every language.
-        let switcher: Vec<SwitchItem> = site
-            .config
+        let switcher = self.switcher(i);
+        ctx.insert("switcher", &switcher);
+
+        let (canonical, alternates) = self.canonical_and_alternates(i);
+        ctx.insert("alternates", &alternates);
+        ctx.insert("canonical", canonical);
+        ctx
+    }
+
+    /// The language switcher of page `i`: the same page in every language (a fallback
+    /// copy marked, a missing one sent to the language's home).
+    fn switcher(&self, i: usize) -> Vec<SwitchItem<'_>> {
+        let site = self.site;
+        let p = &site.pages[i];
+        site.config
             .languages
             .iter()
             .map(|l| {
@@ -558,10 +508,14 @@ impl<'a> Shared<'a> {
                     missing,
                 }
             })
-            .collect();
-        ctx.insert("switcher", &switcher);
+            .collect()
+    }
 
-        // hreflang alternates: translations only, never fallback copies.
+    /// Page `i`'s canonical URL and its hreflang alternates: translations only, never
+    /// fallback copies (a fallback copy's canonical URL is its source's).
+    fn canonical_and_alternates(&self, i: usize) -> (&str, Vec<Alternate<'_>>) {
+        let site = self.site;
+        let p = &site.pages[i];
         let mut alternates = Vec::new();
         let canonical = if p.fallback_from.is_none() {
             alternates = site
@@ -578,9 +532,7 @@ impl<'a> Shared<'a> {
                 .unwrap_or(i);
             site.pages[src].permalink.as_str()
         };
-        ctx.insert("alternates", &alternates);
-        ctx.insert("canonical", canonical);
-        ctx
+        (canonical, alternates)
     }
 
     /// The context of the language chooser at `/`.
@@ -644,6 +596,89 @@ fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
         children: Vec::new(),
         more: false,
     }
+}
+
+/// The rendered sidebars by (language, open section's URL), and each language's
+/// top-level section URLs.
+type Sidebars<'a> = (
+    HashMap<(&'a str, Option<&'a str>), String>,
+    HashMap<&'a str, Vec<&'a str>>,
+);
+
+/// Every language's sidebar, rendered once per section that can be open in it (and once
+/// with none open), keyed by language and the open section's URL; and each language's
+/// top-level section URLs. Past `SIDEBAR_FULL_LIMIT` entries, only the open section
+/// lists its pages.
+fn sidebars<'a>(
+    site: &'a Site,
+    tera: &tera::Tera,
+    site_views: &HashMap<&'a str, SiteView<'a>>,
+    langs: &HashMap<&'a str, LangView<'a>>,
+) -> Result<Sidebars<'a>, crate::error::Diagnostic> {
+    let mut nav_html = HashMap::new();
+    let mut nav_urls = HashMap::new();
+    for (code, home) in &site.homes {
+        let code = code.as_str();
+        let h = &site.pages[*home];
+        let top: Vec<usize> = h
+            .subsections
+            .iter()
+            .chain(h.pages.iter())
+            .copied()
+            .collect();
+        let total: usize = top
+            .iter()
+            .map(|&i| 1 + site.pages[i].pages.len() + site.pages[i].subsections.len())
+            .sum();
+        let full = total <= SIDEBAR_FULL_LIMIT;
+        let mut variants: Vec<Option<usize>> = vec![None];
+        variants.extend(
+            top.iter()
+                .filter(|&&i| site.pages[i].is_section())
+                .map(|&i| Some(i)),
+        );
+        for open in variants {
+            let items: Vec<NavItem<'a>> = top
+                .iter()
+                .map(|&i| {
+                    let is_open = open == Some(i);
+                    let mut item = nav_item(site, i);
+                    item.open = is_open;
+                    if is_open || full {
+                        let p = &site.pages[i];
+                        let all = p.pages.iter().chain(p.subsections.iter());
+                        item.more = p.pages.len() + p.subsections.len() > SIDEBAR_FULL_LIMIT;
+                        item.children = all
+                            .take(SIDEBAR_FULL_LIMIT)
+                            .map(|&j| nav_item(site, j))
+                            .collect();
+                    }
+                    item
+                })
+                .collect();
+            let mut ctx = Context::new();
+            if let Some(v) = site_views.get(code) {
+                ctx.insert("site", v);
+            }
+            if let Some(l) = langs.get(code) {
+                ctx.insert("lang", l);
+            }
+            ctx.insert("t", site.i18n.strings(code));
+            ctx.insert("nav", &items);
+            let html = tera
+                .render("partials/nav.html", &ctx)
+                .map_err(|e| super::template_error("partials/nav.html", &e, None))?;
+            nav_html.insert((code, open.map(|i| site.pages[i].url.as_str())), html);
+        }
+        nav_urls.insert(
+            code,
+            top.iter()
+                .filter(|&&i| site.pages[i].is_section())
+                .map(|&i| site.pages[i].url.as_str())
+                .collect(),
+        );
+    }
+    Ok((nav_html, nav_urls))
 }
 
 #[cfg(test)]
