@@ -22,6 +22,7 @@ use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parse
 use serde::Serialize;
 
 use crate::config::Policy;
+use crate::html::escape;
 use headings::{slugify, IdAllocator};
 use links::Target;
 
@@ -791,22 +792,6 @@ pub(crate) fn count_words(text: &str) -> usize {
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
-}
-
-/// HTML-escapes text for attributes and text nodes.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Cleans HTML of scripts, event handlers, dangerous URLs, frames and styles, keeping the

@@ -531,13 +531,13 @@ fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
                 continue;
             }
             let t = site.i18n.get(&p.lang, "redirecting");
-            let url = crate::markdown::escape(&p.url);
+            let url = crate::html::escape(&p.url);
             let html = format!(
                 "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<link rel=\"canonical\" href=\"{perma}\">\n<meta name=\"robots\" content=\"noindex\">\n<meta http-equiv=\"refresh\" content=\"0; url={url}\">\n</head>\n<body>\n<p><a href=\"{url}\">{title}</a></p>\n</body>\n</html>\n",
-                lang = crate::markdown::escape(&p.lang),
-                t = crate::markdown::escape(t),
-                perma = crate::markdown::escape(&p.permalink),
-                title = crate::markdown::escape(&p.title),
+                lang = crate::html::escape(&p.lang),
+                t = crate::html::escape(t),
+                perma = crate::html::escape(&p.permalink),
+                title = crate::html::escape(&p.title),
             );
             out.push(OutputFile::bytes(decoded, html));
         }
@@ -565,7 +565,7 @@ fn freshness(p: &crate::site::Page) -> Option<crate::content::Date> {
 /// An Atom feed per language (`/<lang>/atom.xml`) of the guides most recently updated or
 /// re-reviewed; fallback copies are left out.
 fn feeds(site: &Site) -> Vec<OutputFile> {
-    use crate::markdown::escape;
+    use crate::html::escape;
     let mut out = Vec::new();
     for lang in &site.config.languages {
         let mut pages: Vec<(crate::content::Date, usize)> = site
@@ -630,7 +630,7 @@ fn sitemap(site: &Site) -> String {
     for i in order {
         let p = &site.pages[i];
         s.push_str("  <url>\n    <loc>");
-        s.push_str(&crate::markdown::escape(&p.permalink));
+        s.push_str(&crate::html::escape(&p.permalink));
         s.push_str("</loc>\n");
         if let Some(d) = p.fm.updated.or(p.fm.date) {
             s.push_str(&format!("    <lastmod>{d}</lastmod>\n"));
@@ -638,8 +638,8 @@ fn sitemap(site: &Site) -> String {
         for (lang, href) in site.alternates(i) {
             s.push_str(&format!(
                 "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
-                crate::markdown::escape(lang),
-                crate::markdown::escape(href)
+                crate::html::escape(lang),
+                crate::html::escape(href)
             ));
         }
         s.push_str("  </url>\n");

@@ -99,5 +99,5 @@ pub(crate) fn load_templates(root: &Path) -> Result<(Tera, TemplateDigest)> {
 }
 
 fn escape_for_tera(s: &str) -> String {
-    crate::markdown::escape(s)
+    crate::html::escape(s)
 }

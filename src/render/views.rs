@@ -279,7 +279,7 @@ impl<'a> Shared<'a> {
             return String::new();
         };
         let mark = |html: &str, target: &str, value: &str| -> Option<String> {
-            let href = format!("href=\"{}\">", crate::markdown::escape(target));
+            let href = format!("href=\"{}\">", crate::html::escape(target));
             html.contains(&href).then(|| {
                 html.replacen(
                     &href,

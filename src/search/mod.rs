@@ -34,7 +34,7 @@ use pagefind::options::PagefindServiceConfig;
 
 use crate::cache::{Cache, Key, Kind};
 use crate::error::{Diagnostic, Error, Result};
-use crate::markdown::escape;
+use crate::html::escape;
 use crate::output::OutputFile;
 use crate::site::Site;
 use bundle::Bundle;
