@@ -10,8 +10,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::content::yaml::{check_duplicate_keys, find_key_line, words_of, yaml_diagnostic};
 use crate::error::Diagnostic;
+use crate::yaml::{check_duplicate_keys, find_key_line, words_of, yaml_diagnostic};
 
 /// Writing direction of a language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]

@@ -30,6 +30,7 @@ pub mod serve;
 pub mod site;
 pub mod stamp;
 pub(crate) mod url;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod testing;

@@ -11,8 +11,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::yaml::{check_duplicate_keys, find_key_line, yaml_diagnostic};
 use crate::error::Diagnostic;
+use crate::yaml::{check_duplicate_keys, find_key_line, yaml_diagnostic};
 
 /// A calendar date (`2026-03-02`; a full timestamp is accepted and its date kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -7,7 +7,6 @@
 
 pub(crate) mod discover;
 pub mod front_matter;
-pub(crate) mod yaml;
 
 use std::path::PathBuf;
 

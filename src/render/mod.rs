@@ -456,7 +456,7 @@ fn check_template_names(site: &Site, tera: &tera::Tera) -> Result<()> {
                     .source
                     .as_ref()
                     .and_then(|s| std::fs::read_to_string(site.root.join(s)).ok())
-                    .and_then(|t| crate::content::yaml::find_key_line(&t, "template"))
+                    .and_then(|t| crate::yaml::find_key_line(&t, "template"))
                     .unwrap_or(1);
                 errors.push(
                     Diagnostic::new(p.display(), format!("unknown template `{t}`"))

@@ -62,7 +62,7 @@ impl I18n {
                         continue;
                     }
                 };
-                let parsed = crate::content::yaml::check_duplicate_keys(&text)
+                let parsed = crate::yaml::check_duplicate_keys(&text)
                     .and_then(|()| serde_yaml::from_str::<Value>(&text));
                 match parsed {
                     Ok(Value::Object(m)) => {
@@ -77,13 +77,9 @@ impl I18n {
                             .at_line(1)
                             .hint("write one `key: text` per line"),
                     ),
-                    Err(e) => errors.push(crate::content::yaml::yaml_diagnostic(
-                        &display,
-                        &e,
-                        &text,
-                        0,
-                        &[],
-                    )),
+                    Err(e) => {
+                        errors.push(crate::yaml::yaml_diagnostic(&display, &e, &text, 0, &[]))
+                    }
                 }
             }
         }

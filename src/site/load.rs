@@ -25,7 +25,6 @@ use super::links::{alert_labels, check_anchors, render_problems, LinkFindings, L
 use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
 use crate::cache::Cache;
 use crate::config::Config;
-use crate::content::yaml::{find_key_line, list_entry_line};
 use crate::content::{self, front_matter, Asset, FrontMatter, Kind, SourceFile};
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput};
@@ -33,6 +32,7 @@ use crate::paths::check_relative_path;
 use crate::url::{
     dir_of, encode_path, encode_segment, file_name, language_url, origin, parent_dir,
 };
+use crate::yaml::{find_key_line, list_entry_line};
 
 /// One source file read and split.
 struct Loaded {

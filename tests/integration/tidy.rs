@@ -14,24 +14,27 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     // The ground floor: named by everyone, naming (almost) nothing.
     ("src/url.rs", &[]),
     ("src/html.rs", &[]),
+    ("src/yaml.rs", &["error"]),
     ("src/error.rs", &[]),
     ("src/paths.rs", &["error"]),
     // The cache knows nothing of the stages whose results it keeps.
     ("src/cache/", &["error", "paths"]),
-    ("src/config.rs", &["content", "error"]),
-    ("src/content/", &["config", "error", "paths"]),
+    ("src/config.rs", &["error", "yaml"]),
+    ("src/content/", &["config", "error", "paths", "yaml"]),
     ("src/markdown/", &["config", "html"]),
     // Beside markdown, as search's kept state is beside search: the one markdown file
     // that knows the cache.
     ("src/markdown/kept.rs", &["cache", "config", "html"]),
     (
         "src/site/",
-        &["config", "content", "error", "markdown", "paths", "url"],
+        &[
+            "config", "content", "error", "markdown", "paths", "url", "yaml",
+        ],
     ),
     (
         "src/site/load.rs",
         &[
-            "cache", "config", "content", "error", "markdown", "paths", "url",
+            "cache", "config", "content", "error", "markdown", "paths", "url", "yaml",
         ],
     ),
     // Rendering and search read the site model, never `check` or `serve`.
@@ -39,6 +42,7 @@ const MAY_NAME: &[(&str, &[&str])] = &[
         "src/render/",
         &[
             "cache", "content", "error", "html", "markdown", "output", "paths", "site", "url",
+            "yaml",
         ],
     ),
     (
