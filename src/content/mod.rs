@@ -61,12 +61,12 @@ pub(crate) const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
 pub(crate) fn read_text(
     path: &std::path::Path,
     display: &std::path::Path,
-) -> Result<String, crate::Diagnostic> {
+) -> Result<String, crate::error::Diagnostic> {
     let size = std::fs::metadata(path)
-        .map_err(|e| crate::Diagnostic::new(display, format!("cannot read: {e}")))?
+        .map_err(|e| crate::error::Diagnostic::new(display, format!("cannot read: {e}")))?
         .len();
     if size > MAX_TEXT_BYTES {
-        return Err(crate::Diagnostic::new(
+        return Err(crate::error::Diagnostic::new(
             display,
             format!(
                 "the file is {:.1} MB; text files are limited to {} MB",
@@ -77,7 +77,7 @@ pub(crate) fn read_text(
         .hint("split it into several pages"));
     }
     let bytes = std::fs::read(path)
-        .map_err(|e| crate::Diagnostic::new(display, format!("cannot read: {e}")))?;
+        .map_err(|e| crate::error::Diagnostic::new(display, format!("cannot read: {e}")))?;
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -92,7 +92,7 @@ pub(crate) fn read_text(
             let at = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             Err(
-                crate::Diagnostic::new(display, format!("not valid UTF-8 (byte {at})"))
+                crate::error::Diagnostic::new(display, format!("not valid UTF-8 (byte {at})"))
                     .at_line(line)
                     .hint("save the file as UTF-8"),
             )
