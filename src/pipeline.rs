@@ -20,6 +20,7 @@ use std::time::Instant;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Result;
+use crate::markdown::RenderMemo;
 use crate::output::OutputFile;
 use crate::render::Renderer;
 use crate::site::{links::LinkFindings, BuildOptions, Site};
@@ -49,7 +50,8 @@ impl<'a> Pipeline<'a> {
     pub fn load(&self) -> Result<Site> {
         let t = Instant::now();
         let config = crate::site::load_config(self.root, self.opts)?;
-        let (site, _) = crate::site::load_site(self.root, config, self.opts, false, self.memo)?;
+        let (site, _) =
+            crate::site::load_site(self.root, config, self.opts, false, self.render_memo())?;
         log::debug!(
             "loaded {} pages in {:.3} s{}",
             site.pages.len(),
@@ -64,7 +66,15 @@ impl<'a> Pipeline<'a> {
     /// broken links and anchors do not fail it: they are returned with the site, sorted
     /// by the link policy (`check` and `stamp` report them).
     pub(crate) fn load_lenient(&self, config: Config) -> Result<(Site, LinkFindings)> {
-        crate::site::load_site(self.root, config, self.opts, true, self.memo)
+        crate::site::load_site(self.root, config, self.opts, true, self.render_memo())
+    }
+
+    /// The memo the Markdown stage asks for renders: the cache, or `()` (none kept).
+    fn render_memo(&self) -> &'a dyn RenderMemo {
+        match self.memo {
+            Some(cache) => cache,
+            None => &(),
+        }
     }
 
     /// Stage 2: every file of the site but the search bundles, through `renderer`, handed

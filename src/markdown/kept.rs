@@ -53,6 +53,13 @@ pub(crate) fn render_kept(
     rendered
 }
 
+/// The build cache as the Markdown stage's memo.
+impl super::RenderMemo for Cache {
+    fn rendered(&self, input: &RenderInput<'_>, lang: &str, content_lang: &str) -> Rendered {
+        render_kept(input, lang, content_lang, self)
+    }
+}
+
 /// The key of a render: the text, where it starts, the page's folder and languages, and
 /// every setting [`render`] reads. The input is taken apart field by field, without
 /// `..`: a field added to [`RenderInput`] (or to the link policy) does not compile

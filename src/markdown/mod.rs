@@ -183,6 +183,23 @@ pub(crate) fn options() -> Options {
 /// that hostile input cannot exhaust the stack of the HTML sanitizer or the browser.
 const MAX_DEPTH: usize = 64;
 
+/// Where renders may be kept between builds (the pipeline's memo): a stage that renders
+/// Markdown asks it for each body, and does not know where, or whether, results are
+/// kept. `()` keeps nothing; the build cache keeps them (`kept`).
+pub(crate) trait RenderMemo: Sync {
+    /// `input` rendered, for a page published in `lang` and written in `content_lang`
+    /// (the answers of its link lookups depend on both): the same [`Rendered`] as
+    /// [`render`] gives, whether or not it was kept.
+    fn rendered(&self, input: &RenderInput<'_>, lang: &str, content_lang: &str) -> Rendered;
+}
+
+/// No memo: every body is rendered.
+impl RenderMemo for () {
+    fn rendered(&self, input: &RenderInput<'_>, _lang: &str, _content_lang: &str) -> Rendered {
+        render(input)
+    }
+}
+
 /// Renders one page body: explicit heading ids reserved (pass 1), then the event stream
 /// turned into the page's HTML, text, headings and links (pass 2, [`Emitter`]).
 pub fn render(input: &RenderInput<'_>) -> Rendered {

@@ -80,7 +80,7 @@ impl Site {
                     p.dir(),
                     &alert_labels(&self.i18n, &p.content_lang),
                     &self.links.resolver(&p.lang, &p.content_lang),
-                    None,
+                    (&(), &p.lang, &p.content_lang),
                 )
             })
             .collect();

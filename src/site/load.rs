@@ -23,11 +23,10 @@ use rayon::prelude::*;
 
 use super::links::{alert_labels, check_anchors, render_problems, LinkFindings, LinkIndex};
 use super::{tree, AssetFile, BuildOptions, Group, I18n, Page, Site};
-use crate::cache::Cache;
 use crate::config::Config;
 use crate::content::{self, front_matter, Asset, FrontMatter, Kind, SourceFile};
 use crate::error::{Diagnostic, Error, Result};
-use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput};
+use crate::markdown::{self, AlertLabels, LinkResolver, RenderInput, RenderMemo};
 use crate::paths::check_relative_path;
 use crate::url::{
     dir_of, encode_path, encode_segment, file_name, language_url, origin, parent_dir,
@@ -80,11 +79,12 @@ struct Plan {
 /// Loads the site at `root`, with no build cache (the pipeline's load,
 /// `Pipeline::load` in `src/pipeline.rs`, is this with its memo).
 pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site> {
-    load_site(root, load_config(root, opts)?, opts, false, None).map(|(site, _)| site)
+    load_site(root, load_config(root, opts)?, opts, false, &()).map(|(site, _)| site)
 }
 
 /// The load stage: the site at `root`, each page's rendered Markdown taken from `memo`
-/// when its text, settings and the links it looked up are unchanged (`markdown::kept`;
+/// (`memo`, the pipeline's) when its text, settings and the links it looked up are
+/// unchanged (`markdown::kept`;
 /// the site is the same either way). With `lenient`, broken links and anchors (and the
 /// other problems found while rendering Markdown) do not fail the load: the site is
 /// returned with all of them, sorted by the link policy (for `waypost check`, which
@@ -94,7 +94,7 @@ pub(crate) fn load_site(
     config: Config,
     opts: &BuildOptions,
     lenient: bool,
-    cache: Option<&Cache>,
+    memo: &dyn RenderMemo,
 ) -> Result<(Site, LinkFindings)> {
     let i18n = I18n::load(root, &config).map_err(Error::Site)?;
     let discovered = content::discover(root, &config).map_err(Error::Site)?;
@@ -104,7 +104,7 @@ pub(crate) fn load_site(
 
     let sources = read_sources(discovered.sources, opts, &mut errors);
     let plan = plan(&config, &sources, &discovered.assets, &mut errors);
-    let rendered = render_markdown(&config, &i18n, &plan, &sources, cache);
+    let rendered = render_markdown(&config, &i18n, &plan, &sources, memo);
     let Plan {
         entries,
         groups,
@@ -478,7 +478,7 @@ fn render_markdown(
     i18n: &I18n,
     plan: &Plan,
     sources: &[Loaded],
-    cache: Option<&Cache>,
+    memo: &dyn RenderMemo,
 ) -> Vec<markdown::Rendered> {
     let alert_labels: HashMap<&str, AlertLabels> = config
         .languages
@@ -499,7 +499,7 @@ fn render_markdown(
                 dir_of(&e.rel),
                 &alert_labels[e.content_lang.as_str()],
                 &plan.links.resolver(&e.lang, &e.content_lang),
-                cache.map(|c| (c, e.lang.as_str(), e.content_lang.as_str())),
+                (memo, e.lang.as_str(), e.content_lang.as_str()),
             )
         })
         .collect()
@@ -508,9 +508,9 @@ fn render_markdown(
 /// One page's Markdown body rendered with the site's settings: the one call of
 /// [`markdown::render`] for pages, made by a full load and by `serve`'s update of one
 /// page alike. `body` is the Markdown and the line it starts on; `dir` is the page's folder; `labels` and `resolver` are those of the
-/// language its text is in and the language it is published in. With `kept` (the cache,
-/// and the languages the page is published and written in), the render may come from
-/// the cache (`markdown::kept`).
+/// language its text is in and the language it is published in. `memo` (the pipeline's,
+/// with the languages the page is published and written in) may give a render kept by
+/// an earlier build (`markdown::kept`); `()` renders.
 pub(super) fn render_body(
     config: &Config,
     (body, body_line): (&str, usize),
@@ -518,7 +518,7 @@ pub(super) fn render_body(
     dir: &str,
     labels: &AlertLabels,
     resolver: &dyn LinkResolver,
-    kept: Option<(&Cache, &str, &str)>,
+    (memo, lang, content_lang): (&dyn RenderMemo, &str, &str),
 ) -> markdown::Rendered {
     let input = RenderInput {
         body,
@@ -530,12 +530,7 @@ pub(super) fn render_body(
         resolver,
         links: config.links,
     };
-    match kept {
-        Some((cache, lang, content_lang)) => {
-            markdown::kept::render_kept(&input, lang, content_lang, cache)
-        }
-        None => markdown::render(&input),
-    }
+    memo.rendered(&input, lang, content_lang)
 }
 
 /// Step 4: one [`Page`] per entry, in entry order, placed and filled by [`assemble`];
@@ -1022,7 +1017,7 @@ mod tests {
             load_config(dir.path(), &BuildOptions::default()).unwrap(),
             &BuildOptions::default(),
             true,
-            None,
+            &(),
         )
         .unwrap();
         assert_eq!(findings.errors, errors);

@@ -31,12 +31,6 @@ const MAY_NAME: &[(&str, &[&str])] = &[
             "config", "content", "error", "markdown", "paths", "url", "yaml",
         ],
     ),
-    (
-        "src/site/load.rs",
-        &[
-            "cache", "config", "content", "error", "markdown", "paths", "url", "yaml",
-        ],
-    ),
     // Rendering and search read the site model, never `check` or `serve`.
     (
         "src/render/",
@@ -70,7 +64,7 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     (
         "src/pipeline.rs",
         &[
-            "cache", "config", "error", "output", "render", "search", "site",
+            "cache", "config", "error", "markdown", "output", "render", "search", "site",
         ],
     ),
     (
