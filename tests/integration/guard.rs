@@ -600,3 +600,21 @@ fn a_sites_own_file_where_a_compressed_copy_goes_is_an_error_naming_it() {
     r.stderr_has("static/app.css.gz");
     r.stderr_has("compressed copy of `app.css`");
 }
+
+#[test]
+fn serve_refuses_a_cache_asked_for_inside_the_sources_as_build_does() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    for command in [&["build"][..], &["serve", "--port", "0"][..]] {
+        let r = run(waypost()
+            .env_remove("WAYPOST_NO_CACHE")
+            .arg("--root")
+            .arg(&root)
+            .args(command)
+            .arg("--cache")
+            .arg(root.join("content/en/kc")));
+        r.assert_failure();
+        r.stderr_has("inside the site's `content`");
+        assert!(!root.join("content/en/kc").exists(), "{command:?}");
+    }
+}
