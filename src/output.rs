@@ -252,7 +252,11 @@ impl Staging {
         if !self.precompress.is_empty() {
             for f in files {
                 if let Some(of) = self.compressed.get(&f.path) {
-                    return Err(compressed_over(f, of));
+                    let source = match &f.contents {
+                        Contents::Copy(src) => Some(src.as_path()),
+                        _ => None,
+                    };
+                    return Err(compressed_over(&f.path, source, of));
                 }
                 let source = match &f.contents {
                     Contents::Copy(src) => Some(src.clone()),
@@ -267,14 +271,7 @@ impl Staging {
             let compressed = compress_all(files, &self.precompress)?;
             for (c, of) in &compressed {
                 if let Some(source) = self.paths.get(&c.path) {
-                    let theirs = OutputFile {
-                        path: c.path.clone(),
-                        contents: match source {
-                            Some(src) => Contents::Copy(src.clone()),
-                            None => Contents::Bytes(Vec::new()),
-                        },
-                    };
-                    return Err(compressed_over(&theirs, of));
+                    return Err(compressed_over(&c.path, source.as_deref(), of));
                 }
                 self.compressed.insert(c.path.clone(), of.clone());
             }
@@ -345,19 +342,16 @@ pub fn is_compressible(path: &str) -> bool {
 /// Files smaller than this are not worth a compressed copy (headers outweigh the gain).
 const MIN_COMPRESSED_SIZE: usize = 256;
 
-/// The error for a file of the site at the path of a compressed copy of `of`.
-fn compressed_over(file: &OutputFile, of: &str) -> Error {
-    let name = match &file.contents {
-        Contents::Copy(src) => src.clone(),
-        _ => PathBuf::from(&file.path),
-    };
+/// The error for a file of the site at `path` (copied from `source`, which names it in
+/// the message, when it is one of the site's own) that is also the compressed copy of
+/// `of`.
+fn compressed_over(path: &str, source: Option<&Path>, of: &str) -> Error {
     Error::one(
         Diagnostic::new(
-            &name,
+            source.unwrap_or(Path::new(path)),
             format!(
-                "`{}` is also the compressed copy of `{of}` that `output: {{precompress: …}}` \
-                 writes; one would overwrite the other",
-                file.path
+                "`{path}` is also the compressed copy of `{of}` that `output: {{precompress: …}}` \
+                 writes; one would overwrite the other"
             ),
         )
         .hint(

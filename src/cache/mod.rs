@@ -13,9 +13,9 @@
 //! - `page/` — a page's rendered HTML, as it is published: the output folder gets a hard
 //!   link to the entry (a copy where links cannot be made), so an unchanged page costs
 //!   neither rendering nor writing. `page.stamps` records each entry's inode, size,
-//!   modification time and hash when it was written; an entry that no longer matches
-//!   (changed in place, through the output folder's link or otherwise) is reported and
-//!   made again, never published;
+//!   modification and change times, mode and hash, as the last build left it (`stamp`);
+//!   an entry whose bytes changed (in place, through the output folder's link or
+//!   otherwise) is reported and made again, never published;
 //! - `markdown/` — a page's Markdown rendered, with the link lookups the render made
 //!   and their answers (used only while they still hold: `markdown::kept`);
 //! - `record/` — a page's search record (what Pagefind's parser made of it);
@@ -401,16 +401,7 @@ impl Cache {
         }
         let path = self.path(Kind::Page, key);
         let found = match (self.stamps().get(key), std::fs::symlink_metadata(&path)) {
-            (_, Ok(meta)) if meta.file_type().is_symlink() || meta.is_dir() => {
-                let what = if meta.is_dir() {
-                    fs::Replaced::File
-                } else {
-                    fs::Replaced::Link
-                };
-                let _ = fs::remove_any(&path);
-                self.report_in_the_way(&path, what);
-                None
-            }
+            (_, Ok(meta)) if self.cleared_misplaced(&path, &meta) => None,
             (Some(stamp), Ok(meta)) => {
                 if Stamp::of(&meta, stamp.hash).as_ref() == Some(stamp)
                     && stamp.has_mode(self.file_mode)
@@ -543,16 +534,27 @@ impl Cache {
     /// An entry that could not be opened: a link (never followed) or a folder in its
     /// place is removed and reported as such; anything else is damaged.
     fn unreadable(&self, path: &Path, e: &std::io::Error) {
-        let meta = std::fs::symlink_metadata(path);
-        if fs::is_link(e) || meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
-            let _ = std::fs::remove_file(path);
-            self.report_in_the_way(path, fs::Replaced::Link);
-        } else if meta.is_ok_and(|m| m.is_dir()) {
-            let _ = fs::remove_any(path);
-            self.report_in_the_way(path, fs::Replaced::File);
-        } else {
+        let misplaced =
+            std::fs::symlink_metadata(path).is_ok_and(|meta| self.cleared_misplaced(path, &meta));
+        if !misplaced {
             self.damaged(path, &format!("cannot read it: {e}"));
         }
+    }
+
+    /// Removes and reports a link (never followed) or a folder found where the entry at
+    /// `path` (whose metadata, not following links, is `meta`) should be; false when it
+    /// is neither.
+    fn cleared_misplaced(&self, path: &Path, meta: &std::fs::Metadata) -> bool {
+        let what = if meta.file_type().is_symlink() {
+            fs::Replaced::Link
+        } else if meta.is_dir() {
+            fs::Replaced::File
+        } else {
+            return false;
+        };
+        let _ = fs::remove_any(path);
+        self.report_in_the_way(path, what);
+        true
     }
 
     /// Stores `bytes` under `key` (written to a temporary file, then renamed).
@@ -686,8 +688,7 @@ impl Cache {
             }
         });
         let result = result.and_then(|()| match std::fs::rename(&temp, path) {
-            Err(e) if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) => {
-                let _ = e;
+            Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) => {
                 fs::remove_any(path)?;
                 self.report_in_the_way(path, fs::Replaced::File);
                 std::fs::rename(&temp, path)
@@ -852,9 +853,9 @@ impl Cache {
         (pruned, in_the_way)
     }
 
-    /// Ends a successful build: deletes the entries it did not use (and temporary files
-    /// an interrupted build left more than an hour ago), and returns the warnings and
-    /// the counts.
+    /// Ends a successful build: keeps the stamps of the page entries it used, deletes
+    /// the entries it did not use (and temporary files of builds that are gone, or
+    /// older than an hour), and returns the warnings and the counts.
     pub fn finish(self) -> (Vec<String>, Stats) {
         let counts = self.stats();
         if self.disabled {

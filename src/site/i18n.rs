@@ -41,46 +41,41 @@ impl I18n {
         // The same walk as every other source: links only to places inside the site.
         let (found, walk_errors) = crate::paths::walk_source(root, "i18n");
         errors.extend(walk_errors);
+        for file in found
+            .into_iter()
+            .filter(|f| !f.is_dir && !f.rel.contains('/'))
         {
-            for file in found
-                .into_iter()
-                .filter(|f| !f.is_dir && !f.rel.contains('/'))
-            {
-                let path = file.path;
-                let Some(code) = file
-                    .rel
-                    .strip_suffix(".yaml")
-                    .or_else(|| file.rel.strip_suffix(".yml"))
-                else {
+            let Some(code) = file
+                .rel
+                .strip_suffix(".yaml")
+                .or_else(|| file.rel.strip_suffix(".yml"))
+            else {
+                continue;
+            };
+            let display = Path::new("i18n").join(&file.rel);
+            let text = match crate::content::read_text(&file.path, &display) {
+                Ok(t) => t,
+                Err(d) => {
+                    errors.push(d);
                     continue;
-                };
-                let display = Path::new("i18n").join(&file.rel);
-                let text = match crate::content::read_text(&path, &display) {
-                    Ok(t) => t,
-                    Err(d) => {
-                        errors.push(d);
-                        continue;
-                    }
-                };
-                let parsed = crate::yaml::check_duplicate_keys(&text)
-                    .and_then(|()| serde_yaml::from_str::<Value>(&text));
-                match parsed {
-                    Ok(Value::Object(m)) => {
-                        let entry = files
-                            .entry(code.to_string())
-                            .or_insert_with(|| Value::Object(Map::new()));
-                        merge(entry, &Value::Object(m));
-                    }
-                    Ok(Value::Null) => {}
-                    Ok(_) => errors.push(
-                        Diagnostic::new(&display, "expected a map of `key: text`")
-                            .at_line(1)
-                            .hint("write one `key: text` per line"),
-                    ),
-                    Err(e) => {
-                        errors.push(crate::yaml::yaml_diagnostic(&display, &e, &text, 0, &[]))
-                    }
                 }
+            };
+            let parsed = crate::yaml::check_duplicate_keys(&text)
+                .and_then(|()| serde_yaml::from_str::<Value>(&text));
+            match parsed {
+                Ok(Value::Object(m)) => {
+                    let entry = files
+                        .entry(code.to_string())
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    merge(entry, &Value::Object(m));
+                }
+                Ok(Value::Null) => {}
+                Ok(_) => errors.push(
+                    Diagnostic::new(&display, "expected a map of `key: text`")
+                        .at_line(1)
+                        .hint("write one `key: text` per line"),
+                ),
+                Err(e) => errors.push(crate::yaml::yaml_diagnostic(&display, &e, &text, 0, &[])),
             }
         }
         if !errors.is_empty() {
