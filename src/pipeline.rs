@@ -22,7 +22,8 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::markdown::RenderMemo;
 use crate::output::OutputFile;
-use crate::render::Renderer;
+use crate::render::{PageMemo, Renderer};
+use crate::search::IndexMemo;
 use crate::site::{links::LinkFindings, BuildOptions, Site};
 
 /// The stages of one site, with their memo (see the module docs).
@@ -85,7 +86,11 @@ impl<'a> Pipeline<'a> {
         renderer: &Renderer,
         each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
-        renderer.site_each(site, self.memo, each)
+        let memo: &dyn PageMemo = match self.memo {
+            Some(cache) => cache,
+            None => &(),
+        };
+        renderer.site_each(site, memo, each)
     }
 
     /// Stage 3: the search bundles of the languages in `only` (all when None), each
@@ -96,7 +101,11 @@ impl<'a> Pipeline<'a> {
         only: Option<&BTreeSet<String>>,
         each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
-        crate::search::index_each(site, only, self.memo, each)
+        let memo: &dyn IndexMemo = match self.memo {
+            Some(cache) => cache,
+            None => &(),
+        };
+        crate::search::index_each(site, only, memo, each)
     }
 }
 

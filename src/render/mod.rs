@@ -7,6 +7,7 @@
 //! cloned per page); pages render in parallel.
 
 pub(crate) mod dates;
+mod kept;
 mod templates;
 mod views;
 
@@ -18,7 +19,60 @@ use crate::site::Site;
 
 pub(crate) use templates::{load_templates, TemplateDigest, BUILTIN_STATIC};
 
-use crate::cache::{Cache, Kind};
+/// What a page's HTML is made from, as a [`PageMemo`] is asked for it: the template
+/// set's digest, the page's template, the digest of its language's shared context
+/// entries ([`PageMemo::digest`]), and the page's own entries.
+pub(crate) struct PageInputs<'a> {
+    pub templates: &'a [u8; 32],
+    pub template: &'a str,
+    pub shared: &'a [u8; 32],
+    pub own: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the render stage asks for the pages it may not have to render: the pipeline's
+/// memo (the build cache, through `render::kept`), or `()`, which keeps nothing.
+pub(crate) trait PageMemo: Sync {
+    /// Whether pages are kept at all. With `()`, no: a page renders from its whole
+    /// context, and nothing is hashed.
+    fn keeps_pages(&self) -> bool;
+
+    /// A digest of `value` (the context entries every page of a language shares).
+    fn digest(&self, value: &serde_json::Value) -> [u8; 32];
+
+    /// The page at `path` made from `inputs`: its kept file if an earlier build made it
+    /// from the same inputs, else `make`'s HTML (handed the page's own entries back),
+    /// kept for the next build.
+    fn rendered_page(
+        &self,
+        path: &str,
+        inputs: PageInputs<'_>,
+        make: &mut dyn FnMut(
+            serde_json::Map<String, serde_json::Value>,
+        ) -> Result<String, Diagnostic>,
+    ) -> Result<OutputFile, Diagnostic>;
+}
+
+/// No memo: every page is rendered.
+impl PageMemo for () {
+    fn keeps_pages(&self) -> bool {
+        false
+    }
+
+    fn digest(&self, _: &serde_json::Value) -> [u8; 32] {
+        [0; 32]
+    }
+
+    fn rendered_page(
+        &self,
+        path: &str,
+        inputs: PageInputs<'_>,
+        make: &mut dyn FnMut(
+            serde_json::Map<String, serde_json::Value>,
+        ) -> Result<String, Diagnostic>,
+    ) -> Result<OutputFile, Diagnostic> {
+        Ok(OutputFile::bytes(path, make(inputs.own)?))
+    }
+}
 
 /// Renders the whole site.
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
@@ -54,7 +108,7 @@ impl Renderer {
         let statics = Statics::load(site)?;
         let ctx = views::Shared::new(site, site.opts.today(), &self.tera, statics.urls())
             .map_err(Error::one)?;
-        let (mut files, errors) = self.render_pages(site, &ctx, indices, None);
+        let (mut files, errors) = self.render_pages(site, &ctx, indices, &());
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
@@ -81,24 +135,25 @@ impl Renderer {
         Ok(files)
     }
 
-    /// Renders pages `indices`; with a `cache` (and templates whose output the context
-    /// decides), a page whose template and context are unchanged is taken from it.
+    /// Renders pages `indices`; with a `memo` that keeps pages (and templates whose
+    /// output the context decides), a page whose template and context are unchanged is
+    /// taken from it.
     fn render_pages(
         &self,
         site: &Site,
         ctx: &views::Shared<'_>,
         indices: &[usize],
-        cache: Option<&Cache>,
+        memo: &dyn PageMemo,
     ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
         let tera = &self.tera;
-        let cache = cache.zip(self.digest.as_ref());
+        let templates = self.digest.as_ref().filter(|_| memo.keeps_pages());
         // What every page of a language shares is hashed once.
-        let languages: std::collections::HashMap<&str, [u8; 32]> = match cache {
-            Some((cache, _)) => site
+        let languages: std::collections::HashMap<&str, [u8; 32]> = match templates {
+            Some(_) => site
                 .config
                 .languages
                 .iter()
-                .map(|l| (l.code.as_str(), ctx.language_digest(&l.code, cache)))
+                .map(|l| (l.code.as_str(), ctx.language_digest(&l.code, memo)))
                 .collect(),
             None => Default::default(),
         };
@@ -107,43 +162,41 @@ impl Renderer {
             .map(|&i| {
                 let page = &site.pages[i];
                 let template = page_template(site, i);
-                // With the cache: the key is the template set, the template, the
+                let render = |context: &tera::Context| {
+                    tera.render(&template, context)
+                        .map_err(|e| template_error(&template, &e, Some(&page.display())))
+                };
+                let Some(templates) = templates else {
+                    return Ok(OutputFile::bytes(
+                        page.output.clone(),
+                        render(&ctx.page_context(i))?,
+                    ));
+                };
+                // Kept: the memo is asked with the template set, the template, the
                 // language's shared entries (their digest) and every other entry of the
                 // page's context; the shared entries join the context only if the page
                 // is rendered.
-                let (context, cached) = if let Some((cache, digest)) = cache {
-                    let json = ctx.page_own_context(i).into_json();
-                    let mut h = cache.hasher(Kind::Page);
-                    h.field(digest).field(template.as_bytes());
-                    match languages.get(page.lang.as_str()) {
-                        Some(shared) => h.field(shared),
-                        None => h.field(&ctx.language_digest(&page.lang, cache)),
-                    };
-                    for (name, value) in json.as_object().into_iter().flatten() {
-                        h.field(name.as_bytes()).value(value);
-                    }
-                    let key = h.key();
-                    if let Some(kept) = cache.page(&key) {
-                        return Ok(OutputFile::cached(page.output.clone(), kept));
-                    }
-                    let mut context = ctx.shared_context(&page.lang);
-                    context
-                        .extend(tera::Context::from_value(json).expect("a context is an object"));
-                    (context, Some((cache, key)))
-                } else {
-                    (ctx.page_context(i), None)
+                let shared = match languages.get(page.lang.as_str()) {
+                    Some(shared) => *shared,
+                    None => ctx.language_digest(&page.lang, memo),
                 };
-                let html = tera
-                    .render(&template, &context)
-                    .map_err(|e| template_error(&template, &e, Some(&page.display())))?;
-                // Kept in the cache, the page is published as a link to the entry:
-                // written once.
-                if let Some(kept) =
-                    cached.and_then(|(cache, key)| cache.put_page(&key, html.as_bytes()))
-                {
-                    return Ok(OutputFile::cached(page.output.clone(), kept));
-                }
-                Ok(OutputFile::bytes(page.output.clone(), html))
+                let serde_json::Value::Object(own) = ctx.page_own_context(i).into_json() else {
+                    unreachable!("a context is an object")
+                };
+                let inputs = PageInputs {
+                    templates,
+                    template: &template,
+                    shared: &shared,
+                    own,
+                };
+                memo.rendered_page(&page.output, inputs, &mut |own| {
+                    let mut context = ctx.shared_context(&page.lang);
+                    context.extend(
+                        tera::Context::from_value(serde_json::Value::Object(own))
+                            .expect("a context is an object"),
+                    );
+                    render(&context)
+                })
             })
             .collect();
         let mut files = Vec::with_capacity(rendered.len());
@@ -161,7 +214,7 @@ impl Renderer {
     /// static files and content files.
     pub(crate) fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
         let mut files = Vec::new();
-        self.site_each(site, None, |part| {
+        self.site_each(site, &(), |part| {
             files.extend(part);
             Ok(())
         })?;
@@ -172,12 +225,12 @@ impl Renderer {
     /// as they are made ([`PAGES_PER_PART`] pages at a time, then the rest), so a caller
     /// that writes them holds one part in memory, not the whole site. Parts never share
     /// a path; nothing is handed on once a page has failed, and every page's error is
-    /// reported. With a `cache` (the pipeline's memo), unchanged pages are taken from it
-    /// and the others kept there.
+    /// reported. With a `memo` that keeps pages (the pipeline's), unchanged pages are
+    /// taken from it and the others kept there.
     pub(crate) fn site_each(
         &self,
         site: &Site,
-        cache: Option<&Cache>,
+        memo: &dyn PageMemo,
         mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
         check_template_names(site, &self.tera)?;
@@ -193,7 +246,7 @@ impl Renderer {
         let all: Vec<usize> = (0..site.pages.len()).collect();
         let mut errors = Vec::new();
         for part in all.chunks(PAGES_PER_PART) {
-            let (mut files, part_errors) = self.render_pages(site, &ctx, part, cache);
+            let (mut files, part_errors) = self.render_pages(site, &ctx, part, memo);
             errors.extend(part_errors);
             if errors.is_empty() {
                 files.retain(|f| !taken.contains(f.path.as_str()));

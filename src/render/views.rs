@@ -309,12 +309,8 @@ impl<'a> Shared<'a> {
     pub(super) const LANGUAGE_KEYS: [&'static str; 3] = ["site", "lang", "t"];
 
     /// A hash of the [`Shared::LANGUAGE_KEYS`] entries of `lang`'s pages.
-    pub(super) fn language_digest(&self, lang: &str, cache: &crate::cache::Cache) -> [u8; 32] {
-        cache
-            .hasher(crate::cache::Kind::Page)
-            .value(&self.shared_context(lang).into_json())
-            .key()
-            .0
+    pub(super) fn language_digest(&self, lang: &str, memo: &dyn super::PageMemo) -> [u8; 32] {
+        memo.digest(&self.shared_context(lang).into_json())
     }
 
     pub(super) fn shared_context(&self, lang: &str) -> Context {

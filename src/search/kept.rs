@@ -8,10 +8,119 @@
 //! (`add_language_cached`). Every key is hashed from what its result is made of, so a
 //! build with the cache gives the same bundle, byte for byte, as one without.
 
+use std::sync::Mutex;
+
 use pagefind::api::{LanguageIndex, PageRecord};
 use pagefind::options::PagefindServiceConfig;
 
+use super::bundle::Bundle;
 use super::*;
+use crate::cache::{Cache, Key, Kind};
+
+/// The build cache as the search stage's memo.
+impl IndexMemo for Cache {
+    fn prepare<'m>(&'m self, site: &Site, lang: &str, pages: &[usize]) -> Result<Prepared<'m>> {
+        add_language_cached(site, lang, pages, self)
+    }
+}
+
+/// What keeps a language's new index for the next build: its last bundle (whose
+/// unchanged files are reused), what the new bundle is built from, and whether the
+/// index's state is kept too (not when it was an edited kept state).
+pub(crate) struct Keeper<'c> {
+    cache: &'c Cache,
+    previous: Option<Bundle>,
+    /// The last bundle's files by path, as positions in `previous`.
+    old: HashMap<String, usize>,
+    /// A hash of the records' keys, and the keys: the bundle is kept under the first.
+    inputs: (Key, Vec<Key>),
+    store_state: bool,
+    /// The contents hash of every file of the new bundle, by path.
+    hashes: Mutex<HashMap<String, [u8; 32]>>,
+}
+
+impl<'c> Keeper<'c> {
+    fn new(
+        cache: &'c Cache,
+        previous: Option<Bundle>,
+        inputs: (Key, Vec<Key>),
+        store_state: bool,
+    ) -> Keeper<'c> {
+        let old = previous
+            .iter()
+            .flat_map(|b| b.files.iter().enumerate())
+            .map(|(n, (path, _, _))| (path.clone(), n))
+            .collect();
+        Keeper {
+            cache,
+            previous,
+            old,
+            inputs,
+            store_state,
+            hashes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The compressed bytes of the last bundle's file at `path`, if its contents were
+    /// `data` (checked by their hash); either way, `data`'s hash is noted for the new
+    /// bundle.
+    pub(super) fn reuse(&self, path: &std::path::Path, data: &[u8]) -> Option<Vec<u8>> {
+        let path = crate::paths::path_to_slash(path)?;
+        let hash = crate::cache::content_hash(data);
+        let found = self
+            .old
+            .get(path.as_str())
+            .and_then(|&n| self.previous.as_ref()?.files.get(n))
+            .filter(|(_, h, _)| h.as_ref() == Some(&hash))
+            .map(|(_, _, contents)| contents.clone());
+        self.hashes
+            .lock()
+            .expect("the hashes' lock")
+            .insert(path, hash);
+        found
+    }
+
+    /// Keeps `index`'s state, before it is finished, for the next builds to edit
+    /// ([`edit_state`]), if this keeper is to: streamed into the entry a part at a
+    /// time, never whole in memory.
+    pub(super) fn keep_state(&self, lang: &str, index: &LanguageIndex) {
+        if !self.store_state {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let cache = self.cache;
+        let size = cache.put_streamed(Kind::State, &state_slot(cache, lang), |out| {
+            out(&state_head(&self.inputs.1))?;
+            index.write_state(out)
+        });
+        log::debug!(
+            "search {lang}: index state of {:.1} MB made and stored in {:.2} s",
+            size as f64 / 1e6,
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    /// Keeps the new bundle, `files` (paths in the bundle and compressed contents).
+    pub(super) fn keep_bundle(self: Box<Self>, lang: &str, files: &[(String, Vec<u8>)]) {
+        let Keeper {
+            cache,
+            previous,
+            inputs: (inputs, _),
+            hashes,
+            ..
+        } = *self;
+        drop(previous);
+        let hashes = hashes.into_inner().expect("the hashes' lock");
+        let heads = Bundle::heads(
+            &inputs,
+            files
+                .iter()
+                .map(|(path, contents)| (path.as_str(), hashes.get(path), contents.len())),
+        );
+        let parts = Bundle::parts(&heads, files.iter().map(|f| f.1.as_slice()));
+        cache.put_parts(Kind::Bundle, &cache.bundle_slot(lang), &parts);
+    }
+}
 
 /// The cache key of page `i`'s record: its language, its URL and what its document is
 /// made from ([`DocInputs`]; the document is a function of them and of the program,
@@ -115,7 +224,7 @@ pub(super) const EDIT_PAGES: usize = 64;
 
 pub(super) const EDIT_RUNS: usize = 8;
 
-/// [`add_language`] through the cache.
+/// [`add_language`] through the cache (the [`IndexMemo`] of the cache).
 ///
 /// Without a bundle from the last build, pages are taken a batch at a time: their
 /// documents are made, their record keys too, and each page is added from its kept
@@ -129,16 +238,17 @@ pub(super) const EDIT_RUNS: usize = 8;
 /// pages without one. So a rebuild after an edit parses only the edited pages, and
 /// usually adds only them.
 ///
-/// The state is stored by [`finish_language`] only when it was not used: an edited
+/// The state is stored (by the [`Keeper`], as the index is finished) only when it
+/// was not used: an edited
 /// state is not written again (that would take longer than editing it), so later
 /// rebuilds replace, in the same state, the pages changed since it was made, until they
 /// are too many.
-pub(super) fn add_language_cached(
+pub(super) fn add_language_cached<'c>(
     site: &Site,
     lang: &str,
     pages: &[usize],
-    cache: &Cache,
-) -> Result<Prepared> {
+    cache: &'c Cache,
+) -> Result<Prepared<'c>> {
     let slot = cache.bundle_slot(lang);
     let previous = cache.recall(Kind::Bundle, &slot, |bytes| {
         Bundle::decode(&bytes).ok_or_else(|| "not a search bundle".to_string())
@@ -159,11 +269,10 @@ pub(super) fn add_language_cached(
             )?;
             keys.extend(batch_keys);
         }
+        let inputs = (bundle_inputs(cache, lang, &keys), keys);
         return Ok(Prepared::Index {
             index: Box::new(index),
-            previous: None,
-            inputs: Some((bundle_inputs(cache, lang, &keys), keys)),
-            store_state: true,
+            keeper: Some(Box::new(Keeper::new(cache, None, inputs, true))),
         });
     };
     // Keys only: no document is made for a page whose record is kept.
@@ -191,9 +300,12 @@ pub(super) fn add_language_cached(
     };
     Ok(Prepared::Index {
         index: Box::new(index),
-        previous: Some(previous),
-        inputs: Some((inputs, keys)),
-        store_state,
+        keeper: Some(Box::new(Keeper::new(
+            cache,
+            Some(previous),
+            (inputs, keys),
+            store_state,
+        ))),
     })
 }
 

@@ -19,8 +19,9 @@
 //! the end (`vendor/README.md` says what changed and what it measured).
 //!
 //! Submodules: `document` (each page's search document, and which pages are indexed),
-//! `kept` (what the build cache keeps of an index, and how a rebuild uses it), `bundle`
-//! (the kept bundle's byte format).
+//! `kept` (the build cache as this stage's [`IndexMemo`]: what it keeps of an index, and
+//! how a rebuild uses it), `bundle` (the kept bundle's byte format). This file and
+//! `document` do not know the cache: the pipeline hands the stage a memo.
 //!
 //! Left out: fallback copies (a language's index holds only its own text), pages with
 //! `search: false`, pages matching `search.exclude` globs, and the whole thing when
@@ -32,15 +33,13 @@ use std::collections::HashMap;
 use pagefind::api::LanguageIndex;
 use pagefind::options::PagefindServiceConfig;
 
-use crate::cache::{Cache, Key, Kind};
 use crate::error::{Diagnostic, Error, Result};
 use crate::html::escape;
 use crate::output::OutputFile;
 use crate::site::Site;
-use bundle::Bundle;
 pub use document::document;
 use document::*;
-use kept::*;
+use kept::Keeper;
 
 mod bundle;
 mod document;
@@ -59,18 +58,18 @@ pub(crate) const BUNDLE_DIR: &str = "pagefind";
 /// the next language's pages are added, so the parts of finishing that run on one core
 /// do not leave the others idle; at most two languages' indexes are in memory.
 ///
-/// With a `cache`, a page whose document is unchanged is not parsed again (its record
-/// is kept), a language none of whose records changed takes its last bundle as it is,
-/// a language of which few pages changed edits its kept index state instead of adding
-/// every page again, and an index file whose contents are unchanged is not compressed
-/// again.
+/// With a `memo` that keeps indexes (the build cache, through `search::kept`), a page
+/// whose document is unchanged is not parsed again (its record is kept), a language
+/// none of whose records changed takes its last bundle as it is, a language of which
+/// few pages changed edits its kept index state instead of adding every page again,
+/// and an index file whose contents are unchanged is not compressed again.
 ///
 /// Only the languages in `only` are indexed (every language when None): `serve`
 /// refreshes only the indexes of the languages an edit touched.
 pub(crate) fn index_each(
     site: &Site,
     only: Option<&std::collections::BTreeSet<String>>,
-    cache: Option<&Cache>,
+    memo: &dyn IndexMemo,
     mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
 ) -> Result<()> {
     if !site.config.search.enabled {
@@ -110,15 +109,7 @@ pub(crate) fn index_each(
                 .filter(|&i| site.pages[i].lang == l.code && selection.includes(site, i))
                 .collect();
             let lang = l.code.as_str();
-            let prepared = match cache {
-                Some(cache) => add_language_cached(site, lang, &pages, cache),
-                None => add_language(site, lang, &pages).map(|index| Prepared::Index {
-                    index: Box::new(index),
-                    previous: None,
-                    inputs: None,
-                    store_state: false,
-                }),
-            }?;
+            let prepared = memo.prepare(site, lang, &pages)?;
             let adding = started.elapsed();
             if let Some(f) = finishing.take() {
                 hand_on(f, &mut each)?;
@@ -127,12 +118,7 @@ pub(crate) fn index_each(
                 let started = std::time::Instant::now();
                 let files = match prepared {
                     Prepared::Done(files) => files,
-                    Prepared::Index {
-                        index,
-                        previous,
-                        inputs,
-                        store_state,
-                    } => finish_language(lang, *index, previous, inputs.zip(cache), store_state)?,
+                    Prepared::Index { index, keeper } => finish_language(lang, *index, keeper)?,
                 };
                 Ok((files, started.elapsed()))
             });
@@ -145,17 +131,31 @@ pub(crate) fn index_each(
     })
 }
 
-/// A language's pages, added: an index to finish, or (from the cache) its files.
-enum Prepared {
+/// What the search stage asks of the pipeline's memo for each language: the
+/// language's pages added to an index (from what an earlier build kept of it, where
+/// that still holds), or the language's files whole when nothing changed. The build
+/// cache is one (`search::kept`); `()` keeps nothing and adds every page.
+pub(crate) trait IndexMemo: Sync {
+    /// The pages `pages` (all of language `lang`, in order) added: see the trait docs.
+    fn prepare<'m>(&'m self, site: &Site, lang: &str, pages: &[usize]) -> Result<Prepared<'m>>;
+}
+
+/// No memo: every page is parsed and added, nothing is kept.
+impl IndexMemo for () {
+    fn prepare<'m>(&'m self, site: &Site, lang: &str, pages: &[usize]) -> Result<Prepared<'m>> {
+        Ok(Prepared::Index {
+            index: Box::new(add_language(site, lang, pages)?),
+            keeper: None,
+        })
+    }
+}
+
+/// A language's pages, added: an index to finish (with what keeps its results, if
+/// anything does), or its files whole.
+pub(crate) enum Prepared<'m> {
     Index {
         index: Box<LanguageIndex>,
-        /// The language's last bundle, whose unchanged files are reused.
-        previous: Option<Bundle>,
-        /// What the bundle is built from (a hash of its records' keys, and the keys), to
-        /// keep it in the cache under.
-        inputs: Option<(Key, Vec<Key>)>,
-        /// Whether to keep the index's state (not when it was an edited kept state).
-        store_state: bool,
+        keeper: Option<Box<Keeper<'m>>>,
     },
     Done(Vec<OutputFile>),
 }
@@ -166,7 +166,7 @@ pub(crate) fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
         let index = add_language(site, &l.code, &[])?;
-        files.extend(finish_language(&l.code, index, None, None, false)?);
+        files.extend(finish_language(&l.code, index, None)?);
     }
     Ok(files)
 }
@@ -209,62 +209,24 @@ fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageInde
 /// Builds the index into the files of the language's bundle. Pagefind's API is async,
 /// its work is not (it runs on rayon): a small runtime drives it.
 ///
-/// With `previous` (the language's last bundle), an index file whose path (a hash of
-/// its contents) and contents (checked by their own hash) are unchanged takes its
-/// compressed bytes from there. With `keep`, the new bundle is stored for the next build,
-/// and with `store_state` too, the index's state before it is finished (for
-/// [`edit_state`]), first, on this thread.
+/// With a `keeper` (the memo's, for this language), an index file unchanged since the
+/// last bundle takes its compressed bytes from there, the index's state before it is
+/// finished is kept when the keeper asks for it (first, on this thread), and the new
+/// bundle is kept for the next build.
 fn finish_language(
     lang: &str,
     index: LanguageIndex,
-    previous: Option<Bundle>,
-    keep: Option<((Key, Vec<Key>), &Cache)>,
-    store_state: bool,
+    keeper: Option<Box<Keeper<'_>>>,
 ) -> Result<Vec<OutputFile>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| search_error(lang, "cannot start the indexer", Some(e.into())))?;
-    let old: std::collections::HashMap<&str, (&[u8; 32], &[u8])> = previous
-        .as_ref()
-        .map(|b| {
-            b.files
-                .iter()
-                .filter_map(|(path, hash, contents)| {
-                    Some((path.as_str(), (hash.as_ref()?, contents.as_slice())))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let hashes = std::sync::Mutex::new(std::collections::HashMap::new());
-    let keeping = keep.is_some();
-    let reuse = |path: &std::path::Path, data: &[u8]| -> Option<Vec<u8>> {
-        if !keeping {
-            return None;
-        }
-        let path = crate::paths::path_to_slash(path)?;
-        let hash = crate::cache::content_hash(data);
-        let found = old
-            .get(path.as_str())
-            .filter(|(h, _)| **h == hash)
-            .map(|(_, contents)| contents.to_vec());
-        hashes.lock().expect("the hashes' lock").insert(path, hash);
-        found
-    };
-    if let Some(((_, records), cache)) = keep.as_ref().filter(|_| store_state) {
-        // The index before it is finished, for the next builds to edit
-        // (`add_language_cached`): written here, on the finishing thread.
-        // Streamed into the entry a part at a time: never whole in memory.
-        let started = std::time::Instant::now();
-        let size = cache.put_streamed(Kind::State, &state_slot(cache, lang), |out| {
-            out(&state_head(records))?;
-            index.write_state(out)
-        });
-        log::debug!(
-            "search {lang}: index state of {:.1} MB made and stored in {:.2} s",
-            size as f64 / 1e6,
-            started.elapsed().as_secs_f64()
-        );
+    if let Some(keeper) = &keeper {
+        keeper.keep_state(lang, &index);
     }
+    let reuse = |path: &std::path::Path, data: &[u8]| -> Option<Vec<u8>> {
+        keeper.as_ref()?.reuse(path, data)
+    };
     let files = runtime
         .block_on(index.into_files_reusing(GZIP_LEVEL, &reuse))
         .map_err(|e| search_error(lang, "building", Some(e)))?;
@@ -276,17 +238,8 @@ fn finish_language(
             (rel, f.contents)
         })
         .collect();
-    drop(previous);
-    if let Some(((inputs, _), cache)) = keep {
-        let hashes = hashes.into_inner().expect("the hashes' lock");
-        let heads = Bundle::heads(
-            &inputs,
-            files
-                .iter()
-                .map(|(path, contents)| (path.as_str(), hashes.get(path), contents.len())),
-        );
-        let parts = Bundle::parts(&heads, files.iter().map(|f| f.1.as_slice()));
-        cache.put_parts(Kind::Bundle, &cache.bundle_slot(lang), &parts);
+    if let Some(keeper) = keeper {
+        keeper.keep_bundle(lang, &files);
     }
     Ok(files
         .into_iter()

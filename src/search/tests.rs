@@ -1,7 +1,9 @@
 //! Unit tests of the search stage: which pages are indexed, the document each page gives
 //! Pagefind, and the bundles made per language.
 
+use super::kept::*;
 use super::*;
+use crate::cache::{Cache, Key};
 use crate::testing::{self, page};
 
 /// The test sites' `site.yaml`, with `legal/**` left out of search.
@@ -197,7 +199,7 @@ fn a_record_key_changes_with_anything_that_changes_the_document() {
 /// Every language's bundle, without a cache.
 fn index_all(site: &Site) -> Vec<OutputFile> {
     let mut files = Vec::new();
-    index_each(site, None, None, |bundle| {
+    index_each(site, None, &(), |bundle| {
         files.extend(bundle);
         Ok(())
     })
