@@ -41,6 +41,34 @@ pub(crate) enum Command {
     Stamp(StampArgs),
     /// Write a small working starter site into DIR.
     Init(InitArgs),
+    /// Write the nginx or Caddy configuration that does what the build's `_redirects`
+    /// and `_headers` do on Netlify and Cloudflare Pages (redirects, caching, security
+    /// headers).
+    Host(HostArgs),
+}
+
+/// The arguments of `waypost host`.
+#[derive(Debug, Args)]
+pub(crate) struct HostArgs {
+    /// The server: nginx or caddy.
+    #[arg(value_enum)]
+    pub server: HostServerArg,
+    /// Folder to write the fragments into (created if missing; files waypost did not
+    /// write are never replaced); without it they are printed.
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Replace site.yaml's base_url, as `build --base-url` does.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+/// The servers `waypost host` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum HostServerArg {
+    /// `waypost-http.conf` (in `http { }`) and `waypost-server.conf` (in the `server`).
+    Nginx,
+    /// `waypost.caddy` (`import` it in the site's block).
+    Caddy,
 }
 
 /// The arguments of `waypost build`.
@@ -100,7 +128,8 @@ pub(crate) struct ServeArgs {
 /// The arguments of `waypost check`.
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Output format: text for people, json for CI (documented, versioned).
+    /// Output format: text for people, json for CI (documented, versioned), github for
+    /// annotations in GitHub Actions.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
     /// Also check http(s) links over the network.
@@ -133,4 +162,7 @@ pub(crate) enum CheckFormat {
     Text,
     /// Stable JSON (version 1) for CI.
     Json,
+    /// GitHub Actions workflow commands: each finding an annotation on its file and
+    /// line, grouped as in the text report, then the same summary.
+    Github,
 }

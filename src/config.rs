@@ -211,13 +211,41 @@ pub enum Encoding {
     Br,
 }
 
-/// `output:` options (consumed by the output stage).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// `output:` options (consumed by the render and output stages).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutputConfig {
     /// Compressed copies to write beside every text file (HTML, CSS, JS, JSON, XML,
     /// SVG, text), for hosts that serve them as they are.
+    #[serde(default)]
     pub precompress: Vec<Encoding>,
+    /// Write `_redirects` and `_headers` at the output's root (Netlify, Cloudflare Pages;
+    /// default true).
+    #[serde(default = "yes")]
+    pub host_files: bool,
+    /// The `Content-Security-Policy` the host files send; `None` means the theme's own
+    /// (computed from its inline scripts), an empty text sends none.
+    #[serde(default)]
+    pub csp: Option<String>,
+    /// Write `/llms.txt` and `/<lang>/llms.txt` (default true).
+    #[serde(default = "yes")]
+    pub llms_txt: bool,
+    /// Publish each translated page's Markdown source beside its HTML, at
+    /// `<page URL>index.md` (default true).
+    #[serde(default = "yes")]
+    pub markdown_sources: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            precompress: Vec::new(),
+            host_files: true,
+            csp: None,
+            llms_txt: true,
+            markdown_sources: true,
+        }
+    }
 }
 
 /// The keys of `site.yaml` that take one word of a fixed set, and their words.

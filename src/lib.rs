@@ -128,6 +128,39 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
     Ok((site, files))
 }
 
+/// A static server `waypost host` writes configuration for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostServer {
+    /// nginx: `waypost-http.conf` (include in `http { }`) and `waypost-server.conf`
+    /// (include where the site is served).
+    Nginx,
+    /// Caddy: `waypost.caddy` (import inside the site's block).
+    Caddy,
+}
+
+/// The configuration fragments telling `server` what `_redirects` and `_headers` tell
+/// Netlify and Cloudflare Pages (the same rules: aliases as 301s, a year for hashed files,
+/// the security headers), as `(file name, text)`. Loads the site as a build with `opts`
+/// does (no page is rendered, nothing is written).
+pub fn host_fragments(
+    root: &Path,
+    opts: &BuildOptions,
+    server: HostServer,
+) -> Result<Vec<(String, String)>> {
+    let site = Pipeline::new(root, opts, None).load()?;
+    let rules = render::Renderer::new(&site.root)?.host_rules(&site)?;
+    Ok(match server {
+        HostServer::Nginx => {
+            let (http, server) = rules.nginx();
+            vec![
+                ("waypost-http.conf".into(), http),
+                ("waypost-server.conf".into(), server),
+            ]
+        }
+        HostServer::Caddy => vec![("waypost.caddy".into(), rules.caddy())],
+    })
+}
+
 /// Builds the site at `root` into the writer's folder (checked by [`output::Writer::new`]).
 /// The previous contents of the folder are replaced only when the whole build succeeded.
 ///

@@ -13,7 +13,7 @@ mod cli;
 
 use std::path::{Path, PathBuf};
 
-use cli::{BuildArgs, CheckArgs, CheckFormat, Cli, Command, ServeArgs};
+use cli::{BuildArgs, CheckArgs, CheckFormat, Cli, Command, HostArgs, HostServerArg, ServeArgs};
 use waypost::CacheChoice;
 
 /// A build is one process that allocates, frees and allocates again until it exits:
@@ -149,7 +149,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => Ok(check(root, args)),
         Command::Stamp(args) => Ok(stamp(root, &args.files)),
         Command::Init(args) => init(&args.dir),
+        Command::Host(args) => host(root, args),
     }
+}
+
+/// `waypost host`: the fragments written into `--to`, or printed.
+fn host(root: &Path, args: HostArgs) -> anyhow::Result<ExitCode> {
+    let HostArgs {
+        server,
+        to,
+        base_url,
+    } = args;
+    let opts = waypost::BuildOptions {
+        base_url,
+        fingerprint_assets: true,
+        ..Default::default()
+    };
+    let server = match server {
+        HostServerArg::Nginx => waypost::HostServer::Nginx,
+        HostServerArg::Caddy => waypost::HostServer::Caddy,
+    };
+    let fragments = waypost::host_fragments(root, &opts, server)?;
+    match to {
+        Some(dir) => {
+            for path in waypost::output::write_fragments(&dir, &fragments)? {
+                log::info!("wrote {}", path.display());
+            }
+        }
+        None => {
+            for (name, text) in &fragments {
+                println!("# ---- {name}\n{text}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `waypost build`: the output folder checked before anything is read (a folder that
@@ -232,6 +265,7 @@ fn check(root: &Path, args: CheckArgs) -> ExitCode {
             let text = match format {
                 CheckFormat::Text => report.to_text(),
                 CheckFormat::Json => report.to_json(),
+                CheckFormat::Github => report.to_github(&github_prefix(root)),
             };
             print!("{text}");
             ExitCode::from(report.exit_code)
@@ -240,6 +274,33 @@ fn check(root: &Path, args: CheckArgs) -> ExitCode {
             eprintln!("{}", render_error(&e.into()));
             ExitCode::from(2)
         }
+    }
+}
+
+/// The site's folder as a path from the repository's root in GitHub Actions
+/// (`GITHUB_WORKSPACE`), `docs/` style, so annotations land on the repository's files;
+/// empty when the site is the repository or is not inside it.
+fn github_prefix(root: &Path) -> String {
+    let Some(workspace) = std::env::var_os("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) else {
+        return String::new();
+    };
+    let (Ok(workspace), Ok(root)) = (
+        std::fs::canonicalize(workspace),
+        std::fs::canonicalize(root),
+    ) else {
+        return String::new();
+    };
+    match root.strip_prefix(&workspace) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            let mut s: String = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            s.push('/');
+            s
+        }
+        _ => String::new(),
     }
 }
 

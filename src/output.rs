@@ -335,7 +335,17 @@ pub fn is_compressible(path: &str) -> bool {
     let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
     matches!(
         ext.to_ascii_lowercase().as_str(),
-        "html" | "htm" | "css" | "js" | "mjs" | "json" | "xml" | "txt" | "svg" | "webmanifest"
+        "html"
+            | "htm"
+            | "css"
+            | "js"
+            | "mjs"
+            | "json"
+            | "xml"
+            | "txt"
+            | "md"
+            | "svg"
+            | "webmanifest"
     )
 }
 
@@ -555,6 +565,52 @@ fn clean_leftovers(parent: &Path, name: &str) {
             remove_tree(&e.path());
         }
     }
+}
+
+/// The first line of every server fragment `waypost host` writes: a file that does not
+/// start with it is someone's own, and is never replaced.
+pub const FRAGMENT_MARK: &str = "# Written by `waypost host";
+
+/// Writes `waypost host`'s configuration fragments (`(file name, text)`) into `dir`,
+/// creating it if needed. Each file is written beside its place and renamed over it, so
+/// a server reading it never sees half a file; a file of that name that waypost did not
+/// write (it does not start with [`FRAGMENT_MARK`]) is refused, and nothing is written.
+pub fn write_fragments(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>> {
+    for (name, _) in files {
+        let target = dir.join(name);
+        if let Ok(old) = std::fs::read(&target) {
+            if !old.starts_with(FRAGMENT_MARK.as_bytes()) {
+                return Err(Error::one(
+                    Diagnostic::new(
+                        target.display().to_string(),
+                        "this file exists and was not written by `waypost host`; it is left as it is",
+                    )
+                    .hint("choose another folder, or move the file away if it may be replaced"),
+                ));
+            }
+        } else if std::fs::symlink_metadata(&target).is_ok() {
+            return Err(Error::one(
+                Diagnostic::new(
+                    target.display().to_string(),
+                    "this is not a file waypost can read and replace; it is left as it is",
+                )
+                .hint("choose another folder"),
+            ));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create folder", e))?;
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let target = dir.join(name);
+        let temp = dir.join(format!(".{name}.waypost-new"));
+        std::fs::write(&temp, text).map_err(|e| Error::io(&temp, "cannot write", e))?;
+        std::fs::rename(&temp, &target).map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            Error::io(&target, "cannot replace", e)
+        })?;
+        written.push(target);
+    }
+    Ok(written)
 }
 
 /// Writes every file under `dir` in parallel.

@@ -8,6 +8,10 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
+/// The folder of each language's search bundle, under the language's folder
+/// (`/<lang>/pagefind/`): written by search, named by the host files rendering writes.
+pub(crate) const SEARCH_BUNDLE_DIR: &str = "pagefind";
+
 /// Characters percent-encoded in URL path segments: everything but unreserved characters
 /// and a few safe sub-delimiters. `+` is encoded because some static hosts read it as a
 /// space.

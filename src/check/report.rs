@@ -393,6 +393,69 @@ impl Report {
                 }
             }
         }
+        self.footer(&mut out);
+        out
+    }
+
+    /// The report as GitHub Actions workflow commands: each finding an `::error`,
+    /// `::warning` or `::notice` annotation on its file and line (`prefix` is the site's
+    /// folder relative to the repository, so the annotation lands on the right file), one
+    /// collapsible group per category, then the same summary and counts as the text.
+    pub fn to_github(&self, prefix: &str) -> String {
+        let mut out = String::new();
+        let mut category = None;
+        for f in &self.findings {
+            if category != Some(f.category) {
+                if category.is_some() {
+                    out.push_str("::endgroup::\n");
+                }
+                category = Some(f.category);
+                let _ = writeln!(out, "::group::{}", f.category.title());
+            }
+            let command = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "notice",
+            };
+            let mut props = Vec::new();
+            if let Some(file) = &f.file {
+                props.push(format!(
+                    "file={}",
+                    github_property(&format!("{prefix}{file}"))
+                ));
+                if let Some(l) = f.line {
+                    props.push(format!("line={l}"));
+                }
+                if let Some(c) = f.column {
+                    props.push(format!("col={c}"));
+                }
+            }
+            let title = match &f.language {
+                Some(l) => format!("waypost {} ({l})", f.kind),
+                None => format!("waypost {}", f.kind),
+            };
+            props.push(format!("title={}", github_property(&title)));
+            let mut message = f.message.clone();
+            if let Some(h) = &f.hint {
+                message.push_str("\nhelp: ");
+                message.push_str(h);
+            }
+            let _ = writeln!(
+                out,
+                "::{command} {}::{}",
+                props.join(","),
+                github_data(&message)
+            );
+        }
+        if category.is_some() {
+            out.push_str("::endgroup::\n");
+        }
+        self.footer(&mut out);
+        out
+    }
+
+    /// The summary table and the counts line that end both text forms.
+    fn footer(&self, out: &mut String) {
         if !self.languages.is_empty() {
             if !out.is_empty() {
                 out.push('\n');
@@ -418,7 +481,6 @@ impl Report {
                 _ => ": failed",
             }
         );
-        out
     }
 
     fn table(&self) -> String {
@@ -480,5 +542,87 @@ impl Report {
             line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]);
         }
         out
+    }
+}
+
+/// A workflow command's message, escaped as the runner reads it back.
+fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value (also `:` and `,`, which end a property).
+fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report {
+            version: 1,
+            site: "Site".into(),
+            default_language: "en".into(),
+            today: "2026-12-04".into(),
+            strict: false,
+            external: false,
+            exit_code: 1,
+            counts: Counts {
+                errors: 1,
+                warnings: 1,
+                notes: 0,
+            },
+            languages: Vec::new(),
+            findings,
+        }
+    }
+
+    #[test]
+    fn github_format_annotates_the_file_and_line_under_the_site_folder() {
+        let mut broken = Finding::new(
+            Severity::Error,
+            Category::Links,
+            "broken-link",
+            "links to /en/nope/, which is not a page (100% sure)",
+        );
+        broken.file = Some("content/en/a.md".into());
+        broken.line = Some(7);
+        broken.column = Some(3);
+        broken.hint = Some("fix the link, or remove it".into());
+        let mut outdated = Finding::new(
+            Severity::Warning,
+            Category::Translations,
+            "outdated",
+            "outdated",
+        );
+        outdated.file = Some("content/es/a, b.md".into());
+        outdated.language = Some("es".into());
+        let text = report(vec![broken, outdated]).to_github("docs/");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "::group::Links and anchors");
+        assert_eq!(
+            lines[1],
+            "::error file=docs/content/en/a.md,line=7,col=3,title=waypost broken-link::\
+             links to /en/nope/, which is not a page (100%25 sure)%0Ahelp: fix the link, or remove it"
+        );
+        assert_eq!(lines[2], "::endgroup::");
+        assert_eq!(lines[3], "::group::Translations");
+        assert_eq!(
+            lines[4],
+            "::warning file=docs/content/es/a%2C b.md,title=waypost outdated (es)::outdated"
+        );
+        assert_eq!(lines[5], "::endgroup::");
+        assert_eq!(lines.last(), Some(&"1 error, 1 warning, 0 notes: failed"));
+    }
+
+    #[test]
+    fn github_format_of_a_clean_report_is_only_the_counts() {
+        let mut r = report(Vec::new());
+        r.counts = Counts::default();
+        r.exit_code = 0;
+        assert_eq!(r.to_github(""), "0 errors, 0 warnings, 0 notes: passed\n");
     }
 }

@@ -7,6 +7,8 @@
 //! cloned per page); pages render in parallel.
 
 pub(crate) mod dates;
+mod exports;
+pub(crate) mod host;
 mod kept;
 mod templates;
 mod views;
@@ -210,6 +212,29 @@ impl Renderer {
         (files, errors)
     }
 
+    /// What the site tells its host (the rules behind `_redirects` and `_headers`, for
+    /// `waypost host`): the chooser and one 404 page are rendered for their inline
+    /// scripts, no page is.
+    pub(crate) fn host_rules(&self, site: &Site) -> Result<host::HostRules> {
+        let statics = Statics::load(site)?;
+        let ctx = views::Shared::new(site, site.opts.today(), &self.tera, statics.urls())
+            .map_err(Error::one)?;
+        let mut scripts = Vec::new();
+        let root = self
+            .tera
+            .render("root.html", &ctx.root_context())
+            .map_err(|e| Error::one(template_error("root.html", &e, None)))?;
+        host::inline_script_hashes(&root, &mut scripts);
+        let lang = &site.config.default_language().code;
+        let not_found = self
+            .tera
+            .render("404.html", &ctx.language_context(lang, ""))
+            .map_err(|e| Error::one(template_error("404.html", &e, None)))?;
+        host::inline_script_hashes(&not_found, &mut scripts);
+        let (_, redirects) = aliases(site)?;
+        Ok(host_rules(site, &statics, redirects, &scripts))
+    }
+
     /// Renders everything: pages, chooser, 404s, search pages, aliases, sitemap, robots,
     /// static files and content files.
     pub(crate) fn site(&self, site: &Site) -> Result<Vec<OutputFile>> {
@@ -272,12 +297,16 @@ impl Renderer {
         let root = tera
             .render("root.html", &ctx.root_context())
             .map_err(|e| Error::one(template_error("root.html", &e, None)))?;
+        // The theme's inline scripts, for the host files' Content-Security-Policy.
+        let mut scripts = Vec::new();
+        host::inline_script_hashes(&root, &mut scripts);
         files.push(OutputFile::bytes("index.html", root));
         for (n, lang) in site.config.languages.iter().enumerate() {
             let html = tera
                 .render("404.html", &ctx.language_context(&lang.code, ""))
                 .map_err(|e| Error::one(template_error("404.html", &e, None)))?;
             if n == 0 {
+                host::inline_script_hashes(&html, &mut scripts);
                 files.push(OutputFile::bytes("404.html", html.clone()));
             }
             files.push(OutputFile::bytes(format!("{}/404.html", lang.code), html));
@@ -299,7 +328,18 @@ impl Renderer {
             }
         }
         files.extend(status_pages(site, tera, ctx)?);
-        files.extend(aliases(site)?);
+        let (redirect_pages, redirects) = aliases(site)?;
+        files.extend(redirect_pages);
+        if site.config.output.host_files {
+            let rules = host_rules(site, &statics, redirects, &scripts);
+            files.push(OutputFile::bytes("_redirects", rules.redirects_file()));
+            files.push(OutputFile::bytes("_headers", rules.headers_file()));
+            // GitHub Pages publishing from a branch runs Jekyll, which drops `_`-files
+            // (the `_index.md` sources, `_headers`) unless this is there.
+            files.push(OutputFile::bytes(".nojekyll", String::new()));
+        }
+        files.extend(exports::llms_txt(site));
+        files.extend(exports::markdown_sources(site));
         files.push(OutputFile::bytes("sitemap.xml", sitemap(site)));
         files.extend(feeds(site));
         files.push(OutputFile::bytes(
@@ -318,6 +358,37 @@ impl Renderer {
         }
         Ok(files)
     }
+}
+
+/// What the site tells its host (see [`host`]): its `redirects`, its content-hashed
+/// theme files among `statics`, its search bundles, and the hashes of its inline `scripts`.
+fn host_rules(
+    site: &Site,
+    statics: &Statics,
+    redirects: Vec<host::Redirect>,
+    scripts: &[String],
+) -> host::HostRules {
+    let languages: Vec<&str> = site
+        .config
+        .languages
+        .iter()
+        .map(|l| l.code.as_str())
+        .collect();
+    let hashed = statics
+        .fingerprinted
+        .iter()
+        .filter(|(_, _, copy)| copy.is_some())
+        .map(|(_, url, _)| url.clone())
+        .collect();
+    host::HostRules::new(
+        &site.config.base_path,
+        &languages,
+        redirects,
+        hashed,
+        site.config.search.enabled,
+        scripts,
+        site.config.output.csp.as_deref(),
+    )
 }
 
 /// The theme files that get content-hashed names in a build (see
@@ -547,8 +618,10 @@ pub(crate) fn template_error(template: &str, e: &tera::Error, page: Option<&str>
     d
 }
 
-fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
+/// The redirect page of every alias, and the same aliases as [`host::Redirect`]s.
+fn aliases(site: &Site) -> Result<(Vec<OutputFile>, Vec<host::Redirect>)> {
     let mut out = Vec::new();
+    let mut redirects = Vec::new();
     let mut errors = Vec::new();
     let taken: std::collections::HashSet<&str> =
         site.pages.iter().map(|p| p.output.as_str()).collect();
@@ -592,11 +665,20 @@ fn aliases(site: &Site) -> Result<Vec<OutputFile>> {
                 perma = crate::html::escape(&p.permalink),
                 title = crate::html::escape(&p.title),
             );
+            let from_path = decoded.strip_suffix("index.html").unwrap_or(&decoded);
+            redirects.push(host::Redirect {
+                from: format!(
+                    "{}/{}",
+                    site.config.base_path,
+                    crate::url::encode_path(from_path)
+                ),
+                to: p.url.clone(),
+            });
             out.push(OutputFile::bytes(decoded, html));
         }
     }
     if errors.is_empty() {
-        Ok(out)
+        Ok((out, redirects))
     } else {
         errors.sort();
         Err(Error::Site(errors))

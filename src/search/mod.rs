@@ -45,8 +45,7 @@ mod bundle;
 mod document;
 mod kept;
 
-/// The folder of each language's bundle, under the language's folder.
-pub(crate) const BUNDLE_DIR: &str = "pagefind";
+pub(crate) use crate::url::SEARCH_BUNDLE_DIR as BUNDLE_DIR;
 
 /// Builds the bundles one language at a time, handing each language's files to `each`
 /// as soon as they are made.

@@ -32,6 +32,18 @@ impl Drop for Nginx {
 
 impl Nginx {
     fn start(site: &Path, port: u16) -> Nginx {
+        Nginx::start_with(site, port, None)
+    }
+
+    /// nginx with the fragments `waypost host nginx --to conf` wrote included.
+    fn start_with(site: &Path, port: u16, conf: Option<&Path>) -> Nginx {
+        let (in_http, in_location) = match conf {
+            Some(c) => (
+                format!("  include {}/waypost-http.conf;\n", c.display()),
+                format!(" include {}/waypost-server.conf;", c.display()),
+            ),
+            None => (String::new(), String::new()),
+        };
         assert!(
             Path::new(NGINX).exists(),
             "nginx is required for this test: apt-get install nginx-light"
@@ -42,11 +54,11 @@ impl Nginx {
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
              error_log {d}/error.log;\n\
              events {{ worker_connections 64; }}\n\
-             http {{\n  include /etc/nginx/mime.types;\n  access_log {d}/access.log;\n\
+             http {{\n  include /etc/nginx/mime.types;\n  access_log {d}/access.log;\n{in_http}\
              client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
              fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
              server {{\n    listen 127.0.0.1:{port};\n    gzip_static on;\n\
-             location /guides/ {{ alias {}/; index index.html; error_page 404 /guides/404.html; }}\n  }}\n}}\n",
+             location /guides/ {{ alias {}/; index index.html; error_page 404 /guides/404.html;{in_location} }}\n  }}\n}}\n",
             site.display()
         );
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
@@ -153,6 +165,12 @@ fn html_escape_decode(s: &str) -> String {
 
 /// The example site with precompression on, built for `http://127.0.0.1:PORT/guides/`.
 fn build_example_for(port: u16) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, _, out) = build_example_with(port, "");
+    (tmp, out)
+}
+
+/// The same, with `yaml` added to site.yaml: (temp dir, site sources, output).
+fn build_example_with(port: u16, yaml: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("site");
     for sub in ["content", "templates", "i18n", "static"] {
@@ -161,7 +179,7 @@ fn build_example_for(port: u16) -> (tempfile::TempDir, PathBuf) {
         }
     }
     std::fs::copy(repo_root().join("site.yaml"), src.join("site.yaml")).unwrap();
-    append_to_site_yaml(&src, "output:\n  precompress: [gzip]\n");
+    append_to_site_yaml(&src, &format!("output:\n  precompress: [gzip]\n{yaml}"));
     let out = tmp.path().join("public");
     run(waypost()
         .arg("--root")
@@ -173,7 +191,7 @@ fn build_example_for(port: u16) -> (tempfile::TempDir, PathBuf) {
         .arg("--output")
         .arg(&out))
     .assert_success();
-    (tmp, out)
+    (tmp, src, out)
 }
 
 fn free_port() -> u16 {
@@ -249,4 +267,130 @@ fn the_site_deploys_under_a_sub_path_on_nginx_with_every_url_inside_it() {
         "requested outside /guides/: {outside:?}"
     );
     assert!(named.len() > 100, "{} URLs checked", named.len());
+}
+
+/// The header `name` (lower case) of a response head, if sent.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// `waypost host nginx --to <tmp>/nginx` for the site at `src` served at `origin/guides/`.
+fn nginx_fragments(tmp: &Path, src: &Path, port: u16) -> PathBuf {
+    let conf = tmp.join("nginx");
+    run(waypost()
+        .arg("--root")
+        .arg(src)
+        .arg("host")
+        .arg("nginx")
+        .arg("--base-url")
+        .arg(format!("http://127.0.0.1:{port}/guides/"))
+        .arg("--to")
+        .arg(&conf))
+    .assert_success();
+    conf
+}
+
+#[test]
+fn nginx_with_the_host_fragments_redirects_aliases_and_keeps_hashed_files_for_a_year() {
+    let port = free_port();
+    let (tmp, src, out) = build_example_with(port, "");
+    let conf = nginx_fragments(tmp.path(), &src, port);
+    let _nginx = Nginx::start_with(&out, port, Some(&conf));
+
+    // An alias is a real 301 to the page, in ASCII and in Chinese (percent-encoded).
+    for alias in [
+        "/guides/en/esim-qr/",
+        "/guides/zh/%E4%BA%8C%E7%BB%B4%E7%A0%81-esim/",
+    ] {
+        let (status, head, _) = get(port, alias, false);
+        assert_eq!(status, 301, "{alias}: {head}");
+        let to = header(&head, "location").unwrap_or_default();
+        assert!(
+            to.ends_with("/guides/en/esim/qr-code/") || to.ends_with("/guides/zh/esim/qr-code/"),
+            "{to}"
+        );
+    }
+    // The theme's hashed stylesheet and a search fragment: a year, immutable.
+    let css = list_files(&out)
+        .into_keys()
+        .find(|p| p.starts_with("waypost.") && p.ends_with(".css") && p != "waypost.css")
+        .expect("a hashed stylesheet");
+    let fragment = list_files(&out)
+        .into_keys()
+        .find(|p| p.starts_with("en/pagefind/fragment/") && !p.ends_with(".gz"))
+        .expect("a search fragment");
+    for path in [&css, &fragment] {
+        let (status, head, _) = get(port, &format!("/guides/{path}"), false);
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(
+            header(&head, "cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{path}: {head}"
+        );
+    }
+    // Pages and the unhashed search script: checked on every visit, with the policy.
+    for path in [
+        "/guides/en/esim/",
+        "/guides/en/pagefind/pagefind.js",
+        "/guides/en/nope/",
+    ] {
+        let (_, head, _) = get(port, path, false);
+        assert_eq!(
+            header(&head, "cache-control"),
+            Some("public, max-age=0, must-revalidate"),
+            "{path}: {head}"
+        );
+        let csp = header(&head, "content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{path}: {head}"
+        );
+        assert_eq!(header(&head, "x-content-type-options"), Some("nosniff"));
+    }
+    // `_headers` names the same hashed files for Netlify and Cloudflare Pages.
+    let headers = std::fs::read_to_string(out.join("_headers")).unwrap();
+    assert!(
+        headers.contains(&format!(
+            "/guides/{css}\n  Cache-Control: public, max-age=31536000, immutable"
+        )),
+        "{headers}"
+    );
+    let redirects = std::fs::read_to_string(out.join("_redirects")).unwrap();
+    assert!(
+        redirects.contains("/guides/en/esim-qr/ /guides/en/esim/qr-code/ 301"),
+        "{redirects}"
+    );
+}
+
+#[test]
+fn pages_break_no_rule_of_the_content_security_policy_the_host_files_send() {
+    use crate::browser::{chrome, serial};
+    let _g = serial();
+    let port = free_port();
+    let (tmp, src, out) = build_example_with(port, "");
+    let conf = nginx_fragments(tmp.path(), &src, port);
+    let _nginx = Nginx::start_with(&out, port, Some(&conf));
+    let chrome = chrome();
+    let base = format!("http://127.0.0.1:{port}/guides");
+    // A guide (theme script, inline scripts, images), the language chooser, and a search
+    // run on the search page (Pagefind's WebAssembly and workers).
+    for path in ["/en/esim/qr-code/", "/", "/ar/", "/zh/nope/"] {
+        let page = chrome.open(&format!("{base}{path}"));
+        page.wait_for("document.readyState === 'complete'", 20);
+        // The 404 page's own status is the one error it may log.
+        page.errors
+            .lock()
+            .unwrap()
+            .retain(|e| !(path.ends_with("nope/") && e.contains("404 (Not Found)")));
+        page.assert_no_errors();
+    }
+    let page = chrome.open(&format!("{base}/en/search/?q=video%20call"));
+    page.wait_for(
+        "document.querySelectorAll('[data-search-page] .result-link').length > 0",
+        30,
+    );
+    page.assert_no_errors();
 }

@@ -14,6 +14,7 @@ mod differential;
 mod errors;
 mod example;
 mod guard;
+mod host;
 mod hostile;
 mod link_policy;
 mod links;
