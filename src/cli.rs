@@ -153,6 +153,10 @@ pub(crate) struct StampArgs {
 pub(crate) struct InitArgs {
     /// The folder to create (must be empty or absent).
     pub dir: PathBuf,
+    /// The git URL the site's GitHub workflow installs waypost from (tag
+    /// `v<this version>`); without it, the workflow asks for one when it first runs.
+    #[arg(long, value_name = "URL", default_value = env!("CARGO_PKG_REPOSITORY"))]
+    pub waypost_git: String,
 }
 
 /// Output format of `waypost check`.

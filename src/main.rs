@@ -148,7 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(root, args),
         Command::Check(args) => Ok(check(root, args)),
         Command::Stamp(args) => Ok(stamp(root, &args.files)),
-        Command::Init(args) => init(&args.dir),
+        Command::Init(args) => init(&args.dir, &args.waypost_git),
         Command::Host(args) => host(root, args),
     }
 }
@@ -340,13 +340,21 @@ fn stamp(root: &Path, files: &[PathBuf]) -> ExitCode {
 }
 
 /// `waypost init DIR`.
-fn init(dir: &Path) -> anyhow::Result<ExitCode> {
-    waypost::init::init(dir)?;
+fn init(dir: &Path, git: &str) -> anyhow::Result<ExitCode> {
+    let today = waypost::BuildOptions::default().today().to_string();
+    waypost::init::init(dir, git, &today)?;
     log::info!(
         "created a starter site in {}; build it with `waypost --root {} build`",
         dir.display(),
         dir.display()
     );
+    if git.is_empty() {
+        log::info!(
+            "its GitHub workflow ({}) needs the git URL to install waypost from: set \
+             WAYPOST_GIT there, or run init with --waypost-git URL",
+            waypost::init::WORKFLOW
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -226,3 +226,128 @@ fn a_build_on_a_terminal_shows_progress_and_logs_stay_clean() {
     r.assert_success();
     assert!(!r.stdout.contains("rendering pages"), "{:?}", r.stdout);
 }
+
+/// The steps of `job` in a parsed workflow.
+fn steps<'a>(workflow: &'a serde_yaml::Value, job: &str) -> &'a Vec<serde_yaml::Value> {
+    workflow["jobs"][job]["steps"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("job {job} has steps"))
+}
+
+#[test]
+fn init_writes_a_github_workflow_whose_commands_publish_the_starter_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("starter");
+    run(waypost()
+        .arg("init")
+        .arg(&dir)
+        .args(["--waypost-git", "https://git.example.org/waypost.git"]))
+    .assert_success();
+    let text = std::fs::read_to_string(dir.join(".github/workflows/publish.yml"))
+        .expect("init writes the workflow");
+    let wf: serde_yaml::Value = serde_yaml::from_str(&text).expect("the workflow is YAML");
+    assert_eq!(
+        wf["env"]["WAYPOST_GIT"].as_str(),
+        Some("https://git.example.org/waypost.git")
+    );
+    assert_eq!(
+        wf["env"]["WAYPOST_VERSION"].as_str(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    assert!(wf["on"]["pull_request"].is_null() && wf["on"].get("pull_request").is_some());
+    let build = steps(&wf, "build");
+    let uses: Vec<&str> = build.iter().filter_map(|s| s["uses"].as_str()).collect();
+    for action in [
+        "actions/checkout@v4",
+        "actions/configure-pages@v5",
+        "actions/upload-pages-artifact@v3",
+    ] {
+        assert!(uses.contains(&action), "{action} in {uses:?}");
+    }
+    let upload = build
+        .iter()
+        .find(|s| s["uses"].as_str() == Some("actions/upload-pages-artifact@v3"))
+        .unwrap();
+    assert_eq!(upload["with"]["path"].as_str(), Some("public"));
+    let deploy = &wf["jobs"]["deploy"];
+    assert_eq!(deploy["needs"].as_str(), Some("build"));
+    assert_eq!(deploy["permissions"]["pages"].as_str(), Some("write"));
+    assert_eq!(deploy["permissions"]["id-token"].as_str(), Some("write"));
+    assert!(steps(&wf, "deploy")
+        .iter()
+        .any(|s| s["uses"].as_str() == Some("actions/deploy-pages@v4")));
+
+    // The waypost commands, in order, and the same as the README's publishing section.
+    let commands: Vec<String> = build
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter(|l| l.starts_with("waypost "))
+        .map(str::to_string)
+        .collect();
+    let plain: Vec<String> = commands
+        .iter()
+        .map(|c| {
+            c.split_whitespace()
+                .take_while(|w| !w.starts_with('$'))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(plain, ["waypost check --format github", "waypost build"]);
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let publishing = between(&readme, "## Publishing", "\n## ");
+    for c in &plain {
+        assert_contains(publishing, c, "README's publishing section");
+    }
+
+    // Run as the workflow runs them (bash, in the checkout, the Pages URL given), the
+    // commands check and build the starter site for that URL.
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_waypost"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for c in &commands {
+        let r = run(std::process::Command::new("bash")
+            .args(["-eo", "pipefail", "-c", c])
+            .current_dir(&dir)
+            .env("PATH", &path)
+            .env("PAGES_URL", "https://owner.example.io/starter")
+            .env("WAYPOST_NO_CACHE", "1")
+            .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH));
+        assert!(r.status.success(), "{c}: {}\n{}", r.stdout, r.stderr);
+        if c.starts_with("waypost check") {
+            // A new site checks clean: its guides were reviewed the day it was made.
+            assert_contains(&r.stdout, "0 errors, 0 warnings", "check");
+        }
+    }
+    let home = std::fs::read_to_string(dir.join("public/en/index.html")).unwrap();
+    assert_contains(
+        &home,
+        "href=\"https://owner.example.io/starter/en/\"",
+        "the home page's canonical URL",
+    );
+}
+
+#[test]
+fn init_without_an_install_url_writes_a_workflow_that_asks_for_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("starter");
+    let r = run(waypost().arg("init").arg(&dir).arg("--waypost-git="));
+    r.assert_success();
+    r.stderr_has("WAYPOST_GIT");
+    let text = std::fs::read_to_string(dir.join(".github/workflows/publish.yml")).unwrap();
+    let wf: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(wf["env"]["WAYPOST_GIT"].as_str(), Some(""));
+    assert_contains(
+        &text,
+        "::error file=.github/workflows/publish.yml::set WAYPOST_GIT",
+        "workflow",
+    );
+}
