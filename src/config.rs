@@ -291,6 +291,8 @@ struct RawConfig {
     output: OutputConfig,
     #[serde(default)]
     status_page: bool,
+    #[serde(default = "yes")]
+    offline: bool,
     #[serde(default)]
     extra: BTreeMap<String, serde_yaml::Value>,
 }
@@ -323,6 +325,9 @@ pub struct Config {
     pub output: OutputConfig,
     /// Publish `/<lang>/status/`, the translation coverage page (default false).
     pub status_page: bool,
+    /// Offline reading: a service worker and, on every page, a control saving the
+    /// reader's language (default true; see `crate::offline`).
+    pub offline: bool,
     /// Free map for templates.
     pub extra: serde_json::Value,
 }
@@ -412,6 +417,7 @@ impl Config {
             links: raw.links,
             output: raw.output,
             status_page: raw.status_page,
+            offline: raw.offline,
             extra,
         })
     }

@@ -21,6 +21,7 @@ pub mod error;
 pub(crate) mod html;
 pub mod init;
 pub mod markdown;
+pub(crate) mod offline;
 pub mod output;
 pub(crate) mod paths;
 pub mod pipeline;
@@ -125,6 +126,9 @@ pub fn build_in_memory(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<Ou
         t.elapsed().as_secs_f64(),
         files.len() - before
     );
+    let mut ledger = offline::Ledger::new(&site);
+    ledger.add(&files)?;
+    files.extend(ledger.files(&site)?);
     Ok((site, files))
 }
 
@@ -244,8 +248,10 @@ fn write_site(
     let t = Instant::now();
     progress.stage("rendering pages", site.pages.len() as u64);
     let mut writing = Duration::ZERO;
+    let mut ledger = offline::Ledger::new(site);
     pipeline.render(site, &render::Renderer::new(&site.root)?, |part| {
         let w = Instant::now();
+        ledger.add(&part)?;
         staging.write(&part)?;
         writing += w.elapsed();
         progress.advance(part.iter().filter(|f| f.path.ends_with(".html")).count() as u64);
@@ -269,6 +275,7 @@ fn write_site(
     let mut writing = Duration::ZERO;
     pipeline.index(site, None, |bundle| {
         let w = Instant::now();
+        ledger.add(&bundle)?;
         staging.write(&bundle)?;
         writing += w.elapsed();
         progress.advance(1);
@@ -283,6 +290,7 @@ fn write_site(
             pipeline::peak_memory()
         );
     }
+    staging.write(&ledger.files(site)?)?;
     let files = staging.written();
     let t = Instant::now();
     staging.commit()?;

@@ -385,4 +385,93 @@
     var ctrlK = (ev.key === "k" || ev.key === "K") && (ev.ctrlKey || ev.metaKey) && !ev.altKey;
     if (slash || ctrlK) { ev.preventDefault(); openSearch(doc.activeElement); }
   });
+
+  // Offline reading. A build with it on names its service worker on <html>; pages of a
+  // site without it (or a preview by `waypost serve`) unregister a worker an earlier
+  // build left, so nothing stale is ever shown. The footer's control saves the reader's
+  // language: it fetches the language's list first to show the size, then the worker
+  // stores every file and reports progress; `data-offline-state` is idle, confirm,
+  // saving, saved or failed.
+  var sw = navigator.serviceWorker;
+  var workerUrl = root.getAttribute("data-offline-worker");
+  if (sw && window.caches) {
+    if (!workerUrl) {
+      sw.getRegistrations().then(function (regs) {
+        regs.forEach(function (r) { if (r.active && /\/sw\.js$/.test(r.active.scriptURL)) r.unregister(); });
+      }, function () {});
+    } else {
+      sw.register(workerUrl, { scope: root.getAttribute("data-offline-scope") }).catch(function () {});
+    }
+  }
+  var saver = $("[data-offline-save]");
+  if (saver && workerUrl && sw && window.caches) {
+    var lang = saver.getAttribute("data-lang");
+    var part = function (sel) { return $(sel, saver); };
+    var status = part("[data-offline-status]"), bar = part("[data-offline-progress]");
+    var buttons = { start: part("[data-offline-start]"), confirm: part("[data-offline-confirm]"),
+      cancel: part("[data-offline-cancel]"), remove: part("[data-offline-remove]") };
+    var size = function (n) {
+      var units = ["B", "KB", "MB", "GB"], i = 0;
+      while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+      var num = new Intl.NumberFormat(root.lang, { maximumFractionDigits: n < 10 && i > 0 ? 1 : 0 }).format(n);
+      return num + "\u00a0" + units[i];
+    };
+    var say = function (key, values) {
+      var text = saver.getAttribute("data-" + key) || "";
+      for (var k in values) text = text.split("{" + k + "}").join(values[k]);
+      status.textContent = text;
+    };
+    var state = function (s) {
+      saver.setAttribute("data-offline-state", s);
+      buttons.start.hidden = s !== "idle" && s !== "failed";
+      buttons.confirm.hidden = buttons.cancel.hidden = s !== "confirm";
+      buttons.remove.hidden = s !== "saved";
+      bar.hidden = s !== "saving";
+      if (s === "idle") status.textContent = "";
+    };
+    var total = 0;
+    var post = function (message) {
+      return sw.ready.then(function (reg) { message.lang = lang; reg.active.postMessage(message); });
+    };
+    sw.addEventListener("message", function (ev) {
+      var m = ev.data || {};
+      if (m.lang !== lang) return;
+      if (m.type === "offline-progress") {
+        if (saver.getAttribute("data-offline-state") !== "saving") state("saving");
+        bar.max = m.total; bar.value = m.done;
+        say("progress", { done: size(m.done), total: size(m.total) });
+      } else if (m.type === "offline-saved") {
+        state("saved"); say("saved", { size: size(m.bytes) });
+      } else if (m.type === "offline-removed") {
+        state("idle");
+      } else if (m.type === "offline-error") {
+        state("failed"); say("failed", {});
+      }
+    });
+    buttons.start.addEventListener("click", function () {
+      fetch(saver.getAttribute("data-manifest"), { cache: "no-store" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (m) { total = m.bytes; state("confirm"); say("confirm", { size: size(total) }); buttons.confirm.focus(); })
+        .catch(function () { state("failed"); say("failed", {}); });
+    });
+    buttons.cancel.addEventListener("click", function () { state("idle"); buttons.start.focus(); });
+    buttons.confirm.addEventListener("click", function () {
+      state("saving"); bar.max = total || 1; bar.value = 0;
+      say("progress", { done: size(0), total: size(total) });
+      post({ type: "offline-save" });
+    });
+    buttons.remove.addEventListener("click", function () { post({ type: "offline-remove" }); buttons.start.focus(); });
+    // A copy saved earlier: shown as saved, and brought up to this build if it is older.
+    caches.keys().then(function (names) {
+      var mine = names.filter(function (n) { return n.indexOf("waypost-saved-" + lang + "-") === 0; });
+      return Promise.all(mine.map(function (n) {
+        return caches.open(n).then(function (c) { return c.match(saver.getAttribute("data-manifest")); });
+      }));
+    }).then(function (found) {
+      var hit = found.filter(Boolean)[0];
+      saver.hidden = false;
+      if (!hit) { state("idle"); return; }
+      return hit.json().then(function (m) { state("saved"); say("saved", { size: size(m.bytes) }); post({ type: "offline-sync" }); });
+    }).catch(function () { saver.hidden = false; state("idle"); });
+  }
 })();

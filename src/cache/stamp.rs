@@ -130,6 +130,12 @@ pub struct CachedFile {
 }
 
 impl CachedFile {
+    /// The size and BLAKE3 hash of the kept bytes (what a new render of the page would
+    /// give: its key vouches for it).
+    pub fn size_and_hash(&self) -> (u64, [u8; 32]) {
+        (self.stamp.size, self.stamp.hash)
+    }
+
     /// Puts the file at `target` (which must not exist): a hard link to the entry, if it
     /// can be made and is still the file that was stamped; otherwise a copy of its
     /// bytes, checked against the stamp's hash. An entry whose bytes changed is an error

@@ -31,12 +31,20 @@ fn exported(site: &Site, i: usize) -> bool {
 
 /// Each published page's Markdown source, as a copy of its file.
 pub(crate) fn markdown_sources(site: &Site) -> Vec<OutputFile> {
+    let all: Vec<usize> = (0..site.pages.len()).collect();
+    markdown_sources_of(site, &all)
+}
+
+/// The Markdown sources of pages `indices` that publish one (a rebuild of some pages
+/// copies theirs again).
+pub(crate) fn markdown_sources_of(site: &Site, indices: &[usize]) -> Vec<OutputFile> {
     if !site.config.output.markdown_sources {
         return Vec::new();
     }
-    (0..site.pages.len())
-        .filter(|&i| exported(site, i))
-        .filter_map(|i| {
+    indices
+        .iter()
+        .filter(|&&i| exported(site, i))
+        .filter_map(|&i| {
             let p = &site.pages[i];
             let source = p.source.as_ref()?;
             Some(OutputFile {
@@ -144,9 +152,14 @@ fn entry(site: &Site, i: usize) -> String {
     line
 }
 
-/// Text on one line (newlines would end a list entry or a heading).
+/// Text on one line (newlines would end a list entry or a heading), with `<` and `>` escaped: a tool that renders the list as Markdown
+/// shows an author's `<script>` or `<img onerror>` as text, never as HTML.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('<', "\\<")
+        .replace('>', "\\>")
 }
 
 /// Text inside `[…]`, with the brackets that would end it escaped.
@@ -167,5 +180,26 @@ mod tests {
     #[test]
     fn titles_stay_on_one_line_and_inside_their_brackets() {
         assert_eq!(link_text("A [b]\n c"), "A \\[b\\] c");
+    }
+
+    #[test]
+    fn markup_in_titles_and_descriptions_stays_text() {
+        assert_eq!(
+            link_text("</title><script>x</script>"),
+            "\\</title\\>\\<script\\>x\\</script\\>"
+        );
+        let html = {
+            let mut out = String::new();
+            pulldown_cmark::html::push_html(
+                &mut out,
+                pulldown_cmark::Parser::new(&format!(
+                    "- [{}](/x): {}",
+                    link_text("<b>t</b>"),
+                    one_line("<img src=x onerror=y>")
+                )),
+            );
+            out
+        };
+        assert!(!html.contains("<b>") && !html.contains("<img"), "{html}");
     }
 }

@@ -114,21 +114,28 @@ impl Renderer {
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
+        // The pages' Markdown sources are copied again with them.
+        files.extend(exports::markdown_sources_of(site, indices));
+        // The site's own files at a page's path win; only their paths are needed.
+        let own: std::collections::HashSet<String> = statics
+            .files()
+            .map(|f| f.path.clone())
+            .chain(site.assets.iter().map(|a| a.output.clone()))
+            .collect();
         if !listings {
-            // The site's own files at a page's path win; only their paths are needed.
-            let taken: std::collections::HashSet<&str> = statics
-                .files()
-                .map(|f| f.path.as_str())
-                .chain(site.assets.iter().map(|a| a.output.as_str()))
-                .collect();
-            files.retain(|f| !taken.contains(f.path.as_str()));
+            files.retain(|f| !own.contains(f.path.as_str()));
             return Ok(files);
         }
         let mut extras = self.extras(site, &ctx, statics)?;
         dedup_keep_last(&mut extras);
-        let taken: std::collections::HashSet<&str> =
-            extras.iter().map(|f| f.path.as_str()).collect();
-        files.retain(|f| !taken.contains(f.path.as_str()));
+        // What the site-wide files replace, they replace (the sources copied just now
+        // are among them, and stay unless a file of the site's own takes their path).
+        let made: std::collections::HashSet<&str> = extras
+            .iter()
+            .filter(|f| matches!(f.contents, Contents::Bytes(_)))
+            .map(|f| f.path.as_str())
+            .collect();
+        files.retain(|f| !own.contains(f.path.as_str()) && !made.contains(f.path.as_str()));
         files.extend(
             extras
                 .into_iter()
@@ -328,6 +335,7 @@ impl Renderer {
             }
         }
         files.extend(status_pages(site, tera, ctx)?);
+        files.extend(offline_pages(site, tera, ctx)?);
         let (redirect_pages, redirects) = aliases(site)?;
         files.extend(redirect_pages);
         if site.config.output.host_files {
@@ -498,6 +506,36 @@ fn status_pages(
         let html = tera
             .render("status.html", &context)
             .map_err(|e| Error::one(template_error("status.html", &e, None)))?;
+        out.push(OutputFile::bytes(path, html));
+    }
+    Ok(out)
+}
+
+/// Each language's page for a reader offline on a page not saved (see
+/// [`crate::offline`]), at `/<lang>/offline/`, when offline reading is on.
+fn offline_pages(
+    site: &Site,
+    tera: &tera::Tera,
+    ctx: &views::Shared<'_>,
+) -> Result<Vec<OutputFile>> {
+    if !crate::offline::enabled(site) {
+        return Ok(Vec::new());
+    }
+    let taken: std::collections::HashSet<&str> =
+        site.pages.iter().map(|p| p.output.as_str()).collect();
+    let mut out = Vec::new();
+    for lang in &site.config.languages {
+        let path = format!("{}/{}", lang.code, crate::offline::OFFLINE_PAGE);
+        // A page of the site's own at that URL wins (and is what readers see offline).
+        if taken.contains(path.as_str()) {
+            continue;
+        }
+        let html = tera
+            .render(
+                "offline.html",
+                &ctx.language_context(&lang.code, "offline/"),
+            )
+            .map_err(|e| Error::one(template_error("offline.html", &e, None)))?;
         out.push(OutputFile::bytes(path, html));
     }
     Ok(out)

@@ -21,6 +21,7 @@ pub(crate) const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/partials/macros.html"),
     ),
     ("status.html", include_str!("../../templates/status.html")),
+    ("offline.html", include_str!("../../templates/offline.html")),
     (
         "partials/nav.html",
         include_str!("../../templates/partials/nav.html"),

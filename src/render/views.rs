@@ -27,6 +27,8 @@ struct SiteView<'a> {
     languages: Vec<LangView<'a>>,
     extra: &'a serde_json::Value,
     search: bool,
+    /// Offline reading is on: pages register the worker and offer to save the language.
+    offline: bool,
     review_after_days: u32,
     /// URLs of the theme's stylesheet and script by file name (`waypost.css` →
     /// `/waypost.3f9a2c1e.css` in a build): `{{ site.assets["waypost.css"] }}`.
@@ -242,6 +244,7 @@ impl<'a> Shared<'a> {
                         languages: lang_views.clone(),
                         extra: &cfg.extra,
                         search: cfg.search.enabled,
+                        offline: crate::offline::enabled(site),
                         review_after_days: cfg.review_after_days,
                         assets: assets.clone(),
                     },

@@ -259,4 +259,16 @@ mod tests {
         assert_eq!(clean_path("/c%2B%2B/").as_deref(), Some("c++/"));
         assert_eq!(clean_path("/").as_deref(), Some(""));
     }
+
+    #[test]
+    fn published_sources_and_text_exports_are_served_as_text_never_as_html() {
+        // Markdown sources are published as written (an author's raw HTML included):
+        // a browser must show them, not run them.
+        assert_eq!(
+            mime_of("en/esim/qr-code.md"),
+            "text/markdown; charset=utf-8"
+        );
+        assert_eq!(mime_of("en/llms.txt"), "text/plain; charset=utf-8");
+        assert_eq!(mime_of("en/x.MD"), "text/markdown; charset=utf-8");
+    }
 }

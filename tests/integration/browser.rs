@@ -892,6 +892,97 @@ mod layout {
         page.assert_no_errors();
     }
 
+    /// Where a guide's own text starts on a phone: the top of the first block of its
+    /// content, in CSS pixels from the top of the page.
+    fn text_top(page: &Page) -> f64 {
+        page.eval(
+            "(() => { const c = document.querySelector('article.page .content');
+               const first = c && Array.from(c.children).find(e => e.offsetParent);
+               return first ? Math.round(first.getBoundingClientRect().top + scrollY) : -1; })()",
+        )
+        .as_f64()
+        .unwrap_or(-1.0)
+    }
+
+    #[test]
+    fn on_a_phone_every_guides_text_starts_on_the_first_screen_in_every_language() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/en/", server.base));
+        page.set_viewport(390, 844);
+        // Every guide published in its own language (the sitemap's pages two levels
+        // down: `/<lang>/<section>/<guide>/`).
+        let sitemap = std::fs::read_to_string(example_site().join("sitemap.xml")).unwrap();
+        let guides: Vec<String> = sitemap
+            .split("<loc>")
+            .skip(1)
+            .filter_map(|s| s.split("</loc>").next())
+            .filter_map(|u| u.strip_prefix("https://guides.example.org"))
+            .filter(|p| p.trim_matches('/').split('/').count() == 3)
+            .map(str::to_string)
+            .collect();
+        assert!(guides.len() >= 30, "{guides:?}");
+        let mut worst = (0.0, String::new());
+        let mut late = Vec::new();
+        for path in &guides {
+            page.goto(&format!("{}{path}", server.base));
+            let top = text_top(&page);
+            assert!(top > 0.0, "no content on {path}");
+            if top > worst.0 {
+                worst = (top, path.clone());
+            }
+            if top > 320.0 {
+                late.push(format!("{path}: {top} px"));
+            }
+        }
+        page.goto(&format!("{}{}", server.base, worst.1));
+        page.screenshot("first-screen-390-worst");
+        println!("the text starts at most {} px down ({})", worst.0, worst.1);
+        assert!(
+            late.is_empty(),
+            "the text starts below 320 px on: {late:#?}"
+        );
+    }
+
+    #[test]
+    fn untranslated_badges_in_the_right_to_left_sidebar_are_whole_and_inside_it() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/ar/", server.base));
+        for (w, h) in [(1280, 900), (1100, 900), (390, 844), (320, 640)] {
+            page.set_viewport(w, h);
+            page.goto(&format!("{}/ar/esim/in-app/", server.base));
+            if w < 1100 {
+                page.eval("document.querySelector('[data-menu-toggle]').click(); true");
+            }
+            // Every section open, so that every badge is laid out.
+            page.eval("document.querySelectorAll('.nav-group').forEach(g => g.classList.add('is-open')); true");
+            let broken = page.eval(
+                "JSON.stringify((() => { const s = document.querySelector('[data-sidebar]').getBoundingClientRect();
+                   const b = Array.from(document.querySelectorAll('.sidebar .nav-untranslated')).filter(e => e.offsetParent);
+                   return { count: b.length, bad: b.filter(e => { const r = e.getClientRects();
+                     const box = e.getBoundingClientRect();
+                     return r.length !== 1 || box.left < s.left - 0.5 || box.right > s.right + 0.5; })
+                     .map(e => e.closest('a').textContent.trim()) }; })())",
+            );
+            let v: serde_json::Value = serde_json::from_str(broken.as_str().unwrap()).unwrap();
+            assert!(
+                v["count"].as_u64().unwrap() >= 5,
+                "too few badges at {w}px: {v}"
+            );
+            assert_eq!(
+                v["bad"],
+                serde_json::json!([]),
+                "badges split or cut at {w}px"
+            );
+            if w == 320 {
+                page.screenshot("sidebar-rtl-320");
+            }
+        }
+    }
+
     #[test]
     fn at_1440_the_sidebar_and_the_sticky_toc_stay_in_view_while_scrolling() {
         let _g = serial();

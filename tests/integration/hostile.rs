@@ -361,11 +361,32 @@ fn no_output_file_of_a_hostile_site_can_run_a_payload() {
     let b = hostile_html();
     let files = list_files(&b.out());
     let mut checked = 0;
+    let mut sources = 0;
     for (rel, bytes) in &files {
         if rel.contains("/pagefind/") {
             continue;
         }
-        let text = String::from_utf8_lossy(bytes);
+        if rel.ends_with(".md") {
+            // A page's Markdown source is published as it was written, payloads and
+            // all, as text: served as `text/markdown` with `nosniff`, never as HTML.
+            let source = fixture("hostile/html").join("content").join(rel);
+            let written = std::fs::read(&source).unwrap_or_default();
+            assert!(
+                &written == bytes,
+                "{rel} is not a copy of {}",
+                source.display()
+            );
+            sources += 1;
+            continue;
+        }
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if rel.ends_with("llms.txt") {
+            // A list in Markdown, which tools may render: what counts is what it renders
+            // to (an author's `<script>` is escaped as `\<script\>`, which shows as text).
+            let mut html = String::new();
+            pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(&text));
+            text = html;
+        }
         if rel.ends_with(".html") || rel.ends_with(".xml") {
             assert_inert(rel, &text);
             checked += 1;
@@ -381,6 +402,11 @@ fn no_output_file_of_a_hostile_site_can_run_a_payload() {
         }
     }
     assert!(checked >= 10, "too few files checked: {:?}", files.keys());
+    assert!(
+        sources >= 2,
+        "too few sources published: {:?}",
+        files.keys()
+    );
 }
 
 #[test]

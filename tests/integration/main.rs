@@ -19,6 +19,7 @@ mod hostile;
 mod link_policy;
 mod links;
 mod markdown_snapshots;
+mod offline;
 mod output;
 mod ranking;
 mod search;

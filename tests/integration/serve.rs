@@ -714,3 +714,14 @@ fn broken_links_the_policy_lets_through_are_shown_as_warnings_not_as_a_failed_bu
     let data = events.wait("warnings", 30);
     assert!(data.contains("\"message\":\"\""), "{data}");
 }
+
+#[test]
+fn serve_registers_no_offline_worker_so_previews_are_never_cached() {
+    let server = start(example_copy(), &[]);
+    assert_eq!(get(&server.addr, "/sw.js").status, 404);
+    assert_eq!(get(&server.addr, "/en/offline.json").status, 404);
+    let page = get(&server.addr, "/en/");
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("data-offline-worker"), "{}", page.body);
+    assert!(!page.body.contains("data-offline-save"), "{}", page.body);
+}
