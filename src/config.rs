@@ -326,7 +326,7 @@ pub struct Config {
     /// Publish `/<lang>/status/`, the translation coverage page (default false).
     pub status_page: bool,
     /// Offline reading: a service worker and, on every page, a control saving the
-    /// reader's language (default true; see `crate::offline`).
+    /// reader's language (default true; the `offline` module).
     pub offline: bool,
     /// Free map for templates.
     pub extra: serde_json::Value,

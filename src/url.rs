@@ -12,6 +12,10 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 /// (`/<lang>/pagefind/`): written by search, named by the host files rendering writes.
 pub(crate) const SEARCH_BUNDLE_DIR: &str = "pagefind";
 
+/// The folder of each language's offline page (`/<lang>/offline/`): rendered by render,
+/// named by the offline worker the build writes.
+pub(crate) const OFFLINE_DIR: &str = "offline";
+
 /// Characters percent-encoded in URL path segments: everything but unreserved characters
 /// and a few safe sub-delimiters. `+` is encoded because some static hosts read it as a
 /// space.

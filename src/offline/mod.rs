@@ -27,12 +27,9 @@ use crate::site::Site;
 pub(crate) const WORKER: &str = "sw.js";
 /// Each language's manifest, under the language's folder.
 pub(crate) const MANIFEST: &str = "offline.json";
-/// Each language's offline page, under the language's folder.
-pub(crate) const OFFLINE_PAGE: &str = "offline/index.html";
-
-/// Whether a build of `site` writes the worker and the manifests.
-pub(crate) fn enabled(site: &Site) -> bool {
-    site.config.offline && site.opts.fingerprint_assets
+/// Each language's offline page (rendered by `render`), under the language's folder.
+fn offline_page(lang: &str) -> String {
+    format!("{lang}/{}/index.html", crate::url::OFFLINE_DIR)
 }
 
 /// One published file a reader may need offline.
@@ -57,7 +54,7 @@ impl Ledger {
     /// An empty ledger for `site` (one that keeps nothing when offline reading is off).
     pub(crate) fn new(site: &Site) -> Ledger {
         Ledger {
-            on: enabled(site),
+            on: site.offline_reading(),
             languages: site
                 .config
                 .languages
@@ -175,7 +172,7 @@ impl Ledger {
             .chain(
                 self.languages
                     .iter()
-                    .map(|l| url_of(base, &format!("{l}/{OFFLINE_PAGE}"))),
+                    .map(|l| url_of(base, &offline_page(l))),
             )
             .collect();
         out.insert(
@@ -380,7 +377,12 @@ mod tests {
         );
         assert!(worker.contains(r#""/docs/en/offline/""#), "{worker}");
         assert!(worker.contains(r#"const BASE = "/docs";"#), "{worker}");
-        assert!(!worker.contains("__"), "a placeholder is left: {worker}");
+        for placeholder in ["__VERSION__", "__BASE__", "__LANGS__", "__SHELL__"] {
+            assert!(
+                !worker.contains(placeholder),
+                "{placeholder} is left: {worker}"
+            );
+        }
 
         let mut changed = ledger();
         changed

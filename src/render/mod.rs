@@ -511,21 +511,21 @@ fn status_pages(
     Ok(out)
 }
 
-/// Each language's page for a reader offline on a page not saved (see
-/// [`crate::offline`]), at `/<lang>/offline/`, when offline reading is on.
+/// Each language's page for a reader offline on a page not saved (the offline worker
+/// shows it), at `/<lang>/offline/`, when offline reading is on.
 fn offline_pages(
     site: &Site,
     tera: &tera::Tera,
     ctx: &views::Shared<'_>,
 ) -> Result<Vec<OutputFile>> {
-    if !crate::offline::enabled(site) {
+    if !site.offline_reading() {
         return Ok(Vec::new());
     }
     let taken: std::collections::HashSet<&str> =
         site.pages.iter().map(|p| p.output.as_str()).collect();
     let mut out = Vec::new();
     for lang in &site.config.languages {
-        let path = format!("{}/{}", lang.code, crate::offline::OFFLINE_PAGE);
+        let path = format!("{}/{}/index.html", lang.code, crate::url::OFFLINE_DIR);
         // A page of the site's own at that URL wins (and is what readers see offline).
         if taken.contains(path.as_str()) {
             continue;

@@ -244,7 +244,7 @@ impl<'a> Shared<'a> {
                         languages: lang_views.clone(),
                         extra: &cfg.extra,
                         search: cfg.search.enabled,
-                        offline: crate::offline::enabled(site),
+                        offline: site.offline_reading(),
                         review_after_days: cfg.review_after_days,
                         assets: assets.clone(),
                     },

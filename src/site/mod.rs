@@ -175,6 +175,13 @@ pub struct Site {
 }
 
 impl Site {
+    /// Whether the build publishes offline reading: site.yaml's `offline` is on and the
+    /// theme's files have content-hashed names (which the offline worker keeps without
+    /// asking the network; `serve` keeps plain names, and previews must never be kept).
+    pub(crate) fn offline_reading(&self) -> bool {
+        self.config.offline && self.opts.fingerprint_assets
+    }
+
     /// The home section of `lang`.
     pub fn home(&self, lang: &str) -> Option<usize> {
         self.homes.iter().find(|(l, _)| l == lang).map(|(_, i)| *i)

@@ -177,7 +177,7 @@ fn alerts_in_a_chinese_page_use_the_chinese_labels_of_i18n_zh() {
     }
     assert_contains(
         &page,
-        "<html lang=\"zh\" dir=\"ltr\">",
+        "<html lang=\"zh\" dir=\"ltr\"",
         "zh/alerts/index.html",
     );
 }
@@ -687,7 +687,7 @@ fn missing_ui_strings_fall_back_to_english_key_by_key() {
     let b = build_fixture("i18n-fallback");
     let page = b.read("fr/page/index.html");
     let what = "fr/page/index.html";
-    assert_contains(&page, "<html lang=\"fr\" dir=\"ltr\">", what);
+    assert_contains(&page, "<html lang=\"fr\" dir=\"ltr\"", what);
     // From the site's i18n/fr.yaml.
     assert_contains(&page, ">Sur cette page</summary>", what);
     assert_contains(&page, "<p class=\"callout-title\">Remarque</p>", what);

@@ -135,7 +135,7 @@ fn example_site_writes_pages_assets_and_site_files() {
     );
     assert_contains(
         &b.read("zh/404.html"),
-        "<html lang=\"zh\" dir=\"ltr\">",
+        "<html lang=\"zh\" dir=\"ltr\"",
         "zh/404.html",
     );
 }
@@ -145,17 +145,17 @@ fn example_site_pages_carry_language_and_direction() {
     let b = build_example();
     assert_contains(
         &b.read("zh/esim/qr-code/index.html"),
-        "<html lang=\"zh\" dir=\"ltr\">",
+        "<html lang=\"zh\" dir=\"ltr\"",
         "zh/esim/qr-code/index.html",
     );
     assert_contains(
         &b.read("ar/index.html"),
-        "<html lang=\"ar\" dir=\"rtl\">",
+        "<html lang=\"ar\" dir=\"rtl\"",
         "ar/index.html",
     );
     assert_contains(
         &b.read("en/index.html"),
-        "<html lang=\"en\" dir=\"ltr\">",
+        "<html lang=\"en\" dir=\"ltr\"",
         "en/index.html",
     );
 }
@@ -222,7 +222,7 @@ fn example_site_untranslated_page_is_published_as_a_fallback_with_a_notice() {
     let path = url_path(&rel);
     let page = b.read(&format!("ar/{path}/index.html"));
     let what = format!("ar/{path}/index.html");
-    assert_contains(&page, "<html lang=\"ar\" dir=\"rtl\">", &what);
+    assert_contains(&page, "<html lang=\"ar\" dir=\"rtl\"", &what);
     let notice = i18n_string("ar", "not_translated").replace("{lang}", "العربية");
     assert_contains(&page, &notice, &what);
     assert_contains(&page, &format!("href=\"/en/{path}/\""), &what);

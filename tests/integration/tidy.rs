@@ -53,6 +53,8 @@ const MAY_NAME: &[(&str, &[&str])] = &[
         &["cache", "error", "output", "paths", "site"],
     ),
     ("src/search/bundle.rs", &["cache"]),
+    // Offline reading comes after rendering and search: it lists what they published.
+    ("src/offline/", &["error", "output", "site", "url"]),
     ("src/output.rs", &["cache", "config", "error", "paths"]),
     // `check` loads and renders, and writes nothing: no output, no cache.
     (
