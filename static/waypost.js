@@ -254,6 +254,12 @@
       });
     };
 
+    // A result opens its page with the query in `?highlight=`, which marks its words there.
+    var withTerm = function (url, term) {
+      if (!term) return url;
+      var cut = url.indexOf("#"), hash = cut >= 0 ? url.slice(cut) : "", path = cut >= 0 ? url.slice(0, cut) : url;
+      return path + (path.indexOf("?") >= 0 ? "&" : "?") + "highlight=" + encodeURIComponent(term) + hash;
+    };
     var render = function (items, total, term) {
       if (!items.length) { results.innerHTML = ""; status.textContent = text("data-no-results"); return; }
       status.textContent = text("data-results-count", total);
@@ -262,10 +268,10 @@
       var subExcerpt = function (s) { return words ? markTyped(plain(s.excerpt), words) : excerpt(s.excerpt); };
       results.innerHTML = "<ol>" + items.map(function (d) {
         var subs = (d.sub_results || []).filter(function (s) { return s.url.indexOf("#") > 0 && s.url !== d.url; }).slice(0, 3);
-        return "<li class=\"result\"><a class=\"result-link\" href=\"" + esc(d.url) + "\">" + esc(d.meta && d.meta.title || d.url) +
+        return "<li class=\"result\"><a class=\"result-link\" href=\"" + esc(withTerm(d.url, term)) + "\">" + esc(d.meta && d.meta.title || d.url) +
           "</a><p class=\"result-excerpt\">" + pageExcerpt(d) + "</p>" +
           (subs.length ? "<ul>" + subs.map(function (s) {
-            return "<li><a class=\"result-sub-link\" href=\"" + esc(s.url) + "\">" + esc(s.title) + "</a><p>" + subExcerpt(s) + "</p></li>";
+            return "<li><a class=\"result-sub-link\" href=\"" + esc(withTerm(s.url, term)) + "\">" + esc(s.title) + "</a><p>" + subExcerpt(s) + "</p></li>";
           }).join("") + "</ul>" : "") + "</li>";
       }).join("") + "</ol>";
     };
@@ -473,5 +479,77 @@
       if (!hit) { state("idle"); return; }
       return hit.json().then(function (m) { state("saved"); say("saved", { size: size(m.bytes) }); post({ type: "offline-sync" }); });
     }).catch(function () { saver.hidden = false; state("idle"); });
+  }
+
+  // A page opened from a search result (`?highlight=<query>`) marks the query's words in
+  // its text — case-, accent- and width-insensitively (`linea` marks `línea`, `ｅＳＩＭ`
+  // `eSIM`), whole runs in Chinese, Japanese and Thai — scrolls to the first one unless a
+  // heading was asked for (`#anchor`), and offers to clear them.
+  var hl = (function () { try { return new URLSearchParams(location.search).get("highlight"); } catch (e) { return null; } })();
+  var article = $("article .content") || $("main");
+  if (hl && article) {
+    var fold = function (c) { return c.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); };
+    var words = hl.split(/\s+/).map(function (w) { return w.split("").map(fold).join(""); })
+      .filter(function (w) { return w.length > 1 || /[^\u0000-\u024f]/.test(w); })
+      .sort(function (a, b) { return b.length - a.length; });
+    var marks = [];
+    var walker = doc.createTreeWalker(article, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (n) { return n.parentNode.closest("script, style, mark, .heading-anchor") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT; }
+    });
+    var nodes = [];
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+    nodes.forEach(function (node) {
+      // The folded text, and where each of its characters came from.
+      var text = node.nodeValue, folded = "", from = [];
+      for (var i = 0; i < text.length; i++) {
+        var f = fold(text[i]);
+        for (var j = 0; j < f.length; j++) { folded += f[j]; from.push(i); }
+      }
+      from.push(text.length);
+      var found = [];
+      for (var at = 0; at < folded.length;) {
+        var best = -1, len = 0;
+        words.forEach(function (w) {
+          var k = folded.indexOf(w, at);
+          if (k >= 0 && (best < 0 || k < best)) { best = k; len = w.length; }
+        });
+        if (best < 0) break;
+        found.push([from[best], from[best + len]]);
+        at = best + len;
+      }
+      // From the last match back, so that the offsets before it stay right.
+      var here = [];
+      for (var m = found.length - 1; m >= 0; m--) {
+        var hit = node.splitText(found[m][0]);
+        hit.splitText(found[m][1] - found[m][0]);
+        var mark = doc.createElement("mark");
+        mark.className = "search-hit";
+        hit.parentNode.replaceChild(mark, hit);
+        mark.appendChild(hit);
+        here.unshift(mark);
+      }
+      marks = marks.concat(here);
+    });
+    if (marks.length) {
+      var bar = doc.createElement("p");
+      bar.className = "search-hits";
+      bar.setAttribute("data-search-hits", String(marks.length));
+      var clear = doc.createElement("button");
+      clear.type = "button";
+      clear.setAttribute("data-highlight-clear", "");
+      clear.textContent = root.getAttribute("data-clear-highlight") || "×";
+      bar.appendChild(clear);
+      article.parentNode.insertBefore(bar, article);
+      clear.addEventListener("click", function () {
+        marks.forEach(function (mk) { var p = mk.parentNode; if (!p) return; p.replaceChild(mk.firstChild, mk); p.normalize(); });
+        bar.remove();
+        try {
+          var u = new URL(location.href);
+          u.searchParams.delete("highlight");
+          history.replaceState(history.state, "", u.pathname + u.search + u.hash);
+        } catch (e) { /* an old browser keeps the address */ }
+      });
+      if (!location.hash) marks[0].scrollIntoView({ block: "center" });
+    }
   }
 })();

@@ -356,7 +356,7 @@ impl Page {
     /// The hrefs of the search results, in order.
     pub(crate) fn result_urls(&self) -> Vec<String> {
         let v = self.eval(
-            "JSON.stringify(Array.from(document.querySelectorAll('[data-search-page] .result-link')).map(a => a.getAttribute('href')))",
+            "JSON.stringify(Array.from(document.querySelectorAll('[data-search-page] .result-link')).map(a => a.getAttribute('href').split('?')[0] + (a.getAttribute('href').includes('#') ? '#' + a.getAttribute('href').split('#')[1] : '')))",
         );
         serde_json::from_str(v.as_str().unwrap_or("[]")).unwrap_or_default()
     }
@@ -451,6 +451,62 @@ mod search {
             "an unaccented query must find `línea`: {text}"
         );
         page.assert_no_errors();
+    }
+
+    #[test]
+    fn a_result_opens_its_page_with_the_query_marked_and_a_way_to_clear_it_in_every_script() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        for (lang, query, marked) in [
+            ("en", "passport", "passport"),
+            ("es", "linea", "línea"),
+            ("zh", "护照", "护照"),
+            ("ar", "جواز", "جواز"),
+        ] {
+            let page = search_page(&chrome, &server, lang, query);
+            let href = page
+                .eval("document.querySelector('[data-search-page] .result-link').getAttribute('href')")
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(href.contains("?highlight="), "{lang}: {href}");
+            page.goto(&format!("{}{href}", server.base));
+            page.wait_for(
+                "document.querySelectorAll('mark.search-hit').length > 0",
+                20,
+            );
+            let hits = page.eval(
+                "JSON.stringify(Array.from(document.querySelectorAll('mark.search-hit')).map(m => m.textContent.toLowerCase()))",
+            );
+            let hits: Vec<String> = serde_json::from_str(hits.as_str().unwrap()).unwrap();
+            assert!(
+                hits.iter().all(|h| h == marked),
+                "{lang}: {query} marked {hits:?}"
+            );
+            // Scrolled to the first, which is on screen.
+            let seen = page.eval(
+                "(() => { const r = document.querySelector('mark.search-hit').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()",
+            );
+            let info = page.eval(
+                "(() => { const m = document.querySelector('mark.search-hit'); const r = m.getBoundingClientRect(); return location.href + ' ' + r.top + ' ' + r.bottom + ' ' + innerHeight + ' ' + scrollY + ' ' + m.parentNode.outerHTML.slice(0, 200); })()",
+            );
+            assert_eq!(seen, true, "{lang}: the first match is not in view: {info}");
+            if lang == "ar" {
+                page.screenshot("highlight-ar");
+            }
+            page.eval("document.querySelector('[data-highlight-clear]').click(); true");
+            assert_eq!(
+                page.eval("document.querySelectorAll('mark.search-hit').length"),
+                0
+            );
+            assert_eq!(
+                page.eval("location.search.includes('highlight')"),
+                false,
+                "{lang}: the address still asks for the highlight"
+            );
+            page.assert_no_errors();
+        }
     }
 
     #[test]
@@ -617,7 +673,7 @@ mod search {
         page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
         page.eval("document.getElementById('search-q').value = ''; true");
         page.tab.type_str("video call").unwrap();
-        page.wait_for("document.querySelector('[data-search-dialog] .result-link')?.getAttribute('href') === '/en/account/video-call/'", 20);
+        page.wait_for("document.querySelector('[data-search-dialog] .result-link')?.getAttribute('href').split('?')[0] === '/en/account/video-call/'", 20);
         page.screenshot("search-overlay-1440");
         page.tab.press_key("Enter").unwrap();
         page.wait_for("location.pathname === '/en/account/video-call/'", 20);
