@@ -222,6 +222,33 @@
     return (start > 0 ? "… " : "") + markTyped(content.slice(start, end).trim(), words) + (end < content.length ? " …" : "");
   };
 
+  // Pagefind scores words, not sentences: a query that is a page's whole title, or its
+  // whole description (pasted from a result or a chat), comes first, then pages whose
+  // title or description holds the query as a phrase; otherwise Pagefind's order stays.
+  // Compared without case, accents, width or punctuation (and without spaces in
+  // Chinese, Japanese and Thai).
+  var squash = function (s) {
+    return String(s || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[\s\p{P}\p{S}]+/gu, segmented ? "" : " ").trim();
+  };
+  var rerank = function (items, term) {
+    var q = squash(term);
+    if (!q) return items;
+    var phrase = segmented || q.indexOf(" ") > 0;
+    var holds = function (text) { return phrase && (" " + text + " ").indexOf(segmented ? q : " " + q + " ") >= 0; };
+    var tier = function (d) {
+      var meta = d.meta || {}, title = squash(meta.title), description = squash(meta.description);
+      if (title === q) return 0;
+      if (description === q) return 1;
+      if (holds(title)) return 2;
+      if (holds(description)) return 3;
+      return 4;
+    };
+    return items.map(function (d, i) { return { d: d, i: i, t: tier(d) }; })
+      .sort(function (a, b) { return a.t - b.t || a.i - b.i; })
+      .map(function (x) { return x.d; });
+  };
+
   var mount = function (host) {
     var bundle = host.getAttribute("data-bundle");
     var input = $("input[type=search]", host);
@@ -290,7 +317,7 @@
       }).then(function (r) {
         if (!r || mine !== seq) return;
         return Promise.all(r.results.slice(0, 12).map(function (x) { return x.data(); })).then(function (items) {
-          if (mine === seq) render(items, r.results.length, term);
+          if (mine === seq) render(rerank(items, term), r.results.length, term);
         });
       }).catch(function (e) { status.textContent = String(e && e.message || e); });
       return pending;

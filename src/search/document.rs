@@ -51,6 +51,9 @@ impl Selection {
 pub(super) struct DocInputs<'s> {
     pub(super) lang: &'s str,
     pub(super) title: &'s str,
+    /// The front matter's description (empty without one): indexed a little above the
+    /// body, and kept as the result's `description` meta for the theme's ranking.
+    pub(super) description: &'s str,
     /// Pagefind filters, `(name, value)`, as the page's facets' labels.
     pub(super) filters: Vec<(String, String)>,
     /// The rendered body.
@@ -70,6 +73,7 @@ pub(super) fn doc_inputs(site: &Site, i: usize) -> DocInputs<'_> {
     DocInputs {
         lang: &p.lang,
         title: &p.title,
+        description: p.fm.description.as_deref().unwrap_or(""),
         filters,
         html: &p.rendered.html,
     }
@@ -100,6 +104,13 @@ pub(super) fn write_document(d: &DocInputs<'_>) -> String {
         HEADING_WEIGHTS[0],
         escape(d.title)
     ));
+    if !d.description.trim().is_empty() {
+        doc.push_str(&format!(
+            "<p data-pagefind-meta=\"description\" data-pagefind-weight=\"{}\">{}</p>",
+            HEADING_WEIGHTS[2],
+            escape(d.description)
+        ));
+    }
     for (name, value) in &d.filters {
         // Pagefind splits `key:value` at the first colon; a colon in the key would
         // move the split, so it is replaced.

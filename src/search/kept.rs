@@ -141,6 +141,7 @@ pub(super) fn record_key_of(cache: &Cache, lang: &str, url: &str, d: &DocInputs<
     let DocInputs {
         lang: page_lang,
         title,
+        description,
         filters,
         html,
     } = d;
@@ -149,6 +150,7 @@ pub(super) fn record_key_of(cache: &Cache, lang: &str, url: &str, d: &DocInputs<
         .field(url.as_bytes())
         .field(page_lang.as_bytes())
         .field(title.as_bytes())
+        .field(description.as_bytes())
         .field(&(filters.len() as u64).to_le_bytes());
     for (name, value) in filters {
         h.field(name.as_bytes()).field(value.as_bytes());
