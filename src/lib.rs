@@ -18,6 +18,7 @@ pub mod check;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod images;
 pub(crate) mod html;
 pub mod init;
 pub mod markdown;
