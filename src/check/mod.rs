@@ -95,7 +95,9 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     };
     let mut findings = Vec::new();
 
-    if let Err(e) = crate::render::render_site(&site) {
+    // Every page and file but the images' resized copies (encoding them would find
+    // nothing the load did not: their files were read and checked then).
+    if let Err(e) = crate::render::Renderer::new(&site.root).and_then(|r| r.site(&site)) {
         match e {
             Error::Site(diags) => findings.extend(diags.into_iter().map(|d| {
                 // Whatever stops rendering is reported as a template problem.

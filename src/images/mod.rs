@@ -27,7 +27,7 @@ pub mod probe;
 mod rewrite;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -35,7 +35,6 @@ use crate::config::{ImageFormat, ImagesConfig};
 use crate::error::{Diagnostic, DiagnosticKind, Error, Result};
 use crate::markdown::ImageRef;
 use crate::output::OutputFile;
-use crate::site::AssetFile;
 pub use probe::{Format, Probe};
 pub(crate) use rewrite::rewrite;
 
@@ -82,6 +81,17 @@ pub struct Variant {
     pub output: String,
 }
 
+/// A file of the site (from `content/`) that may be an image.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceFile<'a> {
+    /// Its URL, as pages' HTML has it.
+    pub url: &'a str,
+    /// Its path in the output folder (`en/esim/shot.png`).
+    pub output: &'a str,
+    /// Where it is on disk.
+    pub path: &'a Path,
+}
+
 /// An image file a page shows that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable {
@@ -103,23 +113,23 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads (in parallel) the files among `assets` that `shown` names by URL: the
+    /// Reads (in parallel) the files among `files` that `shown` names by URL: the
     /// ones a page shows. A file that cannot be read or probed is kept as its error.
     pub(crate) fn new(
         settings: &ImagesConfig,
-        assets: &[AssetFile],
+        files: &[SourceFile<'_>],
         shown: &BTreeSet<&str>,
     ) -> Catalog {
-        let images = assets
+        let images = files
             .par_iter()
-            .filter(|a| shown.contains(a.url.as_str()))
+            .filter(|a| shown.contains(a.url))
             .filter_map(|a| {
-                let named = Format::of_name(&a.output)?;
+                let named = Format::of_name(a.output)?;
                 let image = read_image(settings, a, named).map_err(|why| Unreadable {
                     display: format!("content/{}", a.output),
                     why,
                 });
-                Some((a.url.clone(), image))
+                Some((a.url.to_string(), image))
             })
             .collect();
         Catalog {
@@ -144,17 +154,17 @@ impl Catalog {
 /// One image file read: its bytes hashed, probed, its copies planned.
 fn read_image(
     settings: &ImagesConfig,
-    a: &AssetFile,
+    a: &SourceFile<'_>,
     named: Format,
 ) -> std::result::Result<Image, String> {
-    let bytes = std::fs::read(&a.path).map_err(|e| format!("the file cannot be read: {e}"))?;
+    let bytes = std::fs::read(a.path).map_err(|e| format!("the file cannot be read: {e}"))?;
     let probe = probe::probe(&bytes, named)?;
     let hash = *blake3::hash(&bytes).as_bytes();
     let mut image = Image {
-        url: a.url.clone(),
-        path: a.path.clone(),
+        url: a.url.to_string(),
+        path: a.path.to_path_buf(),
         display: format!("content/{}", a.output),
-        output: a.output.clone(),
+        output: a.output.to_string(),
         bytes: bytes.len() as u64,
         hash,
         probe,

@@ -31,10 +31,19 @@ fn exported(site: &Site, i: usize) -> bool {
 
 /// Each published page's Markdown source, as a copy of its file.
 pub(crate) fn markdown_sources(site: &Site) -> Vec<OutputFile> {
+    let all: Vec<usize> = (0..site.pages.len()).collect();
+    markdown_sources_of(site, &all)
+}
+
+/// The Markdown sources of pages `indices` (those published), as copies of their files
+/// (serve's update of a few pages sends theirs again).
+pub(crate) fn markdown_sources_of(site: &Site, indices: &[usize]) -> Vec<OutputFile> {
     if !site.config.output.markdown_sources {
         return Vec::new();
     }
-    (0..site.pages.len())
+    indices
+        .iter()
+        .copied()
         .filter(|&i| exported(site, i))
         .filter_map(|i| {
             let p = &site.pages[i];

@@ -76,9 +76,11 @@ impl PageMemo for () {
     }
 }
 
-/// Renders the whole site.
+/// Renders the whole site, the images' resized copies included (encoded: no cache).
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
-    Renderer::new(&site.root)?.site(site)
+    let mut files = Renderer::new(&site.root)?.site(site)?;
+    files.extend(crate::images::variant_files(&site.images, &())?.0);
+    Ok(files)
 }
 
 /// Templates loaded once, for rendering a whole site or some of its pages.
@@ -98,7 +100,7 @@ impl Renderer {
     /// generated file that is not a page (feeds, sitemap, status and search pages, 404s,
     /// aliases, robots), which show pages' titles, descriptions, dates and status.
     /// Files copied from the site (static, content files) are left out: they did not
-    /// change with a page. A page whose path a site's own file takes is left out too,
+    /// change with a page; the pages' own Markdown sources (published copies) are in. A page whose path a site's own file takes is left out too,
     /// as in [`Renderer::site`].
     pub(crate) fn pages(
         &self,
@@ -114,6 +116,8 @@ impl Renderer {
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
+        // The edited pages' Markdown sources are published copies too.
+        let sources = exports::markdown_sources_of(site, indices);
         if !listings {
             // The site's own files at a page's path win; only their paths are needed.
             let taken: std::collections::HashSet<&str> = statics
@@ -122,6 +126,11 @@ impl Renderer {
                 .chain(site.assets.iter().map(|a| a.output.as_str()))
                 .collect();
             files.retain(|f| !taken.contains(f.path.as_str()));
+            files.extend(
+                sources
+                    .into_iter()
+                    .filter(|f| !taken.contains(f.path.as_str())),
+            );
             return Ok(files);
         }
         let mut extras = self.extras(site, &ctx, statics)?;
@@ -129,11 +138,13 @@ impl Renderer {
         let taken: std::collections::HashSet<&str> =
             extras.iter().map(|f| f.path.as_str()).collect();
         files.retain(|f| !taken.contains(f.path.as_str()));
-        files.extend(
-            extras
-                .into_iter()
-                .filter(|f| matches!(f.contents, Contents::Bytes(_))),
-        );
+        // What is made from pages, and the edited pages' sources (or the site's own file
+        // at their path, which wins as in a build).
+        let source_paths: std::collections::HashSet<String> =
+            sources.into_iter().map(|f| f.path).collect();
+        files.extend(extras.into_iter().filter(|f| {
+            matches!(f.contents, Contents::Bytes(_)) || source_paths.contains(&f.path)
+        }));
         Ok(files)
     }
 

@@ -634,7 +634,15 @@ fn show_images(
         .iter()
         .flat_map(|p| p.rendered.images.iter().map(|i| i.url.as_str()))
         .collect();
-    let catalog = crate::images::Catalog::new(&config.images, assets, &shown);
+    let files: Vec<crate::images::SourceFile<'_>> = assets
+        .iter()
+        .map(|a| crate::images::SourceFile {
+            url: &a.url,
+            output: &a.output,
+            path: &a.path,
+        })
+        .collect();
+    let catalog = crate::images::Catalog::new(&config.images, &files, &shown);
     let own = pages
         .iter()
         .filter(|p| p.fallback_from.is_none())
