@@ -95,22 +95,7 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     };
     let mut findings = Vec::new();
 
-    // Every page and file but the images' resized copies (encoding them would find
-    // nothing the load did not: their files were read and checked then).
-    if let Err(e) = crate::render::Renderer::new(&site.root).and_then(|r| r.site(&site)) {
-        match e {
-            Error::Site(diags) => findings.extend(diags.into_iter().map(|d| {
-                // Whatever stops rendering is reported as a template problem.
-                finding_of_diagnostic(d.kind(crate::error::DiagnosticKind::Template))
-            })),
-            _ => findings.push(Finding::new(
-                Severity::Error,
-                Category::Content,
-                "io",
-                e.to_string(),
-            )),
-        }
-    }
+    findings.extend(render_problems(&site));
 
     let files = Files::new(&site);
     let translation_anchors = translation_anchors(&site);
@@ -170,6 +155,26 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     }
     let summaries: Vec<LanguageSummary> = cov.languages.iter().map(LanguageSummary::from).collect();
     Ok(Report::new(&site.config, opts, findings, &summaries))
+}
+
+/// What stops the site from rendering: every page and file but the images' resized
+/// copies (encoding them would find nothing the load did not: their files were read and
+/// checked then).
+fn render_problems(site: &Site) -> Vec<Finding> {
+    match crate::render::Renderer::new(&site.root).and_then(|r| r.site(site)) {
+        Ok(_) => Vec::new(),
+        // Whatever stops rendering is reported as a template problem.
+        Err(Error::Site(diags)) => diags
+            .into_iter()
+            .map(|d| finding_of_diagnostic(d.kind(crate::error::DiagnosticKind::Template)))
+            .collect(),
+        Err(e) => vec![Finding::new(
+            Severity::Error,
+            Category::Content,
+            "io",
+            e.to_string(),
+        )],
+    }
 }
 
 /// Images without alt text and image files over 5 MB (warnings), on each page written in
