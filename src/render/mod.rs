@@ -390,6 +390,12 @@ fn host_rules(
         .iter()
         .filter(|(_, _, copy)| copy.is_some())
         .map(|(_, url, _)| url.clone())
+        // The images' resized copies are named by a hash of what they are made from.
+        .chain(
+            site.images
+                .images()
+                .flat_map(|i| i.variants.iter().map(|v| v.url.clone())),
+        )
         .collect();
     host::HostRules::new(
         &site.config.base_path,

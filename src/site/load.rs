@@ -12,6 +12,9 @@
 //!    ([`assemble`] fills one page, and `site::incremental` calls it too).
 //! 5. [`check_links`]: the problems found while rendering and the links to headings,
 //!    sorted by the link policy.
+//! 6. [`show_images`]: the image files the pages show read once each
+//!    (`images::Catalog`: sizes, resized copies planned), every page's HTML with its
+//!    images rewritten, and an unreadable image an error at the line that shows it.
 //!
 //! Then, when nothing failed, the translation groups and the tree (parents, prev/next)
 //! are linked and the [`Site`] is returned; otherwise every problem, all together.

@@ -146,6 +146,14 @@ fn a_resized_image_links_to_its_original_unless_the_author_linked_it() {
         "<a href=\"/docs/en/\"><picture><source type=\"image/webp\"",
         "the author's link",
     );
+    // The copies are cached by browsers for a year: their names change with them.
+    let headers = b.read("_headers");
+    let copy = between(body, "<source type=\"image/webp\" srcset=\"", " ");
+    assert_contains(
+        &headers,
+        &format!("{copy}\n  Cache-Control: public, max-age=31536000, immutable"),
+        "_headers",
+    );
     // The raw HTML image is offered like the Markdown ones.
     let raw = img_with(body, "in raw HTML", 0);
     assert_contains(raw, "srcset=\"", "the raw HTML image");
