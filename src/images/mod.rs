@@ -405,3 +405,93 @@ pub(crate) fn variant_files(
     }
     Ok((files, count))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(format: Format, width: u32, height: u32) -> (Image, Probe) {
+        let p = Probe {
+            format,
+            width,
+            height,
+        };
+        let name = format!("shot.{}", format.extension());
+        let image = Image {
+            url: format!("/docs/en/a%20b/{name}"),
+            path: PathBuf::from(&name),
+            display: format!("content/en/a b/{name}"),
+            output: format!("en/a b/{name}"),
+            bytes: 1,
+            hash: [7; 32],
+            probe: Some(p),
+            variants: Vec::new(),
+        };
+        (image, p)
+    }
+
+    fn widths(variants: &[Variant], format: Format) -> Vec<u32> {
+        variants
+            .iter()
+            .filter(|v| v.format == format)
+            .map(|v| v.width)
+            .collect()
+    }
+
+    #[test]
+    fn a_screenshot_gets_webp_at_each_width_up_to_its_own_and_png_below_it() {
+        let settings = ImagesConfig::default();
+        let (img, p) = image(Format::Png, 1170, 2532);
+        let v = plan_variants(&settings, &img, p);
+        assert_eq!(widths(&v, Format::WebP), [480, 960, 1170]);
+        assert_eq!(widths(&v, Format::Png), [480, 960]);
+        let at_960 = v.iter().find(|v| v.width == 960).expect("a 960 copy");
+        assert_eq!(at_960.height, 2078, "2532 × 960 / 1170 = 2077.5, rounded");
+        // Next to the original, its folder as written in the URL and as a file name.
+        assert!(at_960.url.starts_with("/docs/en/a%20b/shot."), "{}", at_960.url);
+        assert!(at_960.url.ends_with(".960w.webp"), "{}", at_960.url);
+        assert!(at_960.output.starts_with("en/a b/shot."), "{}", at_960.output);
+    }
+
+    #[test]
+    fn copies_are_named_by_what_they_are_made_from() {
+        let settings = ImagesConfig::default();
+        let (mut img, p) = image(Format::Jpeg, 2000, 1000);
+        let first = plan_variants(&settings, &img, p);
+        assert_eq!(first, plan_variants(&settings, &img, p), "the same names each time");
+        img.hash = [8; 32];
+        let other_bytes = plan_variants(&settings, &img, p);
+        let lower = ImagesConfig {
+            quality: 50,
+            ..ImagesConfig::default()
+        };
+        let other_quality = plan_variants(&lower, &img, p);
+        for (a, (b, c)) in first.iter().zip(other_bytes.iter().zip(&other_quality)) {
+            assert_ne!(a.url, b.url);
+            assert_ne!(b.url, c.url);
+        }
+        assert_eq!(widths(&first, Format::Jpeg), [480, 960, 1440]);
+    }
+
+    #[test]
+    fn small_images_gifs_svgs_and_webp_originals_get_only_what_they_need() {
+        let settings = ImagesConfig::default();
+        let (img, p) = image(Format::Png, 704, 1500);
+        assert!(plan_variants(&settings, &img, p).is_empty(), "fits the column");
+        let (img, p) = image(Format::Gif, 1200, 800);
+        assert!(plan_variants(&settings, &img, p).is_empty(), "an animation stays whole");
+        let (img, p) = image(Format::Svg, 1200, 800);
+        assert!(plan_variants(&settings, &img, p).is_empty(), "vector");
+        // A WebP original is its own widest WebP.
+        let (img, p) = image(Format::WebP, 1000, 800);
+        let v = plan_variants(&settings, &img, p);
+        assert_eq!(widths(&v, Format::WebP), [480, 960]);
+        assert_eq!(v.len(), 2);
+        let none = ImagesConfig {
+            widths: Vec::new(),
+            ..ImagesConfig::default()
+        };
+        let (img, p) = image(Format::Png, 1170, 2532);
+        assert!(plan_variants(&none, &img, p).is_empty(), "widths: []");
+    }
+}
