@@ -323,8 +323,7 @@ impl ImagesConfig {
             if !(16..=8192).contains(w) {
                 return Err((
                     format!("entry {} of `images.widths` is {w}", i + 1),
-                    "give widths in pixels from 16 to 8192, e.g. `widths: [480, 960, 1440]`"
-                        .into(),
+                    "give widths in pixels from 16 to 8192, e.g. `widths: [480, 960, 1440]`".into(),
                 ));
             }
         }

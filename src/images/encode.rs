@@ -104,7 +104,12 @@ fn png(img: &DynamicImage) -> Result<Vec<u8>, String> {
         image::codecs::png::FilterType::Adaptive,
     );
     encoder
-        .write_image(img.as_bytes(), img.width(), img.height(), img.color().into())
+        .write_image(
+            img.as_bytes(),
+            img.width(),
+            img.height(),
+            img.color().into(),
+        )
         .map_err(|e| format!("PNG encoding failed: {e}"))?;
     Ok(out.into_inner())
 }
@@ -113,7 +118,12 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, String> {
     let mut out = Cursor::new(Vec::new());
     let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(rgb.as_bytes(), rgb.width(), rgb.height(), rgb.color().into())
+        .write_image(
+            rgb.as_bytes(),
+            rgb.width(),
+            rgb.height(),
+            rgb.color().into(),
+        )
         .map_err(|e| format!("JPEG encoding failed: {e}"))?;
     Ok(out.into_inner())
 }

@@ -29,12 +29,16 @@ impl VariantMemo for Cache {
         }
         let key = h.key();
         let count = image.variants.len();
-        let decode = |bytes: Vec<u8>| decode(&bytes, count).ok_or_else(|| "not resized images".to_string());
+        let decode =
+            |bytes: Vec<u8>| decode(&bytes, count).ok_or_else(|| "not resized images".to_string());
         if let Some(kept) = self.recall(Kind::Image, &key, decode) {
             return Ok((kept, false));
         }
         let made = make()?;
-        let lens: Vec<[u8; 8]> = made.iter().map(|b| (b.len() as u64).to_le_bytes()).collect();
+        let lens: Vec<[u8; 8]> = made
+            .iter()
+            .map(|b| (b.len() as u64).to_le_bytes())
+            .collect();
         let parts: Vec<&[u8]> = lens
             .iter()
             .zip(&made)

@@ -271,12 +271,12 @@ pub(crate) fn findings<'a>(
                         file,
                         format!("image `{}` cannot be used: {}", bad.display, bad.why),
                     )
-                        .at_line(r.line)
-                        .kind(DiagnosticKind::BrokenImage)
-                        .hint(
-                            "export the image again (PNG, JPEG, WebP, GIF or SVG) and check \
+                    .at_line(r.line)
+                    .kind(DiagnosticKind::BrokenImage)
+                    .hint(
+                        "export the image again (PNG, JPEG, WebP, GIF or SVG) and check \
                              that it opens in an image viewer, or remove it from the page",
-                        ),
+                    ),
                 );
             }
             if !advice {
@@ -448,9 +448,17 @@ mod tests {
         let at_960 = v.iter().find(|v| v.width == 960).expect("a 960 copy");
         assert_eq!(at_960.height, 2078, "2532 × 960 / 1170 = 2077.5, rounded");
         // Next to the original, its folder as written in the URL and as a file name.
-        assert!(at_960.url.starts_with("/docs/en/a%20b/shot."), "{}", at_960.url);
+        assert!(
+            at_960.url.starts_with("/docs/en/a%20b/shot."),
+            "{}",
+            at_960.url
+        );
         assert!(at_960.url.ends_with(".960w.webp"), "{}", at_960.url);
-        assert!(at_960.output.starts_with("en/a b/shot."), "{}", at_960.output);
+        assert!(
+            at_960.output.starts_with("en/a b/shot."),
+            "{}",
+            at_960.output
+        );
     }
 
     #[test]
@@ -458,7 +466,11 @@ mod tests {
         let settings = ImagesConfig::default();
         let (mut img, p) = image(Format::Jpeg, 2000, 1000);
         let first = plan_variants(&settings, &img, p);
-        assert_eq!(first, plan_variants(&settings, &img, p), "the same names each time");
+        assert_eq!(
+            first,
+            plan_variants(&settings, &img, p),
+            "the same names each time"
+        );
         img.hash = [8; 32];
         let other_bytes = plan_variants(&settings, &img, p);
         let lower = ImagesConfig {
@@ -477,9 +489,15 @@ mod tests {
     fn small_images_gifs_svgs_and_webp_originals_get_only_what_they_need() {
         let settings = ImagesConfig::default();
         let (img, p) = image(Format::Png, 704, 1500);
-        assert!(plan_variants(&settings, &img, p).is_empty(), "fits the column");
+        assert!(
+            plan_variants(&settings, &img, p).is_empty(),
+            "fits the column"
+        );
         let (img, p) = image(Format::Gif, 1200, 800);
-        assert!(plan_variants(&settings, &img, p).is_empty(), "an animation stays whole");
+        assert!(
+            plan_variants(&settings, &img, p).is_empty(),
+            "an animation stays whole"
+        );
         let (img, p) = image(Format::Svg, 1200, 800);
         assert!(plan_variants(&settings, &img, p).is_empty(), "vector");
         // A WebP original is its own widest WebP.

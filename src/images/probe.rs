@@ -300,7 +300,12 @@ fn webp(b: &[u8]) -> Result<(u32, u32), String> {
             if b.get(20) != Some(&0x2F) {
                 return Err("the WebP file is damaged (no VP8L signature)".into());
             }
-            let bits = u32::from_le_bytes(b.get(21..25).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+            let bits = u32::from_le_bytes(
+                b.get(21..25)
+                    .ok_or_else(bad)?
+                    .try_into()
+                    .map_err(|_| bad())?,
+            );
             Ok(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
         }
         b"VP8X" => {
@@ -349,7 +354,11 @@ fn svg(b: &[u8]) -> Option<(u32, u32)> {
             .collect();
         (n.len() == 4 && n[2] > 0.0 && n[3] > 0.0).then(|| (n[2], n[3]))
     });
-    let (w, h) = match (attr("width").and_then(px), attr("height").and_then(px), view) {
+    let (w, h) = match (
+        attr("width").and_then(px),
+        attr("height").and_then(px),
+        view,
+    ) {
         (Some(w), Some(h), _) => (w, h),
         (Some(w), None, Some((vw, vh))) => (w, w * vh / vw),
         (None, Some(h), Some((vw, vh))) => (h * vw / vh, h),
@@ -390,9 +399,15 @@ mod tests {
     #[test]
     fn an_svg_is_sized_by_its_attributes_or_its_view_box() {
         let s = |t: &str| svg(t.as_bytes());
-        assert_eq!(s(r#"<svg xmlns="x" width="120" height="80px">"#), Some((120, 80)));
+        assert_eq!(
+            s(r#"<svg xmlns="x" width="120" height="80px">"#),
+            Some((120, 80))
+        );
         assert_eq!(s(r#"<svg viewBox="0 0 240 160">"#), Some((240, 160)));
-        assert_eq!(s(r#"<svg width="120" viewBox="0,0,240,160">"#), Some((120, 80)));
+        assert_eq!(
+            s(r#"<svg width="120" viewBox="0,0,240,160">"#),
+            Some((120, 80))
+        );
         assert_eq!(s(r#"<svg width="100%" height="50%">"#), None);
         assert_eq!(s("<html>"), None);
         assert_eq!(size_of("qr.svg"), (Format::Svg, 200, 200));
@@ -426,6 +441,8 @@ mod tests {
     fn text_named_like_a_png_is_not_an_image() {
         let err = probe(b"<html>not found</html>", Format::Png).expect_err("not an image");
         assert!(err.contains("not a PNG image"), "{err}");
-        assert!(probe(b"", Format::Jpeg).expect_err("empty").contains("empty"));
+        assert!(probe(b"", Format::Jpeg)
+            .expect_err("empty")
+            .contains("empty"));
     }
 }

@@ -135,7 +135,11 @@ fn image_element(
     };
     el.before(&open, ContentType::Html);
     el.after(
-        if in_link { "</picture>" } else { "</picture></a>" },
+        if in_link {
+            "</picture>"
+        } else {
+            "</picture></a>"
+        },
         ContentType::Html,
     );
     Ok(())
@@ -207,7 +211,10 @@ mod tests {
 
     #[test]
     fn every_known_image_gets_its_size_and_all_but_the_first_load_lazily() {
-        let c = catalog(vec![image("/en/a.png", 300, 200, &[]), image("/en/b.png", 30, 20, &[])]);
+        let c = catalog(vec![
+            image("/en/a.png", 300, 200, &[]),
+            image("/en/b.png", 30, 20, &[]),
+        ]);
         let out = rewrite(
             r#"<p><img src="/en/a.png" alt="A"></p><p><img src="/en/b.png" alt="B"><img src="https://x.org/c.png"></p>"#,
             &c,
@@ -258,9 +265,15 @@ mod tests {
             out.starts_with(r#"<a href="/en/help/"><picture><source"#),
             "{out}"
         );
-        assert!(out.contains(r#"</picture></a> <a class="image-link" href="/en/shot.png"><picture>"#), "{out}");
+        assert!(
+            out.contains(r#"</picture></a> <a class="image-link" href="/en/shot.png"><picture>"#),
+            "{out}"
+        );
         assert_eq!(out.matches("image-link").count(), 1, "{out}");
-        assert!(out.contains(r#"decoding="async" loading="lazy" srcset="#), "{out}");
+        assert!(
+            out.contains(r#"decoding="async" loading="lazy" srcset="#),
+            "{out}"
+        );
     }
 
     #[test]

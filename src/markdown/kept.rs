@@ -14,8 +14,8 @@
 use std::cell::RefCell;
 
 use super::{
-    render, AlertLabels, AnchorLink, Heading, ImageRef, LinkResolver, Problem, ProblemKind, RenderInput,
-    Rendered, TocEntry,
+    render, AlertLabels, AnchorLink, Heading, ImageRef, LinkResolver, Problem, ProblemKind,
+    RenderInput, Rendered, TocEntry,
 };
 use crate::cache::{Cache, Key, Kind};
 use crate::config::{LinkPolicy, Policy};

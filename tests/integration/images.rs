@@ -83,7 +83,10 @@ fn a_large_screenshot_is_offered_in_webp_and_png_at_phone_widths_never_wider_tha
     let png = srcset_of(img);
     let widths: Vec<u32> = png.iter().map(|(_, w)| *w).collect();
     assert_eq!(widths, [480, 960, 1170], "{img}");
-    assert_eq!(png[2].0, "/docs/en/guide/phone.png", "the original is the widest");
+    assert_eq!(
+        png[2].0, "/docs/en/guide/phone.png",
+        "the original is the widest"
+    );
     assert_contains(
         img,
         "sizes=\"(min-width: 46rem) 44rem, calc(100vw - 2rem)\"",
@@ -178,10 +181,10 @@ fn an_image_shown_in_two_languages_is_encoded_once_and_shares_its_copies() {
         "images: 10 resized copies of 2 images, 2 images encoded",
         "the -v log",
     );
-    let en = std::fs::read_to_string(tmp.path().join("public/en/guide/screens/index.html"))
-        .unwrap();
-    let zh = std::fs::read_to_string(tmp.path().join("public/zh/guide/screens/index.html"))
-        .unwrap();
+    let en =
+        std::fs::read_to_string(tmp.path().join("public/en/guide/screens/index.html")).unwrap();
+    let zh =
+        std::fs::read_to_string(tmp.path().join("public/zh/guide/screens/index.html")).unwrap();
     let en_img = img_with(content_of(&en), "alt=\"The home screen\"", 0);
     let zh_img = img_with(content_of(&zh), "alt=\"首页屏幕\"", 0);
     assert_eq!(srcset_of(en_img), srcset_of(zh_img));
@@ -196,7 +199,9 @@ fn a_rebuild_with_the_cache_encodes_nothing_and_gives_the_same_bytes_as_without_
         let mut cmd = waypost();
         cmd.arg("--root").arg(&root).arg("-v").arg("build");
         if cached {
-            cmd.env_remove("WAYPOST_NO_CACHE").arg("--cache").arg(&cache);
+            cmd.env_remove("WAYPOST_NO_CACHE")
+                .arg("--cache")
+                .arg(&cache);
         }
         let r = run(cmd.arg("--output").arg(tmp.path().join(out)));
         r.assert_success();
@@ -205,7 +210,11 @@ fn a_rebuild_with_the_cache_encodes_nothing_and_gives_the_same_bytes_as_without_
     let cold = build("a", true);
     assert_contains(&cold.stderr, "2 images encoded", "the first build");
     let warm = build("b", true);
-    assert_contains(&warm.stderr, "images: 10 resized copies of 2 images, 0 images encoded", "the rebuild");
+    assert_contains(
+        &warm.stderr,
+        "images: 10 resized copies of 2 images, 0 images encoded",
+        "the rebuild",
+    );
     build("c", false);
     let a = list_files(&tmp.path().join("a"));
     assert_same_tree(&a, &list_files(&tmp.path().join("b")));
@@ -218,7 +227,11 @@ fn a_rebuild_with_the_cache_encodes_nothing_and_gives_the_same_bytes_as_without_
     bytes.splice(2..2, comment);
     std::fs::write(&photo, bytes).unwrap();
     let edited = build("d", true);
-    assert_contains(&edited.stderr, "1 images encoded", "the build after an edit");
+    assert_contains(
+        &edited.stderr,
+        "1 images encoded",
+        "the build after an edit",
+    );
     let before = std::fs::read_to_string(tmp.path().join("a/en/guide/screens/index.html")).unwrap();
     let after = std::fs::read_to_string(tmp.path().join("d/en/guide/screens/index.html")).unwrap();
     let old = srcset_of(img_with(content_of(&before), "photo", 0));
@@ -240,13 +253,19 @@ fn image_settings_change_the_widths_and_bad_values_are_refused_at_their_line() {
     for (yaml, message) in [
         ("images: {quality: 0}\n", "`images.quality` is 0"),
         ("images: {widths: [4]}\n", "entry 1 of `images.widths` is 4"),
-        ("images: {formats: [avif]}\n", "entry 1 of `images.formats` must be `webp`, not `avif`"),
+        (
+            "images: {formats: [avif]}\n",
+            "entry 1 of `images.formats` must be `webp`, not `avif`",
+        ),
         ("images: {widht: [480]}\n", "unknown key `images.widht`"),
     ] {
         let tmp = copy_site(&fixture("images-site"));
         let root = tmp.path().join("site");
         append_to_site_yaml(&root, yaml);
-        let lines = std::fs::read_to_string(root.join("site.yaml")).unwrap().lines().count();
+        let lines = std::fs::read_to_string(root.join("site.yaml"))
+            .unwrap()
+            .lines()
+            .count();
         let run = build_fails(&root);
         run.stderr_has(message)
             .stderr_has(&format!("site.yaml:{lines}"));
@@ -335,7 +354,10 @@ fn check_warns_about_images_without_alt_text_in_any_language_and_about_large_fil
             ("content/zh/guide/screens.md".to_string(), 10),
         ]
     );
-    assert_eq!(of("large-image"), [("content/en/guide/large.md".to_string(), 6)]);
+    assert_eq!(
+        of("large-image"),
+        [("content/en/guide/large.md".to_string(), 6)]
+    );
     // Warnings only: the check passes, and a build of the same site succeeds.
     assert_eq!(run.status.code(), Some(0), "{}", run.stdout);
     build_ok(&root);
@@ -365,7 +387,9 @@ mod browser {
         urls.iter()
             .map(|u| {
                 let rel = percent_decode(u.trim_start_matches('/'));
-                std::fs::metadata(site.join(rel)).map(|m| m.len()).unwrap_or(0)
+                std::fs::metadata(site.join(rel))
+                    .map(|m| m.len())
+                    .unwrap_or(0)
             })
             .sum()
     }
@@ -444,7 +468,10 @@ mod browser {
             shown.len(),
             early
         );
-        assert!(shown.len() >= 3, "the guide shows its screenshots: {shown:?}");
+        assert!(
+            shown.len() >= 3,
+            "the guide shows its screenshots: {shown:?}"
+        );
         assert!(
             chosen.iter().all(|c| c.ends_with(".webp")),
             "a phone gets the WebP copies: {chosen:?}"
@@ -454,7 +481,8 @@ mod browser {
             "fetched {fetched} B, more than a third of the originals' {originals} B"
         );
         // A click on a screenshot opens the original.
-        let href = page.eval("document.querySelector('.content picture').parentElement.getAttribute('href')");
+        let href = page
+            .eval("document.querySelector('.content picture').parentElement.getAttribute('href')");
         assert_eq!(href, serde_json::json!(shown[0]));
         page.assert_no_errors();
     }

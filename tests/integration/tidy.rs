@@ -83,8 +83,7 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     (
         "src/pipeline.rs",
         &[
-            "cache", "config", "error", "images", "markdown", "output", "render", "search",
-            "site",
+            "cache", "config", "error", "images", "markdown", "output", "render", "search", "site",
         ],
     ),
     (
