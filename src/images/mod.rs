@@ -368,6 +368,7 @@ pub(crate) fn variant_files(
     let made: Vec<std::result::Result<(Vec<OutputFile>, bool), Diagnostic>> = with_copies
         .par_iter()
         .map(|image| {
+            let t = std::time::Instant::now();
             let (bytes, encoded) = memo
                 .variants(image, quality, &|| encode::variants(image, quality))
                 .map_err(|why| {
@@ -375,6 +376,14 @@ pub(crate) fn variant_files(
                         .kind(DiagnosticKind::BrokenImage)
                         .hint("export the image again and check that it opens in an image viewer")
                 })?;
+            if encoded {
+                log::debug!(
+                    "images: {}: {} copies made in {:.3} s",
+                    image.display,
+                    image.variants.len(),
+                    t.elapsed().as_secs_f64()
+                );
+            }
             let files = image
                 .variants
                 .iter()
