@@ -248,8 +248,110 @@ impl Default for OutputConfig {
     }
 }
 
+/// A modern format the resized copies of large images are offered in (besides the
+/// original's own format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    /// Lossy WebP (libwebp).
+    Webp,
+}
+
+/// `images:` options (consumed by the images stage, `src/images/`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// Widths in pixels of the resized copies of a raster image wider than the content
+    /// column (never wider than the original; the original's width is offered too).
+    /// Empty: no resized copies, only sizes and lazy loading.
+    #[serde(default = "default_image_widths")]
+    pub widths: Vec<u32>,
+    /// Modern formats offered before the original's own (default `[webp]`).
+    #[serde(default = "default_image_formats")]
+    pub formats: Vec<ImageFormat>,
+    /// Lossy quality, 1–100, of the WebP and JPEG copies (default 80).
+    #[serde(default = "default_image_quality")]
+    pub quality: u8,
+    /// The width in CSS pixels of the theme's content column (default 704, the built-in
+    /// theme's 44rem): only images wider than this get resized copies.
+    #[serde(default = "default_image_column")]
+    pub column: u32,
+    /// The `sizes` attribute of resized images: how wide the image is shown at each
+    /// viewport width (default: the built-in theme's column).
+    #[serde(default = "default_image_sizes")]
+    pub sizes: String,
+}
+
+impl Default for ImagesConfig {
+    fn default() -> Self {
+        ImagesConfig {
+            widths: default_image_widths(),
+            formats: default_image_formats(),
+            quality: default_image_quality(),
+            column: default_image_column(),
+            sizes: default_image_sizes(),
+        }
+    }
+}
+
+fn default_image_widths() -> Vec<u32> {
+    vec![480, 960, 1440]
+}
+
+fn default_image_formats() -> Vec<ImageFormat> {
+    vec![ImageFormat::Webp]
+}
+
+fn default_image_quality() -> u8 {
+    80
+}
+
+fn default_image_column() -> u32 {
+    704
+}
+
+/// The built-in theme's text column: 44rem from a 46rem viewport, else the viewport
+/// less `main`'s 1rem padding on each side.
+fn default_image_sizes() -> String {
+    "(min-width: 46rem) 44rem, calc(100vw - 2rem)".into()
+}
+
+impl ImagesConfig {
+    /// What is wrong with these settings, and what to write instead.
+    fn validate(&self) -> Result<(), (String, String)> {
+        for (i, w) in self.widths.iter().enumerate() {
+            if !(16..=8192).contains(w) {
+                return Err((
+                    format!("entry {} of `images.widths` is {w}", i + 1),
+                    "give widths in pixels from 16 to 8192, e.g. `widths: [480, 960, 1440]`".into(),
+                ));
+            }
+        }
+        if !(1..=100).contains(&self.quality) {
+            return Err((
+                format!("`images.quality` is {}", self.quality),
+                "give a quality from 1 (smallest files) to 100 (best images); 80 is the default"
+                    .into(),
+            ));
+        }
+        if self.column == 0 || self.column > 8192 {
+            return Err((
+                format!("`images.column` is {}", self.column),
+                "give the width of the text column in CSS pixels, e.g. `column: 704`".into(),
+            ));
+        }
+        if self.sizes.trim().is_empty() || self.sizes.contains(['"', '<', '>']) {
+            return Err((
+                "`images.sizes` is empty or holds `\"`, `<` or `>`".into(),
+                "give a sizes attribute, e.g. `sizes: \"(min-width: 46rem) 44rem, 100vw\"`".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The keys of `site.yaml` that take one word of a fixed set, and their words.
-fn config_words() -> [(&'static str, &'static [&'static str]); 5] {
+fn config_words() -> [(&'static str, &'static [&'static str]); 6] {
     let policy = words_of::<Policy>();
     [
         ("links.missing_page", policy),
@@ -257,6 +359,7 @@ fn config_words() -> [(&'static str, &'static [&'static str]); 5] {
         ("links.missing_file", policy),
         ("languages[].dir", words_of::<Dir>()),
         ("output.precompress[]", words_of::<Encoding>()),
+        ("images.formats[]", words_of::<ImageFormat>()),
     ]
 }
 
@@ -289,6 +392,8 @@ struct RawConfig {
     links: LinkPolicy,
     #[serde(default)]
     output: OutputConfig,
+    #[serde(default)]
+    images: ImagesConfig,
     #[serde(default)]
     status_page: bool,
     #[serde(default = "yes")]
@@ -323,6 +428,8 @@ pub struct Config {
     pub links: LinkPolicy,
     /// Output options.
     pub output: OutputConfig,
+    /// Image options (sizes, resized copies).
+    pub images: ImagesConfig,
     /// Publish `/<lang>/status/`, the translation coverage page (default false).
     pub status_page: bool,
     /// Offline reading: a service worker and, on every page, a control saving the
@@ -400,6 +507,11 @@ impl Config {
                 .at_line(line_of("base_url").unwrap_or(1))
                 .hint("write it as `https://example.org/` or `https://example.org/sub/path/`")
         })?;
+        raw.images.validate().map_err(|(msg, hint)| {
+            Diagnostic::new(path, msg)
+                .at_line(line_of("images").unwrap_or(1))
+                .hint(hint)
+        })?;
         let extra = serde_json::to_value(&raw.extra).map_err(|e| {
             Diagnostic::new(path, format!("`extra` cannot be used by templates: {e}"))
                 .at_line(line_of("extra").unwrap_or(1))
@@ -416,6 +528,7 @@ impl Config {
             markdown: raw.markdown,
             links: raw.links,
             output: raw.output,
+            images: raw.images,
             status_page: raw.status_page,
             offline: raw.offline,
             extra,

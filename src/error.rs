@@ -23,6 +23,13 @@ pub enum DiagnosticKind {
     DuplicateHeadingId,
     /// A template that does not parse or render.
     Template,
+    /// An image file a page shows that cannot be read (truncated, damaged, not an
+    /// image).
+    BrokenImage,
+    /// An image without alt text (`waypost check`).
+    ImageAlt,
+    /// An image file over 5 MB (`waypost check`).
+    LargeImage,
 }
 
 impl DiagnosticKind {
@@ -34,6 +41,9 @@ impl DiagnosticKind {
             DiagnosticKind::MissingAnchor => "missing-anchor",
             DiagnosticKind::DuplicateHeadingId => "duplicate-heading-id",
             DiagnosticKind::Template => "template",
+            DiagnosticKind::BrokenImage => "broken-image",
+            DiagnosticKind::ImageAlt => "image-alt",
+            DiagnosticKind::LargeImage => "large-image",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub(crate) mod html;
+pub mod images;
 pub mod init;
 pub mod markdown;
 pub(crate) mod offline;

@@ -20,6 +20,7 @@ use std::time::Instant;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Result;
+use crate::images::VariantMemo;
 use crate::markdown::RenderMemo;
 use crate::output::OutputFile;
 use crate::render::{PageMemo, Renderer};
@@ -79,18 +80,40 @@ impl<'a> Pipeline<'a> {
     }
 
     /// Stage 2: every file of the site but the search bundles, through `renderer`, handed
-    /// to `each` in parts (pages a part at a time, then the rest).
+    /// to `each` in parts (pages a part at a time, then the rest, then the images'
+    /// resized copies).
     pub(crate) fn render(
         &self,
         site: &Site,
         renderer: &Renderer,
-        each: impl FnMut(Vec<OutputFile>) -> Result<()>,
+        mut each: impl FnMut(Vec<OutputFile>) -> Result<()>,
     ) -> Result<()> {
         let memo: &dyn PageMemo = match self.memo {
             Some(cache) => cache,
             None => &(),
         };
-        renderer.site_each(site, memo, each)
+        renderer.site_each(site, memo, &mut each)?;
+        each(self.image_copies(site)?)
+    }
+
+    /// Stage 2's images: the resized copies of every image the pages show, encoded in
+    /// parallel — or, with the cache, taken from it when an earlier build made them from
+    /// the same bytes and settings.
+    pub(crate) fn image_copies(&self, site: &Site) -> Result<Vec<OutputFile>> {
+        let t = Instant::now();
+        let memo: &dyn VariantMemo = match self.memo {
+            Some(cache) => cache,
+            None => &(),
+        };
+        let (files, count) = crate::images::variant_files(&site.images, memo)?;
+        log::debug!(
+            "images: {} resized copies of {} images, {} images encoded, in {:.3} s",
+            count.variants,
+            count.images,
+            count.encoded,
+            t.elapsed().as_secs_f64()
+        );
+        Ok(files)
     }
 
     /// Stage 3: the search bundles of the languages in `only` (all when None), each

@@ -23,7 +23,9 @@
 //!   language's records changed, and file by file otherwise (an index file whose name
 //!   and contents are unchanged is not compressed again);
 //! - `state/` — each language's last search index before it was finished: a rebuild
-//!   that changes a few pages edits it instead of adding every page again.
+//!   that changes a few pages edits it instead of adding every page again;
+//! - `image/` — an image's resized copies (`images::kept`), so a rebuild encodes only
+//!   the images whose bytes or settings changed.
 //!
 //! Every other entry is one file: a header (magic, key, length, CRC-32) and the bytes. A file
 //! that is damaged, truncated or not ours is reported as a warning, deleted, and made
@@ -95,6 +97,8 @@ pub enum Kind {
     /// A language's search index state (keyed by language; the key inside says what
     /// it was built from).
     State,
+    /// An image's resized copies (`images::kept`).
+    Image,
 }
 
 impl Kind {
@@ -105,16 +109,18 @@ impl Kind {
             Kind::Bundle => "bundle",
             Kind::Markdown => "markdown",
             Kind::State => "state",
+            Kind::Image => "image",
         }
     }
 
     /// Every kind, in the order [`Cache::finish`] prunes them.
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::Markdown,
         Kind::Page,
         Kind::Record,
         Kind::Bundle,
         Kind::State,
+        Kind::Image,
     ];
 }
 

@@ -95,20 +95,7 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     };
     let mut findings = Vec::new();
 
-    if let Err(e) = crate::render::render_site(&site) {
-        match e {
-            Error::Site(diags) => findings.extend(diags.into_iter().map(|d| {
-                // Whatever stops rendering is reported as a template problem.
-                finding_of_diagnostic(d.kind(crate::error::DiagnosticKind::Template))
-            })),
-            _ => findings.push(Finding::new(
-                Severity::Error,
-                Category::Content,
-                "io",
-                e.to_string(),
-            )),
-        }
-    }
+    findings.extend(render_problems(&site));
 
     let files = Files::new(&site);
     let translation_anchors = translation_anchors(&site);
@@ -146,6 +133,7 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     }
     findings.extend(translation_anchors);
     findings.extend(ambiguous_anchors(&site));
+    findings.extend(image_advice(&site));
 
     let commits = if opts.git && needs_commit_times(&site) {
         match git::commit_times(root) {
@@ -169,12 +157,53 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<Report> {
     Ok(Report::new(&site.config, opts, findings, &summaries))
 }
 
+/// What stops the site from rendering: every page and file but the images' resized
+/// copies (encoding them would find nothing the load did not: their files were read and
+/// checked then).
+fn render_problems(site: &Site) -> Vec<Finding> {
+    match crate::render::Renderer::new(&site.root).and_then(|r| r.site(site)) {
+        Ok(_) => Vec::new(),
+        // Whatever stops rendering is reported as a template problem.
+        Err(Error::Site(diags)) => diags
+            .into_iter()
+            .map(|d| finding_of_diagnostic(d.kind(crate::error::DiagnosticKind::Template)))
+            .collect(),
+        Err(e) => vec![Finding::new(
+            Severity::Error,
+            Category::Content,
+            "io",
+            e.to_string(),
+        )],
+    }
+}
+
+/// Images without alt text and image files over 5 MB (warnings), on each page written in
+/// its own language (a fallback copy's images are its source's).
+fn image_advice(site: &Site) -> Vec<Finding> {
+    let pages = site
+        .pages
+        .iter()
+        .filter(|p| p.fallback_from.is_none())
+        .filter_map(|p| Some((p.source.as_deref()?, p.rendered.images.as_slice())));
+    // Unreadable images came with the load's errors.
+    let (_, warnings) = crate::images::findings(&site.images, pages, true);
+    warnings
+        .into_iter()
+        .map(|d| {
+            let mut f = finding_of_diagnostic(d);
+            f.severity = Severity::Warning;
+            f
+        })
+        .collect()
+}
+
 /// A load diagnostic as a finding: broken links and anchors are "links" errors.
 fn finding_of_diagnostic(d: Diagnostic) -> Finding {
     use crate::error::DiagnosticKind as K;
     let category = match d.kind {
         K::BrokenLink | K::MissingAnchor | K::DuplicateHeadingId => Category::Links,
         K::Content | K::Template => Category::Content,
+        K::BrokenImage | K::ImageAlt | K::LargeImage => Category::Images,
     };
     let mut f = Finding::new(Severity::Error, category, d.kind.as_str(), d.message);
     f.file = Some(slash(&d.path));

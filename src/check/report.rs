@@ -43,6 +43,8 @@ pub enum Category {
     Content,
     /// Internal links and anchors.
     Links,
+    /// Images that cannot be read, lack alt text or are very large.
+    Images,
     /// `http(s)` links (`--external`).
     ExternalLinks,
     /// Missing, outdated and untracked translations.
@@ -60,6 +62,7 @@ impl Category {
         match self {
             Category::Content => "Content",
             Category::Links => "Links and anchors",
+            Category::Images => "Images",
             Category::ExternalLinks => "External links",
             Category::Translations => "Translations",
             Category::Facets => "Facets",

@@ -14,8 +14,8 @@
 use std::cell::RefCell;
 
 use super::{
-    render, AlertLabels, AnchorLink, Heading, LinkResolver, Problem, ProblemKind, RenderInput,
-    Rendered, TocEntry,
+    render, AlertLabels, AnchorLink, Heading, ImageRef, LinkResolver, Problem, ProblemKind,
+    RenderInput, Rendered, TocEntry,
 };
 use crate::cache::{Cache, Key, Kind};
 use crate::config::{LinkPolicy, Policy};
@@ -198,6 +198,12 @@ fn encode(lookups: &[Lookup], r: &Rendered) -> Vec<u8> {
         w.opt(p.hint.as_deref());
     }
     w.count(r.words);
+    w.count(r.images.len());
+    for i in &r.images {
+        w.str(&i.url);
+        w.count(i.line);
+        w.opt(i.alt.as_deref());
+    }
     w.0
 }
 
@@ -256,6 +262,15 @@ fn decode(bytes: &[u8]) -> Option<(Vec<Lookup>, Rendered)> {
         });
     }
     let words = r.count()?;
+    let n = r.count()?;
+    let mut images = Vec::with_capacity(n.min(1024));
+    for _ in 0..n {
+        images.push(ImageRef {
+            url: r.string()?,
+            line: r.count()?,
+            alt: r.opt()?,
+        });
+    }
     if !r.0.is_empty() {
         return None;
     }
@@ -272,6 +287,7 @@ fn decode(bytes: &[u8]) -> Option<(Vec<Lookup>, Rendered)> {
             linked_pages,
             problems,
             words,
+            images,
         },
     ))
 }

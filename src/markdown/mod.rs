@@ -136,6 +136,18 @@ pub struct Problem {
     pub hint: Option<String>,
 }
 
+/// An image the page shows (Markdown `![alt](src)` or raw HTML `<img src>`), for the
+/// images stage: its sizes, resized copies and alt-text checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The URL written in the HTML (the copied file's, for a file of the site).
+    pub url: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// Its alt text; None for raw HTML without an `alt` attribute.
+    pub alt: Option<String>,
+}
+
 /// The result of rendering one page body.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
@@ -159,6 +171,8 @@ pub struct Rendered {
     pub problems: Vec<Problem>,
     /// Word count (CJK characters count as one word each).
     pub words: usize,
+    /// The images shown, in order.
+    pub images: Vec<ImageRef>,
 }
 
 impl Rendered {
@@ -232,6 +246,7 @@ pub fn render(input: &RenderInput<'_>) -> Rendered {
         paragraph_start: None,
         summary_done: false,
         flat_headings: Vec::new(),
+        open_image: None,
     };
     let mut i = 0;
     while i < events.len() {
@@ -450,6 +465,8 @@ struct Emitter<'a, 'i> {
     summary_done: bool,
     /// Headings of levels 2–4, in order, for the table of contents.
     flat_headings: Vec<(u8, String, String)>,
+    /// The Markdown image being read (its index in `out.images`): its text is its alt.
+    open_image: Option<usize>,
 }
 
 impl<'a> Emitter<'a, '_> {
@@ -459,6 +476,13 @@ impl<'a> Emitter<'a, '_> {
         let input = self.input;
         match ev {
             Event::Text(t) | Event::Code(t) => {
+                if let Some(alt) = self
+                    .open_image
+                    .and_then(|i| self.out.images.get_mut(i))
+                    .and_then(|img| img.alt.as_mut())
+                {
+                    alt.push_str(t);
+                }
                 self.plain.push_str(t);
                 self.html.push(ev.clone());
             }
@@ -506,10 +530,21 @@ impl<'a> Emitter<'a, '_> {
                 let url = resolve(dest_url, line, input, &mut self.out);
                 self.kept_stack.push(url.is_some());
                 if let Some(url) = url {
+                    if matches!(tag, Tag::Image { .. }) {
+                        self.open_image = Some(self.out.images.len());
+                        self.out.images.push(ImageRef {
+                            url: url.clone(),
+                            line,
+                            alt: Some(String::new()),
+                        });
+                    }
                     self.html.push(Event::Start(with_destination(tag, url)));
                 }
             }
             Event::End(TagEnd::Link | TagEnd::Image) => {
+                if matches!(ev, Event::End(TagEnd::Image)) {
+                    self.open_image = None;
+                }
                 if self.kept_stack.pop().unwrap_or(false) {
                     self.html.push(ev.clone());
                 }
@@ -536,7 +571,17 @@ impl Emitter<'_, '_> {
                 if let Some(raw) = el.get_attribute(attr) {
                     // The attribute as written; the browser reads it with entities decoded.
                     let dest = html_escape::decode_html_entities(&raw);
-                    match resolve(&dest, line, input, &mut out.borrow_mut()) {
+                    let url = resolve(&dest, line, input, &mut out.borrow_mut());
+                    if let (Some(url), "img") = (&url, el.tag_name().as_str()) {
+                        out.borrow_mut().images.push(ImageRef {
+                            url: url.clone(),
+                            line,
+                            alt: el
+                                .get_attribute("alt")
+                                .map(|a| html_escape::decode_html_entities(&a).into_owned()),
+                        });
+                    }
+                    match url {
                         Some(url) if url != dest => el.set_attribute(attr, &url)?,
                         Some(_) => {}
                         None => el.remove_attribute(attr),

@@ -17,6 +17,7 @@
 //! writes neither file and its pages register no worker.
 
 use rayon::prelude::*;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use crate::error::{Diagnostic, Error, Result};
@@ -40,11 +41,22 @@ struct Entry {
     digest: [u8; 32],
 }
 
+/// A phone's screen width in device pixels (390 CSS pixels at a pixel ratio of 2): a
+/// saved language keeps each image's smallest WebP copy at least this wide.
+const PHONE_PIXELS: u32 = 780;
+
 /// What a language's readers need offline, gathered while the build writes its files.
 #[derive(Debug, Default)]
 pub(crate) struct Ledger {
     on: bool,
     languages: Vec<String>,
+    /// Per language (in `languages`' order), the output paths of the images its pages
+    /// show, each at a phone's size (wherever the file is: a translation may show the
+    /// default language's screenshots).
+    shown: Vec<BTreeSet<String>>,
+    /// Every image file pages show and every copy of one: left out of a language's list
+    /// unless it is the copy that language's pages show a phone.
+    images: HashSet<String>,
     entries: Vec<Entry>,
     /// A file of the site's own at the worker's or a manifest's path.
     taken: Vec<String>,
@@ -53,14 +65,35 @@ pub(crate) struct Ledger {
 impl Ledger {
     /// An empty ledger for `site` (one that keeps nothing when offline reading is off).
     pub(crate) fn new(site: &Site) -> Ledger {
+        let languages: Vec<String> = site
+            .config
+            .languages
+            .iter()
+            .map(|l| l.code.clone())
+            .collect();
+        let mut shown = vec![BTreeSet::new(); languages.len()];
+        for p in &site.pages {
+            let Some(n) = languages.iter().position(|l| *l == p.lang) else {
+                continue;
+            };
+            for r in &p.rendered.images {
+                if let Some(Ok(image)) = site.images.get(&r.url) {
+                    shown[n].insert(phone_copy(image).to_string());
+                }
+            }
+        }
+        let images = site
+            .images
+            .images()
+            .flat_map(|i| {
+                std::iter::once(i.output.clone()).chain(i.variants.iter().map(|v| v.output.clone()))
+            })
+            .collect();
         Ledger {
             on: site.offline_reading(),
-            languages: site
-                .config
-                .languages
-                .iter()
-                .map(|l| l.code.clone())
-                .collect(),
+            languages,
+            shown,
+            images,
             ..Ledger::default()
         }
     }
@@ -113,6 +146,9 @@ impl Ledger {
     /// pages load (the theme's stylesheet, script and icons). Text exports (Markdown
     /// sources, llms.txt, feeds) and the status pages are not read offline.
     fn wanted(&self, path: &str) -> bool {
+        if self.images.contains(path) {
+            return true;
+        }
         let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
         if matches!(ext, "md" | "txt" | "xml" | "br" | "gz" | "zst") {
             return false;
@@ -146,6 +182,7 @@ impl Ledger {
         let shared: Vec<&Entry> = self
             .entries
             .iter()
+            .filter(|e| !self.images.contains(&e.path))
             .filter(|e| !self.languages.iter().any(|l| in_language(&e.path, l)))
             .collect();
         let shared: Vec<&Entry> = shared
@@ -155,11 +192,17 @@ impl Ledger {
             .collect();
         let mut out = Vec::new();
         let mut all = blake3::Hasher::new();
-        for lang in &self.languages {
+        for (lang, shown) in self.languages.iter().zip(&self.shown) {
             let mine: Vec<&Entry> = shared
                 .iter()
                 .copied()
-                .chain(self.entries.iter().filter(|e| in_language(&e.path, lang)))
+                .chain(self.entries.iter().filter(|e| {
+                    if self.images.contains(&e.path) {
+                        shown.contains(&e.path)
+                    } else {
+                        in_language(&e.path, lang)
+                    }
+                }))
                 .collect();
             let json = manifest(base, lang, &mine);
             all.update(json.as_bytes());
@@ -181,6 +224,22 @@ impl Ledger {
         );
         Ok(out)
     }
+}
+
+/// The file a phone at [`PHONE_PIXELS`] loads for `image`: its smallest WebP copy at
+/// least that wide, else its widest WebP copy, else the image itself.
+fn phone_copy(image: &crate::images::Image) -> &str {
+    let webp = || {
+        image
+            .variants
+            .iter()
+            .filter(|v| v.format == crate::images::Format::WebP)
+    };
+    webp()
+        .filter(|v| v.width >= PHONE_PIXELS)
+        .min_by_key(|v| v.width)
+        .or_else(|| webp().max_by_key(|v| v.width))
+        .map_or(image.output.as_str(), |v| v.output.as_str())
 }
 
 /// Pagefind's own search interfaces, which its bundle carries and the theme does not use

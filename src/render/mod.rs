@@ -76,9 +76,11 @@ impl PageMemo for () {
     }
 }
 
-/// Renders the whole site.
+/// Renders the whole site, the images' resized copies included (encoded: no cache).
 pub fn render_site(site: &Site) -> Result<Vec<OutputFile>> {
-    Renderer::new(&site.root)?.site(site)
+    let mut files = Renderer::new(&site.root)?.site(site)?;
+    files.extend(crate::images::variant_files(&site.images, &())?.0);
+    Ok(files)
 }
 
 /// Templates loaded once, for rendering a whole site or some of its pages.
@@ -98,7 +100,7 @@ impl Renderer {
     /// generated file that is not a page (feeds, sitemap, status and search pages, 404s,
     /// aliases, robots), which show pages' titles, descriptions, dates and status.
     /// Files copied from the site (static, content files) are left out: they did not
-    /// change with a page. A page whose path a site's own file takes is left out too,
+    /// change with a page; the pages' own Markdown sources (published copies) are in. A page whose path a site's own file takes is left out too,
     /// as in [`Renderer::site`].
     pub(crate) fn pages(
         &self,
@@ -114,33 +116,35 @@ impl Renderer {
         if !errors.is_empty() {
             return Err(summarize_errors(errors));
         }
-        // The pages' Markdown sources are copied again with them.
-        files.extend(exports::markdown_sources_of(site, indices));
-        // The site's own files at a page's path win; only their paths are needed.
-        let own: std::collections::HashSet<String> = statics
-            .files()
-            .map(|f| f.path.clone())
-            .chain(site.assets.iter().map(|a| a.output.clone()))
-            .collect();
+        // The edited pages' Markdown sources are published copies too.
+        let sources = exports::markdown_sources_of(site, indices);
         if !listings {
-            files.retain(|f| !own.contains(f.path.as_str()));
+            // The site's own files at a page's path win; only their paths are needed.
+            let taken: std::collections::HashSet<&str> = statics
+                .files()
+                .map(|f| f.path.as_str())
+                .chain(site.assets.iter().map(|a| a.output.as_str()))
+                .collect();
+            files.retain(|f| !taken.contains(f.path.as_str()));
+            files.extend(
+                sources
+                    .into_iter()
+                    .filter(|f| !taken.contains(f.path.as_str())),
+            );
             return Ok(files);
         }
         let mut extras = self.extras(site, &ctx, statics)?;
         dedup_keep_last(&mut extras);
-        // What the site-wide files replace, they replace (the sources copied just now
-        // are among them, and stay unless a file of the site's own takes their path).
-        let made: std::collections::HashSet<&str> = extras
-            .iter()
-            .filter(|f| matches!(f.contents, Contents::Bytes(_)))
-            .map(|f| f.path.as_str())
-            .collect();
-        files.retain(|f| !own.contains(f.path.as_str()) && !made.contains(f.path.as_str()));
-        files.extend(
-            extras
-                .into_iter()
-                .filter(|f| matches!(f.contents, Contents::Bytes(_))),
-        );
+        let taken: std::collections::HashSet<&str> =
+            extras.iter().map(|f| f.path.as_str()).collect();
+        files.retain(|f| !taken.contains(f.path.as_str()));
+        // What is made from pages, and the edited pages' sources (or the site's own file
+        // at their path, which wins as in a build).
+        let source_paths: std::collections::HashSet<String> =
+            sources.into_iter().map(|f| f.path).collect();
+        files.extend(extras.into_iter().filter(|f| {
+            matches!(f.contents, Contents::Bytes(_)) || source_paths.contains(&f.path)
+        }));
         Ok(files)
     }
 
@@ -387,6 +391,12 @@ fn host_rules(
         .iter()
         .filter(|(_, _, copy)| copy.is_some())
         .map(|(_, url, _)| url.clone())
+        // The images' resized copies are named by a hash of what they are made from.
+        .chain(
+            site.images
+                .images()
+                .flat_map(|i| i.variants.iter().map(|v| v.url.clone())),
+        )
         .collect();
     host::HostRules::new(
         &site.config.base_path,

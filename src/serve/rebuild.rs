@@ -78,9 +78,11 @@ impl Rebuilder {
         opts: &BuildOptions,
         cache: Option<Arc<Cache>>,
     ) -> Result<(Rebuilder, Vec<OutputFile>)> {
-        let site = Pipeline::new(root, opts, cache.as_deref()).load()?;
+        let pipeline = Pipeline::new(root, opts, cache.as_deref());
+        let site = pipeline.load()?;
         let renderer = Renderer::new(root)?;
-        let files = renderer.site(&site)?;
+        let mut files = renderer.site(&site)?;
+        files.extend(pipeline.image_copies(&site)?);
         Ok((
             Rebuilder {
                 root: root.to_path_buf(),
@@ -143,7 +145,11 @@ impl Rebuilder {
             Kind::Full => self.full(),
             Kind::Templates => {
                 let renderer = Renderer::new(&self.root)?;
-                let files = renderer.site(&self.site)?;
+                let mut files = renderer.site(&self.site)?;
+                files.extend(
+                    Pipeline::new(&self.root, &self.opts, self.cache.as_deref())
+                        .image_copies(&self.site)?,
+                );
                 self.renderer = renderer;
                 Ok(Outcome {
                     pages: self.site.pages.len(),
@@ -230,9 +236,11 @@ impl Rebuilder {
     }
 
     fn full(&mut self) -> Result<Outcome> {
-        let site = Pipeline::new(&self.root, &self.opts, self.cache.as_deref()).load()?;
+        let pipeline = Pipeline::new(&self.root, &self.opts, self.cache.as_deref());
+        let site = pipeline.load()?;
         let renderer = Renderer::new(&self.root)?;
-        let files = renderer.site(&site)?;
+        let mut files = renderer.site(&site)?;
+        files.extend(pipeline.image_copies(&site)?);
         self.site = Arc::new(site);
         self.renderer = renderer;
         Ok(Outcome {
@@ -280,7 +288,9 @@ impl Rebuilder {
                         pages.push(p.clone());
                     } else {
                         let known = self.site.assets.iter().any(|a| a.path == abs);
-                        if !known || !abs.is_file() {
+                        // An image a page shows: its size and copies change with it.
+                        let shown = self.site.images.images().any(|i| i.path == abs);
+                        if !known || shown || !abs.is_file() {
                             return Kind::Full;
                         }
                         assets.push(p.clone());

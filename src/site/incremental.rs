@@ -85,7 +85,24 @@ impl Site {
             })
             .collect();
         let k = own.iter().position(|&i| i == primary).unwrap_or(0);
+        // The image catalog is the whole site's: a page that now shows other images
+        // is rebuilt with the rest.
+        let urls = |images: &[markdown::ImageRef]| -> BTreeSet<String> {
+            images.iter().map(|i| i.url.clone()).collect()
+        };
+        if urls(&rendered[k].images) != urls(&self.pages[primary].rendered.images) {
+            return Ok(Update::Full);
+        }
         self.check_edited_links(display, primary, &rendered[k])?;
+        let rendered: Vec<markdown::Rendered> = rendered
+            .into_iter()
+            .map(|mut r| {
+                if !r.images.is_empty() {
+                    r.html = crate::images::rewrite(&r.html, &self.images);
+                }
+                r
+            })
+            .collect();
 
         // Commit.
         let before = Shown::of(&self.pages[primary]);

@@ -12,6 +12,9 @@
 //!    ([`assemble`] fills one page, and `site::incremental` calls it too).
 //! 5. [`check_links`]: the problems found while rendering and the links to headings,
 //!    sorted by the link policy.
+//! 6. [`show_images`]: the image files the pages show read once each
+//!    (`images::Catalog`: sizes, resized copies planned), every page's HTML with its
+//!    images rewritten, and an unreadable image an error at the line that shows it.
 //!
 //! Then, when nothing failed, the translation groups and the tree (parents, prev/next)
 //! are linked and the [`Site`] is returned; otherwise every problem, all together.
@@ -113,7 +116,8 @@ pub(crate) fn load_site(
         assets,
     } = plan;
     let mut pages = assemble_pages(&config, entries, placements, &sources, rendered);
-    let findings = check_links(&config, &pages);
+    let mut findings = check_links(&config, &pages);
+    let images = show_images(&config, &assets, &mut pages, &mut findings);
 
     let LinkFindings {
         errors: mut link_errors,
@@ -157,6 +161,7 @@ pub(crate) fn load_site(
         groups,
         assets,
         homes,
+        images,
     };
     Ok((site, link_problems))
 }
@@ -235,6 +240,7 @@ fn plan(
         asset_files.push(AssetFile {
             path: a.path.clone(),
             output,
+            url,
         });
     }
     Plan {
@@ -615,6 +621,43 @@ pub(super) fn assemble(p: &mut Page, text: PageText<'_>, config: &Config) {
         Some((body, line)) => (line, body_hash(body)),
         None => (1, String::new()),
     };
+}
+
+/// Step 6: the image files the pages show, read once each (`images::Catalog`), and every
+/// page's HTML with its images sized and offered at phone sizes; an image that cannot
+/// be read is an error at the line of each page (in its own language) that shows it,
+/// kept with the link problems so that `check` reports it with the rest.
+fn show_images(
+    config: &Config,
+    assets: &[AssetFile],
+    pages: &mut [Page],
+    findings: &mut LinkFindings,
+) -> crate::images::Catalog {
+    let shown: BTreeSet<&str> = pages
+        .iter()
+        .flat_map(|p| p.rendered.images.iter().map(|i| i.url.as_str()))
+        .collect();
+    let files: Vec<crate::images::SourceFile<'_>> = assets
+        .iter()
+        .map(|a| crate::images::SourceFile {
+            url: &a.url,
+            output: &a.output,
+            path: &a.path,
+        })
+        .collect();
+    let catalog = crate::images::Catalog::new(&config.images, &files, &shown);
+    let own = pages
+        .iter()
+        .filter(|p| p.fallback_from.is_none())
+        .filter_map(|p| Some((p.source.as_deref()?, p.rendered.images.as_slice())));
+    let (errors, _) = crate::images::findings(&catalog, own, false);
+    findings.errors.extend(errors);
+    pages.par_iter_mut().for_each(|p| {
+        if !p.rendered.images.is_empty() {
+            p.rendered.html = crate::images::rewrite(&p.rendered.html, &catalog);
+        }
+    });
+    catalog
 }
 
 /// Step 5: the problems found while rendering and the links to headings, reported once,

@@ -147,6 +147,8 @@ pub struct AssetFile {
     pub path: PathBuf,
     /// Output path relative to the output folder.
     pub output: String,
+    /// Its URL (site-relative, percent-encoded, with the base path), as pages link it.
+    pub url: String,
 }
 
 /// The loaded site.
@@ -166,6 +168,8 @@ pub struct Site {
     pub assets: Vec<AssetFile>,
     /// Index of each language's home section, in configured order.
     pub homes: Vec<(String, usize)>,
+    /// The image files the pages show: sizes and resized copies (`images`).
+    pub images: crate::images::Catalog,
     /// URLs of pages and files, for resolving links.
     pub links: LinkIndex,
     /// Broken links the link policy lets through with a warning (sorted, each once).

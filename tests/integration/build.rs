@@ -280,8 +280,8 @@ fn image_next_to_a_page_is_copied_and_its_url_rewritten() {
     );
     assert_contains(
         &b.read("en/guides/alpha/index.html"),
-        "<img src=\"/en/guides/diagram.svg\" alt=\"A diagram\" />",
-        "en/guides/alpha/index.html",
+        "<img src=\"/en/guides/diagram.svg\" alt=\"A diagram\" width=\"10\" height=\"10\" decoding=\"async\" />",
+        "en/guides/alpha/index.html (sized from the SVG's own width and height)",
     );
 }
 
@@ -762,8 +762,8 @@ fn urls_in_raw_html_are_resolved_like_markdown_links_and_images() {
     );
     assert_contains(
         body,
-        "<img src=\"/en/guides/diagram.svg\" alt=\"small\">",
-        "inline image",
+        "<img src=\"/en/guides/diagram.svg\" alt=\"small\" decoding=\"async\" loading=\"lazy\">",
+        "inline image (the images stage adds how to load it; the file has no size)",
     );
     assert_contains(
         body,

@@ -16,6 +16,7 @@ mod example;
 mod guard;
 mod host;
 mod hostile;
+mod images;
 mod link_policy;
 mod links;
 mod markdown_snapshots;

@@ -275,10 +275,26 @@ fn a_build_lists_each_languages_pages_and_search_bundle_for_offline_reading() {
         .any(|u| u.starts_with("/waypost.") && u.ends_with(".css")));
     for u in &urls {
         assert!(
-            !u.starts_with("/en/") && !u.ends_with(".md") && !u.contains("-ui."),
+            (!u.starts_with("/en/") || u.ends_with(".webp"))
+                && !u.ends_with(".md")
+                && !u.contains("-ui."),
             "{u} is not needed offline"
         );
     }
+    // The screenshots the Spanish in-app guide shows (the English files), at a phone's
+    // size only: the 960 px WebP copies, not the originals or the other copies.
+    let images: Vec<&str> = urls
+        .iter()
+        .copied()
+        .filter(|u| u.contains("/esim/in-app-"))
+        .collect();
+    assert_eq!(images.len(), 3, "{images:?}");
+    assert!(
+        images
+            .iter()
+            .all(|u| u.starts_with("/en/esim/") && u.ends_with(".960w.webp")),
+        "{images:?}"
+    );
     let total: u64 = files.iter().map(|f| f[1].as_u64().unwrap()).sum();
     assert_eq!(m["bytes"].as_u64().unwrap(), total);
     // Each size is the published file's.

@@ -25,10 +25,20 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     // Beside markdown, as search's kept state is beside search: the one markdown file
     // that knows the cache.
     ("src/markdown/kept.rs", &["cache", "config", "html"]),
+    // Images read the files the Markdown shows and rewrite its HTML; the site model asks
+    // them, they never read it.
+    (
+        "src/images/",
+        &["config", "error", "html", "markdown", "output"],
+    ),
+    (
+        "src/images/kept.rs",
+        &["cache", "config", "error", "html", "markdown", "output"],
+    ),
     (
         "src/site/",
         &[
-            "config", "content", "error", "markdown", "paths", "url", "yaml",
+            "config", "content", "error", "images", "markdown", "paths", "url", "yaml",
         ],
     ),
     // Rendering and search read the site model, never `check` or `serve`, and ask a memo
@@ -38,7 +48,8 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     (
         "src/render/",
         &[
-            "content", "error", "html", "markdown", "output", "paths", "site", "url", "yaml",
+            "content", "error", "html", "images", "markdown", "output", "paths", "site", "url",
+            "yaml",
         ],
     ),
     ("src/render/kept.rs", &["cache", "error", "output"]),
@@ -54,13 +65,17 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     ),
     ("src/search/bundle.rs", &["cache"]),
     // Offline reading comes after rendering and search: it lists what they published.
-    ("src/offline/", &["error", "output", "site", "url"]),
+    (
+        "src/offline/",
+        &["error", "images", "output", "site", "url"],
+    ),
     ("src/output.rs", &["cache", "config", "error", "paths"]),
     // `check` loads and renders, and writes nothing: no output, no cache.
     (
         "src/check/",
         &[
-            "config", "content", "error", "markdown", "paths", "pipeline", "render", "site", "url",
+            "config", "content", "error", "images", "markdown", "paths", "pipeline", "render",
+            "site", "url",
         ],
     ),
     (
@@ -73,7 +88,7 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     (
         "src/pipeline.rs",
         &[
-            "cache", "config", "error", "markdown", "output", "render", "search", "site",
+            "cache", "config", "error", "images", "markdown", "output", "render", "search", "site",
         ],
     ),
     (
