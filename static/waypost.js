@@ -421,10 +421,7 @@
 
   // Offline reading. A build with it on names its service worker on <html>; pages of a
   // site without it (or a preview by `waypost serve`) unregister a worker an earlier
-  // build left, so nothing stale is ever shown. The footer's control saves the reader's
-  // language: it fetches the language's list first to show the size, then the worker
-  // stores every file and reports progress; `data-offline-state` is idle, confirm,
-  // saving, saved or failed.
+  // build left, so nothing stale is ever shown.
   var sw = navigator.serviceWorker;
   var workerUrl = root.getAttribute("data-offline-worker");
   if (sw && window.caches) {
@@ -436,147 +433,36 @@
       sw.register(workerUrl, { scope: root.getAttribute("data-offline-scope") }).catch(function () {});
     }
   }
+  // The parts only some readers use — saving a language, and the words of the search
+  // that opened the page — are in `waypost-more.js`, fetched when wanted.
+  var moreUrl = root.getAttribute("data-theme-more");
+  var more = function () {
+    if (!more.loaded) {
+      more.loaded = new Promise(function (ok, fail) {
+        var s = doc.createElement("script");
+        s.src = moreUrl; s.onload = ok; s.onerror = fail;
+        doc.head.appendChild(s);
+      });
+    }
+    return more.loaded.then(function () { return window.waypostMore; });
+  };
   var saver = $("[data-offline-save]");
-  if (saver && workerUrl && sw && window.caches) {
+  if (saver && workerUrl && sw && window.caches && moreUrl) {
+    saver.hidden = false;
     var lang = saver.getAttribute("data-lang");
-    var part = function (sel) { return $(sel, saver); };
-    var status = part("[data-offline-status]"), bar = part("[data-offline-progress]");
-    var buttons = { start: part("[data-offline-start]"), confirm: part("[data-offline-confirm]"),
-      cancel: part("[data-offline-cancel]"), remove: part("[data-offline-remove]") };
-    var size = function (n) {
-      var units = ["B", "KB", "MB", "GB"], i = 0;
-      while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-      var num = new Intl.NumberFormat(root.lang, { maximumFractionDigits: n < 10 && i > 0 ? 1 : 0 }).format(n);
-      return num + "\u00a0" + units[i];
-    };
-    var say = function (key, values) {
-      var text = saver.getAttribute("data-" + key) || "";
-      for (var k in values) text = text.split("{" + k + "}").join(values[k]);
-      status.textContent = text;
-    };
-    var state = function (s) {
-      saver.setAttribute("data-offline-state", s);
-      buttons.start.hidden = s !== "idle" && s !== "failed";
-      buttons.confirm.hidden = buttons.cancel.hidden = s !== "confirm";
-      buttons.remove.hidden = s !== "saved";
-      bar.hidden = s !== "saving";
-      if (s === "idle") status.textContent = "";
-    };
-    var total = 0;
-    var post = function (message) {
-      return sw.ready.then(function (reg) { message.lang = lang; reg.active.postMessage(message); });
-    };
-    sw.addEventListener("message", function (ev) {
-      var m = ev.data || {};
-      if (m.lang !== lang) return;
-      if (m.type === "offline-progress") {
-        if (saver.getAttribute("data-offline-state") !== "saving") state("saving");
-        bar.max = m.total; bar.value = m.done;
-        say("progress", { done: size(m.done), total: size(m.total) });
-      } else if (m.type === "offline-saved") {
-        state("saved"); say("saved", { size: size(m.bytes) });
-      } else if (m.type === "offline-removed") {
-        state("idle");
-      } else if (m.type === "offline-error") {
-        state("failed"); say("failed", {});
-      }
-    });
-    buttons.start.addEventListener("click", function () {
-      fetch(saver.getAttribute("data-manifest"), { cache: "no-store" })
-        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-        .then(function (m) { total = m.bytes; state("confirm"); say("confirm", { size: size(total) }); buttons.confirm.focus(); })
-        .catch(function () { state("failed"); say("failed", {}); });
-    });
-    buttons.cancel.addEventListener("click", function () { state("idle"); buttons.start.focus(); });
-    buttons.confirm.addEventListener("click", function () {
-      state("saving"); bar.max = total || 1; bar.value = 0;
-      say("progress", { done: size(0), total: size(total) });
-      post({ type: "offline-save" });
-    });
-    buttons.remove.addEventListener("click", function () { post({ type: "offline-remove" }); buttons.start.focus(); });
-    // A copy saved earlier: shown as saved, and brought up to this build if it is older.
+    var start = $("[data-offline-start]", saver);
+    var wire = function (then) { return more().then(function (m) { m.offline(saver, sw, then); }); };
+    var first = function () { start.removeEventListener("click", first); wire("start"); };
+    start.addEventListener("click", first);
+    // A copy saved earlier: shown as saved (and brought up to this build if older).
     caches.keys().then(function (names) {
-      var mine = names.filter(function (n) { return n.indexOf("waypost-saved-" + lang + "-") === 0; });
-      return Promise.all(mine.map(function (n) {
-        return caches.open(n).then(function (c) { return c.match(saver.getAttribute("data-manifest")); });
-      }));
-    }).then(function (found) {
-      var hit = found.filter(Boolean)[0];
-      saver.hidden = false;
-      if (!hit) { state("idle"); return; }
-      return hit.json().then(function (m) { state("saved"); say("saved", { size: size(m.bytes) }); post({ type: "offline-sync" }); });
-    }).catch(function () { saver.hidden = false; state("idle"); });
+      if (names.some(function (n) { return n.indexOf("waypost-saved-" + lang + "-") === 0; })) {
+        start.removeEventListener("click", first);
+        wire("saved");
+      }
+    }, function () {});
   }
-
-  // A page opened from a search result (`?highlight=<query>`) marks the query's words in
-  // its text — case-, accent- and width-insensitively (`linea` marks `línea`, `ｅＳＩＭ`
-  // `eSIM`), whole runs in Chinese, Japanese and Thai — scrolls to the first one unless a
-  // heading was asked for (`#anchor`), and offers to clear them.
   var hl = (function () { try { return new URLSearchParams(location.search).get("highlight"); } catch (e) { return null; } })();
   var article = $("article .content") || $("main");
-  if (hl && article) {
-    var fold = function (c) { return c.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); };
-    var words = hl.split(/\s+/).map(function (w) { return w.split("").map(fold).join(""); })
-      .filter(function (w) { return w.length > 1 || /[^\u0000-\u024f]/.test(w); })
-      .sort(function (a, b) { return b.length - a.length; });
-    var marks = [];
-    var walker = doc.createTreeWalker(article, NodeFilter.SHOW_TEXT, {
-      acceptNode: function (n) { return n.parentNode.closest("script, style, mark, .heading-anchor") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT; }
-    });
-    var nodes = [];
-    for (var n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
-    nodes.forEach(function (node) {
-      // The folded text, and where each of its characters came from.
-      var text = node.nodeValue, folded = "", from = [];
-      for (var i = 0; i < text.length; i++) {
-        var f = fold(text[i]);
-        for (var j = 0; j < f.length; j++) { folded += f[j]; from.push(i); }
-      }
-      from.push(text.length);
-      var found = [];
-      for (var at = 0; at < folded.length;) {
-        var best = -1, len = 0;
-        words.forEach(function (w) {
-          var k = folded.indexOf(w, at);
-          if (k >= 0 && (best < 0 || k < best)) { best = k; len = w.length; }
-        });
-        if (best < 0) break;
-        found.push([from[best], from[best + len]]);
-        at = best + len;
-      }
-      // From the last match back, so that the offsets before it stay right.
-      var here = [];
-      for (var m = found.length - 1; m >= 0; m--) {
-        var hit = node.splitText(found[m][0]);
-        hit.splitText(found[m][1] - found[m][0]);
-        var mark = doc.createElement("mark");
-        mark.className = "search-hit";
-        hit.parentNode.replaceChild(mark, hit);
-        mark.appendChild(hit);
-        here.unshift(mark);
-      }
-      marks = marks.concat(here);
-    });
-    if (marks.length) {
-      var bar = doc.createElement("p");
-      bar.className = "search-hits";
-      bar.setAttribute("data-search-hits", String(marks.length));
-      var clear = doc.createElement("button");
-      clear.type = "button";
-      clear.setAttribute("data-highlight-clear", "");
-      clear.textContent = root.getAttribute("data-clear-highlight") || "×";
-      bar.appendChild(clear);
-      article.parentNode.insertBefore(bar, article);
-      clear.addEventListener("click", function () {
-        marks.forEach(function (mk) { var p = mk.parentNode; if (!p) return; p.replaceChild(mk.firstChild, mk); p.normalize(); });
-        bar.remove();
-        try {
-          var u = new URL(location.href);
-          u.searchParams.delete("highlight");
-          history.replaceState(history.state, "", u.pathname + u.search + u.hash);
-        } catch (e) { /* an old browser keeps the address */ }
-      });
-      if (!location.hash) marks[0].scrollIntoView({ block: "center" });
-    }
-  }
+  if (hl && article && moreUrl) more().then(function (m) { m.highlight(hl, article); });
 })();

@@ -192,7 +192,9 @@ impl Ledger {
             .collect();
         let mut out = Vec::new();
         let mut all = blake3::Hasher::new();
-        for (lang, shown) in self.languages.iter().zip(&self.shown) {
+        let none = BTreeSet::new();
+        for (n, lang) in self.languages.iter().enumerate() {
+            let shown = self.shown.get(n).unwrap_or(&none);
             let mine: Vec<&Entry> = shared
                 .iter()
                 .copied()

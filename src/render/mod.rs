@@ -411,7 +411,7 @@ fn host_rules(
 
 /// The theme files that get content-hashed names in a build (see
 /// [`BuildOptions::fingerprint_assets`](crate::site::BuildOptions::fingerprint_assets)).
-pub(crate) const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js"];
+pub(crate) const FINGERPRINTED: &[&str] = &["waypost.css", "waypost.js", "waypost-more.js"];
 
 /// The static files of one render (the theme's, then the site's own, which win) and the
 /// theme assets' URLs: the static folder is read, and the assets hashed, once per render

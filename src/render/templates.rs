@@ -32,6 +32,10 @@ pub(crate) const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 pub(crate) const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     ("waypost.css", include_bytes!("../../static/waypost.css")),
     ("waypost.js", include_bytes!("../../static/waypost.js")),
+    (
+        "waypost-more.js",
+        include_bytes!("../../static/waypost-more.js"),
+    ),
     ("favicon.svg", include_bytes!("../../static/favicon.svg")),
 ];
 
