@@ -135,10 +135,11 @@ impl Ledger {
 
     fn reserved(&self, path: &str) -> bool {
         path == WORKER
-            || self
-                .languages
-                .iter()
-                .any(|l| path.strip_prefix(l.as_str()) == Some(&format!("/{MANIFEST}")))
+            || self.languages.iter().any(|l| {
+                path.strip_prefix(l.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+                    == Some(MANIFEST)
+            })
     }
 
     /// Whether a reader of some language needs `path` offline: the language's pages,
@@ -147,7 +148,9 @@ impl Ledger {
     /// sources, llms.txt, feeds) and the status pages are not read offline.
     fn wanted(&self, path: &str) -> bool {
         if self.images.contains(path) {
-            return true;
+            // Only the copies some language's pages show a phone are listed: the
+            // originals and other copies are not read again to be hashed.
+            return self.shown.iter().any(|s| s.contains(path));
         }
         let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
         if matches!(ext, "md" | "txt" | "xml" | "br" | "gz" | "zst") {

@@ -49,7 +49,7 @@ self.addEventListener("activate", (event) => {
     })()
   );
   // Saved languages are brought up to this build in the background.
-  for (const lang of LANGS) refresh(lang);
+  for (const lang of LANGS) save(lang, true);
 });
 
 // Complete saved copies of `lang` (or of every language), this build's first.
@@ -214,15 +214,11 @@ async function fill(lang, onlyIfSaved) {
   tell({ type: "offline-saved", lang, bytes: manifest.bytes });
 }
 
-async function refresh(lang) {
-  return save(lang, true);
-}
-
 self.addEventListener("message", (event) => {
   const m = event.data || {};
   if (LANGS.indexOf(m.lang) < 0) return;
   if (m.type === "offline-save") event.waitUntil(save(m.lang, false));
-  if (m.type === "offline-sync") event.waitUntil(refresh(m.lang));
+  if (m.type === "offline-sync") event.waitUntil(save(m.lang, true));
   if (m.type === "offline-remove") {
     event.waitUntil(
       savedCaches(m.lang)

@@ -100,7 +100,8 @@ impl Renderer {
     /// generated file that is not a page (feeds, sitemap, status and search pages, 404s,
     /// aliases, robots), which show pages' titles, descriptions, dates and status.
     /// Files copied from the site (static, content files) are left out: they did not
-    /// change with a page; the pages' own Markdown sources (published copies) are in. A page whose path a site's own file takes is left out too,
+    /// change with a page; the pages' own Markdown sources (published copies) are in. A
+    /// page whose path a site's own file takes is left out too,
     /// as in [`Renderer::site`].
     pub(crate) fn pages(
         &self,

@@ -288,12 +288,17 @@ impl Page {
 
     /// Sets the viewport (CSS pixels) as a device of that size would.
     pub(crate) fn set_viewport(&self, width: u32, height: u32) {
+        self.set_viewport_at(width, height, 1.0);
+    }
+
+    /// [`Page::set_viewport`] at a device-pixel ratio (`2.0`: a phone's screen).
+    pub(crate) fn set_viewport_at(&self, width: u32, height: u32, ratio: f64) {
         use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
         self.tab
             .call_method(SetDeviceMetricsOverride {
                 width,
                 height,
-                device_scale_factor: 1.0,
+                device_scale_factor: ratio,
                 mobile: width <= 430,
                 scale: None,
                 screen_width: None,

@@ -242,6 +242,18 @@ pub(crate) fn copy_site(src: &Path) -> TempDir {
     tmp
 }
 
+/// The example site (content, templates, i18n, static, site.yaml) in a temporary folder.
+pub(crate) fn example_site_copy() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["content", "templates", "i18n", "static"] {
+        if repo_root().join(sub).is_dir() {
+            copy_dir(&repo_root().join(sub), &dir.path().join(sub));
+        }
+    }
+    std::fs::copy(repo_root().join("site.yaml"), dir.path().join("site.yaml")).unwrap();
+    dir
+}
+
 /// Copies a folder tree.
 pub(crate) fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap_or_else(|e| panic!("create {}: {e}", dst.display()));

@@ -525,18 +525,6 @@ fn seeds(default: &[u64]) -> Vec<u64> {
     }
 }
 
-/// The example site (content, templates, i18n, static, site.yaml) in a temporary folder.
-fn example_site_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["content", "templates", "i18n", "static"] {
-        if repo_root().join(sub).is_dir() {
-            copy_dir(&repo_root().join(sub), &dir.path().join(sub));
-        }
-    }
-    std::fs::copy(repo_root().join("site.yaml"), dir.path().join("site.yaml")).unwrap();
-    dir
-}
-
 #[test]
 fn serve_holds_the_site_a_fresh_build_makes_after_every_edit_of_the_example_site() {
     for seed in seeds(&[1, 2]) {

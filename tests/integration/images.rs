@@ -396,30 +396,12 @@ mod browser {
 
     #[test]
     fn a_phone_at_390_px_and_dpr_2_fetches_at_most_a_third_of_the_screenshots_bytes() {
-        use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
         let _g = serial();
         let site = example_site();
         let server = serve_dir(site);
         let chrome = chrome();
         let page = chrome.open("about:blank");
-        page.tab
-            .call_method(SetDeviceMetricsOverride {
-                width: 390,
-                height: 844,
-                device_scale_factor: 2.0,
-                mobile: true,
-                scale: None,
-                screen_width: None,
-                screen_height: None,
-                position_x: None,
-                position_y: None,
-                dont_set_visible_size: None,
-                screen_orientation: None,
-                viewport: None,
-                display_feature: None,
-                device_posture: None,
-            })
-            .expect("emulate a phone");
+        page.set_viewport_at(390, 844, 2.0);
         page.goto(&format!("{}/en/esim/in-app/", server.base));
         assert_eq!(page.eval("window.devicePixelRatio"), serde_json::json!(2));
         // Before scrolling, the screenshots below the fold wait.

@@ -11,18 +11,6 @@ use std::time::{Duration, Instant};
 use crate::browser::{chrome, serial, serve_dir, Page, StaticServer};
 use crate::common::*;
 
-/// The example site (content, templates, i18n, static, site.yaml) in a temporary folder.
-fn example_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["content", "templates", "i18n", "static"] {
-        if repo_root().join(sub).is_dir() {
-            copy_dir(&repo_root().join(sub), &dir.path().join(sub));
-        }
-    }
-    std::fs::copy(repo_root().join("site.yaml"), dir.path().join("site.yaml")).unwrap();
-    dir
-}
-
 fn build_into(root: &Path, out: &Path, extra: &[&str]) {
     run(waypost()
         .env("WAYPOST_NO_CACHE", "1")
@@ -90,7 +78,7 @@ fn save_language(page: &Page, base: &str, lang: &str) -> String {
 #[test]
 fn a_saved_language_opens_unvisited_pages_and_searches_with_the_server_stopped() {
     let _guard = serial();
-    let site = example_copy();
+    let site = example_site_copy();
     let out = tempfile::tempdir().unwrap();
     let out = out.path().join("public");
     build_into(site.path(), &out, &[]);
@@ -161,7 +149,7 @@ fn a_saved_language_opens_unvisited_pages_and_searches_with_the_server_stopped()
 #[test]
 fn a_new_build_replaces_the_saved_copy_and_removing_it_empties_the_cache() {
     let _guard = serial();
-    let site = example_copy();
+    let site = example_site_copy();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
     build_into(
@@ -307,7 +295,7 @@ fn a_build_lists_each_languages_pages_and_search_bundle_for_offline_reading() {
 
 #[test]
 fn offline_false_leaves_the_worker_and_the_control_out() {
-    let site = example_copy();
+    let site = example_site_copy();
     append_to_site_yaml(site.path(), "offline: false\n");
     let b = build_ok(site.path());
     b.assert_no_file("sw.js").assert_no_file("en/offline.json");
