@@ -165,10 +165,14 @@
   // long page is penalised less. In Chinese, Japanese and Thai a query is one run of
   // text that rarely equals an indexed word (the index is segmented, the query is not),
   // so there word length must not count: Pagefind's defaults.
-  var segmented = /^(zh|ja|th)\b/i.test(doc.documentElement.lang || "");
-  var ranking = segmented ? {} : { termSimilarity: 10, termSaturation: 2, pageLength: 0.3 };
-  var engine = function (bundle) {
+  var unspacedLang = function (code) { return /^(zh|ja|th)\b/i.test(code || ""); };
+  var ownLang = doc.documentElement.lang || "";
+  var segmented = unspacedLang(ownLang);
+  // Each bundle is searched with its own language's ranking: the overlay of a Chinese
+  // page may also search the English bundle (results in other languages, below).
+  var engine = function (bundle, code) {
     if (!engines[bundle]) {
+      var ranking = unspacedLang(code) ? {} : { termSimilarity: 10, termSaturation: 2, pageLength: 0.3 };
       engines[bundle] = import(bundle + "pagefind.js").then(function (pf) {
         return Promise.resolve(pf.options({ excerptLength: 22, ranking: ranking })).then(function () { pf.init(); return pf; });
       });
@@ -227,17 +231,15 @@
   // title or description holds the query as a phrase; otherwise Pagefind's order stays.
   // Compared without case, accents, width or punctuation (and without spaces in
   // Chinese, Japanese and Thai).
-  var squash = function (s) {
-    return String(s || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-      .replace(/[\s\p{P}\p{S}]+/gu, segmented ? "" : " ").trim();
-  };
-  var rerank = function (items, term) {
-    var q = squash(term);
+  var fold = function (s) { return String(s || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); };
+  var squash = function (s, seg) { return fold(s).replace(/[\s\p{P}\p{S}]+/gu, seg ? "" : " ").trim(); };
+  var rerank = function (items, term, seg) {
+    var q = squash(term, seg);
     if (!q) return items;
-    var phrase = segmented || q.indexOf(" ") > 0;
-    var holds = function (text) { return phrase && (" " + text + " ").indexOf(segmented ? q : " " + q + " ") >= 0; };
+    var phrase = seg || q.indexOf(" ") > 0;
+    var holds = function (text) { return phrase && (" " + text + " ").indexOf(seg ? q : " " + q + " ") >= 0; };
     var tier = function (d) {
-      var meta = d.meta || {}, title = squash(meta.title), description = squash(meta.description);
+      var meta = d.meta || {}, title = squash(meta.title, seg), description = squash(meta.description, seg);
       if (title === q) return 0;
       if (description === q) return 1;
       if (holds(title)) return 2;
@@ -248,6 +250,100 @@
       .sort(function (a, b) { return a.t - b.t || a.i - b.i; })
       .map(function (x) { return x.d; });
   };
+
+  // Typo tolerance: when a search finds nothing, each word of the query that no indexed
+  // word starts with is replaced by the closest word of the language's pages
+  // (`waypost-words.txt` beside the bundle, most used first; src/search/words.rs): at
+  // most one edit (a letter added, dropped, changed, or two swapped) for a word of up to
+  // seven letters, two for a longer one, compared without case or accents. Words of
+  // fewer than four letters, and words in Chinese, Japanese, Korean or Thai (where the
+  // index is segmented), are left as typed. The list is fetched once a bundle.
+  var UNSPACED = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff65-\uffdc]|[\ud840-\ud8bf][\udc00-\udfff]/;
+  var vocabularies = {};
+  var vocabulary = function (bundle) {
+    if (!vocabularies[bundle]) {
+      vocabularies[bundle] = fetch(bundle + "waypost-words.txt")
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .catch(function () { return ""; })
+        .then(function (t) {
+          var words = t.split("\n").filter(Boolean);
+          return { words: words, folded: words.map(fold) };
+        });
+    }
+    return vocabularies[bundle];
+  };
+  // Optimal string alignment distance of a and b, or max + 1 once it exceeds max.
+  var distance = function (a, b, max) {
+    if (Math.abs(a.length - b.length) > max) return max + 1;
+    var before = null, prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) prev[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var low = i;
+      for (j = 1; j <= b.length; j++) {
+        var v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (before && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2] + 1);
+        cur[j] = v;
+        if (v < low) low = v;
+      }
+      if (low > max) return max + 1;
+      before = prev;
+      prev = cur;
+    }
+    return prev[b.length];
+  };
+  var closest = function (word, vocab) {
+    var w = word.toLowerCase(), f = fold(word), i;
+    if (!correctable(w)) return null;
+    for (i = 0; i < vocab.words.length; i++) if (vocab.words[i].indexOf(w) === 0) return null;
+    var max = Array.from(f).length > 7 ? 2 : 1, best = max + 1, pick = null;
+    for (i = 0; i < vocab.folded.length && best > 0; i++) {
+      var d = distance(f, vocab.folded[i], best - 1);
+      if (d < best) { best = d; pick = vocab.words[i]; }
+    }
+    return best <= max ? pick : null;
+  };
+  // The words of a query that can be corrected (see above).
+  var correctable = function (word) { return Array.from(word).length >= 4 && !UNSPACED.test(word); };
+  // The query with its words in `only` (every word when null) corrected from `bundle`'s
+  // list where no listed word starts with them, or null if none was.
+  var corrected = function (term, bundle, only) {
+    return vocabulary(bundle).then(function (vocab) {
+      var changed = false;
+      var out = term.split(/(\s+)/).map(function (part) {
+        if (!part.trim() || (only && only.indexOf(part) < 0)) return part;
+        var fixed = closest(part, vocab);
+        if (fixed && fixed !== part.toLowerCase()) { changed = true; return fixed; }
+        return part;
+      }).join("");
+      return changed ? out : null;
+    });
+  };
+  // Pagefind ranks pages that have any of a query's words, and for a word it cannot find
+  // it falls back to shorter prefixes (`idemtidad` finds `ID`): results do not mean
+  // every word was found. A word counts as found when a result's text has a word that
+  // shares its first letters (seven in ten, at least four, as stemming allows:
+  // `passports` finds `passport`, `verificaciones` `verificación`); the others are the
+  // ones to correct.
+  var unmatched = function (term, items) {
+    var words = {};
+    items.forEach(function (d) {
+      (fold((d.meta && d.meta.title || "") + " " + (d.content || "")).match(/[\p{L}\p{N}]+/gu) || []).forEach(function (w) { words[w] = true; });
+    });
+    var seen = Object.keys(words);
+    return term.split(/\s+/).filter(correctable).filter(function (typed) {
+      var f = fold(typed), need = Math.max(4, Math.ceil(f.length * 0.7));
+      return !seen.some(function (w) {
+        var n = 0;
+        while (n < w.length && n < f.length && w[n] === f[n]) n++;
+        return n >= need || n === f.length;
+      });
+    });
+  };
+  // Results in other languages: when the reader's language finds fewer than this many
+  // pages, the default language's results follow, labelled (a partly translated
+  // language falls back to its pages).
+  var OTHER_BELOW = 3;
 
   var mount = function (host) {
     var bundle = host.getAttribute("data-bundle");
@@ -287,13 +383,12 @@
       var cut = url.indexOf("#"), hash = cut >= 0 ? url.slice(cut) : "", path = cut >= 0 ? url.slice(0, cut) : url;
       return path + (path.indexOf("?") >= 0 ? "&" : "?") + "highlight=" + encodeURIComponent(term) + hash;
     };
-    var render = function (items, total, term) {
-      if (!items.length) { results.innerHTML = ""; status.textContent = text("data-no-results"); return; }
-      status.textContent = text("data-results-count", total);
-      var words = segmented && term ? typedWords(term) : null;
+    // One language's results as a list: `seg` says whether it is written without spaces.
+    var list = function (items, term, seg, attrs) {
+      var words = seg && term ? typedWords(term) : null;
       var pageExcerpt = function (d) { return words ? segmentedExcerpt(d.excerpt, d.content, words) : excerpt(d.excerpt); };
       var subExcerpt = function (s) { return words ? markTyped(plain(s.excerpt), words) : excerpt(s.excerpt); };
-      results.innerHTML = "<ol>" + items.map(function (d) {
+      return "<ol" + (attrs || "") + ">" + items.map(function (d) {
         var subs = (d.sub_results || []).filter(function (s) { return s.url.indexOf("#") > 0 && s.url !== d.url; }).slice(0, 3);
         return "<li class=\"result\"><a class=\"result-link\" href=\"" + esc(withTerm(d.url, term)) + "\">" + esc(d.meta && d.meta.title || d.url) +
           "</a><p class=\"result-excerpt\">" + pageExcerpt(d) + "</p>" +
@@ -301,6 +396,72 @@
             return "<li><a class=\"result-sub-link\" href=\"" + esc(withTerm(s.url, term)) + "\">" + esc(s.title) + "</a><p>" + subExcerpt(s) + "</p></li>";
           }).join("") + "</ul>" : "") + "</li>";
       }).join("") + "</ol>";
+    };
+    // `found`: the reader's language's results and the default language's (see
+    // `OTHER_BELOW`), for `found.term` — the query as typed, or as corrected.
+    var render = function (found) {
+      var own = found.own, other = found.other, term = found.term;
+      if (!own.length && !other.length) { results.innerHTML = ""; status.textContent = text("data-no-results"); return; }
+      status.textContent = own.length ? text("data-results-count", found.ownTotal) : text("data-no-results");
+      var html = found.corrected ? "<p class=\"search-corrected\">" +
+        esc(host.getAttribute("data-corrected") || "{q}").replace("{q}", "<strong>" + esc(term) + "</strong>") + "</p>" : "";
+      if (own.length) html += list(own, term, segmented);
+      if (other.length) {
+        var name = "<bdi lang=\"" + esc(otherLang) + "\">" + esc(otherName) + "</bdi>";
+        html += "<h2 class=\"search-other\">" + esc(host.getAttribute("data-other-results") || "{lang}").replace("{lang}", name) + "</h2>" +
+          list(other, term, unspacedLang(otherLang), " class=\"search-other-results\" lang=\"" + esc(otherLang) + "\" dir=\"" + esc(otherDir) + "\"");
+      }
+      results.innerHTML = html;
+    };
+
+    // The first 12 results of one search, their data loaded and re-ranked.
+    var otherBundle = host.getAttribute("data-other-bundle");
+    var otherLang = host.getAttribute("data-other-lang") || "", otherDir = host.getAttribute("data-other-dir") || "ltr";
+    var otherName = host.getAttribute("data-other-name") || otherLang;
+    var top = function (r, term, seg) {
+      var all = r && r.results || [];
+      return Promise.all(all.slice(0, 12).map(function (x) { return x.data(); })).then(function (items) {
+        return { items: rerank(items, term, seg), total: all.length };
+      });
+    };
+    var searchOther = function (term, ownCount, filtered) {
+      if (!otherBundle || filtered || !term || ownCount >= OTHER_BELOW) return Promise.resolve({ items: [], total: 0 });
+      return engine(otherBundle, otherLang).then(function (pf) { return pf.search(term); })
+        .then(function (r) { return top(r, term, unspacedLang(otherLang)); });
+    };
+    // What to show for a query: the reader's results (`r`, then re-ranked), corrected
+    // where a word finds nothing (see `corrected`); then the default language's, if the
+    // reader's are few — for the query corrected from that language's words when
+    // neither finds anything as typed.
+    var gather = function (r, term, active, filtered) {
+      var shown = function (own, t, fixed) {
+        return searchOther(t, own.total, filtered).then(function (other) {
+          return { own: own.items, ownTotal: own.total, other: other.items, term: t, corrected: fixed };
+        });
+      };
+      var own = function (t) {
+        return engine(bundle, ownLang).then(function (pf) { return pf.search(t, { filters: active }); })
+          .then(function (r2) { return top(r2, t, segmented); });
+      };
+      return top(r, term, segmented).then(function (first) {
+        if (!term) return shown(first, term, false);
+        var suspects = first.total ? unmatched(term, first.items) : null;
+        return Promise.resolve(suspects).then(function (only) {
+          return only && !only.length ? null : corrected(term, bundle, only);
+        }).then(function (fixed) {
+          return fixed ? own(fixed).then(function (mine) { return mine.total ? shown(mine, fixed, true) : null; }) : null;
+        }).then(function (done) {
+          return done || shown(first, term, false);
+        }).then(function (found) {
+          if (found.own.length || found.other.length || !otherBundle || filtered) return found;
+          return corrected(term, otherBundle, null).then(function (fixed) {
+            if (!fixed) return found;
+            return searchOther(fixed, 0, false).then(function (other) {
+              return other.total ? { own: [], ownTotal: 0, other: other.items, term: fixed, corrected: true } : found;
+            });
+          });
+        });
+      });
     };
 
     var run = function () {
@@ -311,14 +472,12 @@
       var mine = ++seq;
       if (!term && !any) { results.innerHTML = ""; status.textContent = ""; pending = null; return Promise.resolve(); }
       if (!results.firstChild) status.textContent = text("data-loading");
-      pending = engine(bundle).then(function (pf) {
+      pending = engine(bundle, ownLang).then(function (pf) {
         renderFilters(pf);
         return pf.debouncedSearch(term || null, { filters: active }, 120);
       }).then(function (r) {
         if (!r || mine !== seq) return;
-        return Promise.all(r.results.slice(0, 12).map(function (x) { return x.data(); })).then(function (items) {
-          if (mine === seq) render(rerank(items, term), r.results.length, term);
-        });
+        return gather(r, term, active, any).then(function (found) { if (mine === seq) render(found); });
       }).catch(function (e) { status.textContent = String(e && e.message || e); });
       return pending;
     };
@@ -340,7 +499,7 @@
         window.history.replaceState(null, "", url.toString());
       }
     });
-    input.addEventListener("focus", function () { engine(bundle).then(renderFilters); }, { once: true });
+    input.addEventListener("focus", function () { engine(bundle, ownLang).then(renderFilters); }, { once: true });
     form.addEventListener("submit", function (ev) { ev.preventDefault(); openFirst(); });
     filters.addEventListener("change", function (ev) {
       var box = ev.target;
@@ -356,7 +515,7 @@
         var open = !filters.classList.contains("is-open");
         filters.classList.toggle("is-open", open);
         filtersToggle.setAttribute("aria-expanded", open ? "true" : "false");
-        engine(bundle).then(renderFilters);
+        engine(bundle, ownLang).then(renderFilters);
       });
     }
     host.addEventListener("keydown", function (ev) {
@@ -370,7 +529,7 @@
         if (i === 0) input.focus(); else all[i - 1].focus();
       }
     });
-    return { input: input, run: run, warm: function () { return engine(bundle); } };
+    return { input: input, run: run, warm: function () { return engine(bundle, ownLang); } };
   };
 
   var page = pagePanel && mount(pagePanel);

@@ -474,6 +474,15 @@ fn fingerprinted(
             continue;
         }
         let bytes = file.bytes_or_error()?;
+        // The theme's own script (also when a site's `static/` holds a copy of it, as
+        // this repository's example site does) is published without its comments.
+        let builtin = BUILTIN_STATIC.iter().find(|(n, _)| n == name);
+        let bytes = match builtin {
+            Some((_, theirs)) if name.ends_with(".js") && *theirs == bytes.as_ref() => {
+                std::borrow::Cow::Owned(without_comment_lines(theirs))
+            }
+            _ => bytes,
+        };
         // FNV-1a: stable across Rust versions and platforms, unlike std's hasher.
         let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
@@ -483,10 +492,7 @@ fn fingerprinted(
         out.push((
             name.to_string(),
             format!("{}/{hashed}", site.config.base_path),
-            Some(OutputFile {
-                path: hashed,
-                contents: file.contents.clone(),
-            }),
+            Some(OutputFile::bytes(hashed, bytes.into_owned())),
         ));
     }
     Ok(out)
@@ -832,11 +838,30 @@ fn sitemap(site: &Site) -> String {
     s
 }
 
+/// The theme's script as readers get it: without its comment lines and blank lines
+/// (a quarter of its bytes, written for the theme's maintainers). Only whole lines
+/// whose first non-blank characters are `//` go; the theme writes no string or regular
+/// expression that spans lines, so nothing else can start that way.
+fn without_comment_lines(js: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(js.len());
+    for line in js.split_inclusive(|b| *b == b'\n') {
+        let code = line.trim_ascii_start();
+        if code.is_empty() || code.starts_with(b"//") {
+            continue;
+        }
+        out.extend_from_slice(line);
+    }
+    out
+}
+
 /// The theme's static files, replaced file by file by the site's `static/`.
 pub(crate) fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
     let mut out: Vec<OutputFile> = BUILTIN_STATIC
         .iter()
-        .map(|(name, bytes)| OutputFile::bytes(*name, bytes.to_vec()))
+        .map(|(name, bytes)| match name.strip_suffix(".js") {
+            Some(_) => OutputFile::bytes(*name, without_comment_lines(bytes)),
+            None => OutputFile::bytes(*name, bytes.to_vec()),
+        })
         .collect();
     // Links are followed only to places inside the site, as in content/.
     let (found, errors) = crate::paths::walk_source(&site.root, "static");
@@ -848,4 +873,33 @@ pub(crate) fn static_files(site: &Site) -> Result<Vec<OutputFile>> {
         contents: Contents::Copy(f.path),
     }));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_theme_script_is_published_without_its_comment_lines_and_nothing_else_changes() {
+        let js = b"// a comment\nvar a = \"//kept\"; // trailing comments stay\n\n    // indented\n  var b = 1;\r\n\t//tab\nvar c = 2;";
+        assert_eq!(
+            String::from_utf8(without_comment_lines(js)).unwrap(),
+            "var a = \"//kept\"; // trailing comments stay\n  var b = 1;\r\nvar c = 2;"
+        );
+        for (name, bytes) in BUILTIN_STATIC.iter().filter(|(n, _)| n.ends_with(".js")) {
+            let out = String::from_utf8(without_comment_lines(bytes)).unwrap();
+            let code = |s: &str| {
+                s.lines()
+                    .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            let source = String::from_utf8(bytes.to_vec()).unwrap();
+            assert_eq!(code(&out), code(&source), "{name}");
+            assert!(
+                out.len() * 10 < source.len() * 9,
+                "{name}: comments are a tenth at least"
+            );
+        }
+    }
 }

@@ -20,7 +20,8 @@
 //!
 //! Submodules: `document` (each page's search document, and which pages are indexed),
 //! `kept` (the build cache as this stage's [`IndexMemo`]: what it keeps of an index, and
-//! how a rebuild uses it), `bundle` (the kept bundle's byte format). This file and
+//! how a rebuild uses it), `bundle` (the kept bundle's byte format), `words` (the
+//! language's words beside its bundle, for the theme's typo tolerance). This file and
 //! `document` do not know the cache: the pipeline hands the stage a memo.
 //!
 //! Left out: fallback copies (a language's index holds only its own text), pages with
@@ -40,10 +41,13 @@ use crate::site::Site;
 pub use document::document;
 use document::*;
 use kept::Keeper;
+use words::vocabulary;
+pub(crate) use words::WORDS_FILE;
 
 mod bundle;
 mod document;
 mod kept;
+mod words;
 
 pub(crate) use crate::url::SEARCH_BUNDLE_DIR as BUNDLE_DIR;
 
@@ -113,15 +117,20 @@ pub(crate) fn index_each(
             if let Some(f) = finishing.take() {
                 hand_on(f, &mut each)?;
             }
+            let count = pages.len();
             let handle = scope.spawn(move || {
                 let started = std::time::Instant::now();
                 let files = match prepared {
                     Prepared::Done(files) => files,
-                    Prepared::Index { index, keeper } => finish_language(lang, *index, keeper)?,
+                    Prepared::Index { index, keeper } => {
+                        use rayon::prelude::*;
+                        let words = vocabulary(pages.par_iter().map(|&i| doc_inputs(site, i)));
+                        finish_language(lang, *index, words, keeper)?
+                    }
                 };
                 Ok((files, started.elapsed()))
             });
-            finishing = Some((lang, adding, pages.len(), handle));
+            finishing = Some((lang, adding, count, handle));
         }
         match finishing.take() {
             Some(f) => hand_on(f, &mut each),
@@ -165,7 +174,7 @@ pub(crate) fn empty_bundles(site: &Site) -> Result<Vec<OutputFile>> {
     let mut files = Vec::new();
     for l in &site.config.languages {
         let index = add_language(site, &l.code, &[])?;
-        files.extend(finish_language(&l.code, index, None)?);
+        files.extend(finish_language(&l.code, index, Vec::new(), None)?);
     }
     Ok(files)
 }
@@ -205,8 +214,9 @@ fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageInde
     Ok(index)
 }
 
-/// Builds the index into the files of the language's bundle. Pagefind's API is async,
-/// its work is not (it runs on rayon): a small runtime drives it.
+/// Builds the index into the files of the language's bundle, with `words` (the
+/// language's [`WORDS_FILE`]) beside them. Pagefind's API is async, its work is not (it
+/// runs on rayon): a small runtime drives it.
 ///
 /// With a `keeper` (the memo's, for this language), an index file unchanged since the
 /// last bundle takes its compressed bytes from there, the index's state before it is
@@ -215,6 +225,7 @@ fn add_language(site: &Site, lang: &str, pages: &[usize]) -> Result<LanguageInde
 fn finish_language(
     lang: &str,
     index: LanguageIndex,
+    words: Vec<u8>,
     keeper: Option<Box<Keeper<'_>>>,
 ) -> Result<Vec<OutputFile>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -236,6 +247,7 @@ fn finish_language(
                 .unwrap_or_else(|| f.filename.to_string_lossy().into_owned());
             (rel, f.contents)
         })
+        .chain([(WORDS_FILE.to_string(), words)])
         .collect();
     if let Some(keeper) = keeper {
         keeper.keep_bundle(lang, &files);

@@ -378,7 +378,7 @@ mod search {
         let url = format!("{}/{lang}/search/?q={}", server.base, urlencode(query));
         let page = chrome.open(&url);
         page.wait_for(
-            "document.querySelectorAll('[data-search-page] .result-link').length > 0 || /No results|没有|Sin resultados|لا توجد/i.test(document.querySelector('[data-search-page] .search-status')?.textContent || '')",
+            "document.querySelectorAll('[data-search-page] .result-link').length > 0 || /No results|没有|No hay resultados|لا توجد/i.test(document.querySelector('[data-search-page] .search-status')?.textContent || '')",
             20,
         );
         page
@@ -855,6 +855,193 @@ mod search {
         page.eval("document.getElementById('search-page-q').focus(); true");
         page.tab.press_key("Enter").unwrap();
         page.wait_for("location.pathname === '/es/account/video-call/'", 20);
+        page.assert_no_errors();
+    }
+
+    /// The notice above corrected results, or "" when there is none.
+    fn corrected_notice(page: &Page) -> String {
+        page.eval(
+            "document.querySelector('[data-search-page] .search-corrected')?.textContent || ''",
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// The search bundle's requests a page made: (path, bytes over the wire).
+    fn bundle_fetches(page: &Page) -> Vec<(String, u64)> {
+        let v = page.eval(
+            "JSON.stringify(performance.getEntriesByType('resource').filter(e => e.name.includes('/pagefind/')).map(e => [new URL(e.name).pathname, e.encodedBodySize]))",
+        );
+        serde_json::from_str(v.as_str().unwrap_or("[]")).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_mistyped_word_finds_what_the_right_word_finds_and_says_so_in_the_readers_language() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        for (lang, typed, meant, notice) in [
+            ("en", "pasport", "passport", "Showing results for passport"),
+            (
+                "en",
+                "vidoe call",
+                "video call",
+                "Showing results for video call",
+            ),
+            (
+                "es",
+                "idemtidad",
+                "identidad",
+                "Mostrando resultados de identidad",
+            ),
+            ("ar", "الهوبة", "الهوية", "عرض نتائج الهوية"),
+        ] {
+            let right = search_page(&chrome, &server, lang, meant);
+            let expected = right.result_urls();
+            assert!(!expected.is_empty(), "{lang}: {meant:?} finds nothing");
+            assert_eq!(
+                corrected_notice(&right),
+                "",
+                "{lang}: {meant:?} needs no correction"
+            );
+            let wrong = search_page(&chrome, &server, lang, typed);
+            assert_eq!(wrong.result_urls(), expected, "{lang}: {typed:?}");
+            assert_eq!(corrected_notice(&wrong), notice, "{lang}: {typed:?}");
+            // The corrected query is what the result pages mark.
+            let href = wrong
+                .eval("document.querySelector('[data-search-page] .result-link').getAttribute('href')")
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let encoded: String = meant
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z'
+                    | b'a'..=b'z'
+                    | b'0'..=b'9'
+                    | b'-'
+                    | b'_'
+                    | b'.'
+                    | b'!'
+                    | b'~'
+                    | b'*'
+                    | b'\''
+                    | b'('
+                    | b')' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            assert!(
+                href.contains(&format!("highlight={encoded}")),
+                "{lang}: {href}"
+            );
+            if lang == "en" && typed == "pasport" {
+                wrong.screenshot("search-typo-en");
+                // One more request than the right word takes: the list of words.
+                let mut extra: Vec<String> =
+                    bundle_fetches(&wrong).into_iter().map(|f| f.0).collect();
+                for (path, _) in bundle_fetches(&right) {
+                    if let Some(at) = extra.iter().position(|p| *p == path) {
+                        extra.remove(at);
+                    }
+                }
+                assert_eq!(extra, ["/en/pagefind/waypost-words.txt"], "extra requests");
+            }
+            wrong.assert_no_errors();
+        }
+    }
+
+    #[test]
+    fn chinese_and_short_words_are_never_corrected() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        for (lang, typed) in [("zh", "龘靐齉"), ("en", "zqx"), ("es", "qwzx")] {
+            let page = search_page(&chrome, &server, lang, typed);
+            assert_eq!(
+                page.result_urls(),
+                Vec::<String>::new(),
+                "{lang}: {typed:?}"
+            );
+            assert_eq!(corrected_notice(&page), "", "{lang}: {typed:?}");
+            page.assert_no_errors();
+        }
+    }
+
+    #[test]
+    fn a_partly_translated_language_shows_the_default_languages_results_labelled_after_its_own() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        // Arabic has a third of the guides: "passport" is in none of them.
+        let page = search_page(&chrome, &server, "ar", "passport");
+        let urls = page.result_urls();
+        assert!(!urls.is_empty(), "the English guides name passports");
+        assert!(urls.iter().all(|u| u.starts_with("/en/")), "{urls:?}");
+        assert_eq!(
+            page.eval("document.querySelector('[data-search-page] .search-other').textContent"),
+            "نتائج باللغة English"
+        );
+        assert_eq!(
+            page.eval("(() => { const l = document.querySelector('[data-search-page] .search-other-results'); return l.lang + ' ' + l.dir + ' ' + getComputedStyle(l).direction; })()"),
+            "en ltr ltr"
+        );
+        page.screenshot("search-other-language-ar");
+        page.assert_no_errors();
+        // An Arabic word: the Arabic results first, then English ones if they are few.
+        let page = search_page(&chrome, &server, "ar", "الهوية");
+        let urls = page.result_urls();
+        assert!(
+            urls.first().is_some_and(|u| u.starts_with("/ar/")),
+            "{urls:?}"
+        );
+        let own = urls.iter().take_while(|u| u.starts_with("/ar/")).count();
+        assert!(
+            urls[own..].iter().all(|u| u.starts_with("/en/")),
+            "{urls:?}"
+        );
+        // Spanish finds enough of its own; the default language finds only its own.
+        for (lang, query) in [("es", "esim"), ("en", "esim"), ("zh", "esim")] {
+            let page = search_page(&chrome, &server, lang, query);
+            let urls = page.result_urls();
+            assert!(urls.len() >= 3, "{lang}: {urls:?}");
+            assert!(
+                urls.iter().all(|u| u.starts_with(&format!("/{lang}/"))),
+                "{lang}: {urls:?}"
+            );
+            assert_eq!(
+                page.eval("!!document.querySelector('.search-other')"),
+                false,
+                "{lang}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_overlay_corrects_a_typo_from_the_default_languages_words_on_a_partly_translated_page() {
+        let _g = serial();
+        let server = serve_dir(example_site());
+        let chrome = chrome();
+        let page = chrome.open(&format!("{}/ar/help/", server.base));
+        page.set_viewport(390, 844);
+        page.eval("document.querySelector('[data-search-open]').click(); true");
+        page.wait_for("document.querySelector('[data-search-dialog]').open && document.activeElement.id === 'search-q'", 10);
+        page.tab.type_str("pasport").unwrap();
+        page.wait_for("document.querySelectorAll('[data-search-dialog] .search-other-results .result-link').length > 0", 20);
+        assert_eq!(
+            page.eval(
+                "document.querySelector('[data-search-dialog] .search-corrected').textContent"
+            ),
+            "عرض نتائج passport"
+        );
+        assert_eq!(
+            page.eval("document.querySelector('[data-search-dialog] .search-status').textContent"),
+            "لا توجد نتائج"
+        );
+        page.screenshot("search-overlay-typo-ar-390");
+        page.tab.press_key("Enter").unwrap();
+        page.wait_for("location.pathname.startsWith('/en/') && location.search.includes('highlight=passport')", 20);
         page.assert_no_errors();
     }
 }
