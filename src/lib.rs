@@ -31,6 +31,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod stamp;
+pub(crate) mod unchanged;
 pub(crate) mod url;
 pub(crate) mod yaml;
 
@@ -66,6 +67,10 @@ pub struct BuildReport {
     /// Problems with the build cache (damaged entries, a folder that cannot be
     /// written): the build went on without those entries.
     pub cache_warnings: Vec<String>,
+    /// Nothing the build is made from changed since the last build with the cache, and
+    /// the output was as that build left it: nothing was read or written
+    /// (see `unchanged`). The counts are that build's.
+    pub unchanged: bool,
 }
 
 impl std::fmt::Display for BuildReport {
@@ -83,6 +88,12 @@ impl std::fmt::Display for BuildReport {
                 f,
                 " ({} untranslated pages published as fallbacks)",
                 self.fallbacks
+            )?;
+        }
+        if self.unchanged {
+            write!(
+                f,
+                "; nothing changed, the output is as the last build left it"
             )?;
         }
         Ok(())
@@ -184,6 +195,29 @@ pub fn build(
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
     let start = Instant::now();
+    // Before anything is read: a source edited from here on makes the next build check.
+    let inputs = cache
+        .as_ref()
+        .map(|_| unchanged::inputs(root, opts, &writer.dir));
+    if let (Some(c), Some(i)) = (&cache, &inputs) {
+        if let Some(last) = unchanged::check(c, i, &writer.dir) {
+            log::debug!(
+                "nothing changed since the last build (checked in {:.3} s)",
+                start.elapsed().as_secs_f64()
+            );
+            return Ok(BuildReport {
+                pages: last.pages,
+                fallbacks: last.fallbacks,
+                languages: last.languages,
+                warnings: Vec::new(),
+                files: last.files,
+                elapsed: start.elapsed(),
+                cache: Some(c.stats()),
+                cache_warnings: c.take_warnings(),
+                unchanged: true,
+            });
+        }
+    }
     progress.stage("reading pages", 0);
     let pipeline = Pipeline::new(root, opts, cache.as_ref());
     let site = pipeline.load()?;
@@ -205,9 +239,26 @@ pub fn build(
         }
         Err(e) => return Err(e),
     };
+    let fallbacks = site
+        .pages
+        .iter()
+        .filter(|p| p.fallback_from.is_some())
+        .count();
+    let last = unchanged::Last {
+        pages: site.page_count(),
+        fallbacks,
+        languages: site.config.languages.len(),
+        files,
+    };
     let (cache_warnings, cache) = match cache {
         Some(cache) => {
-            let (warnings, stats) = cache.finish();
+            // A build with warnings is never skipped: they are shown every time.
+            let (warnings, stats) = match &inputs {
+                Some(i) if site.warnings.is_empty() => {
+                    unchanged::finish(cache, i, &writer.dir, last)
+                }
+                _ => cache.finish(),
+            };
             log::debug!(
                 "build cache: {} used, {} made, {} written, {} unused deleted",
                 stats.hits,
@@ -221,17 +272,14 @@ pub fn build(
     };
     Ok(BuildReport {
         pages: site.page_count(),
-        fallbacks: site
-            .pages
-            .iter()
-            .filter(|p| p.fallback_from.is_some())
-            .count(),
+        fallbacks,
         languages: site.config.languages.len(),
         warnings: site.warnings.clone(),
         files,
         elapsed: start.elapsed(),
         cache,
         cache_warnings,
+        unchanged: false,
     })
 }
 

@@ -99,6 +99,9 @@ pub enum Kind {
     State,
     /// An image's resized copies (`images::kept`).
     Image,
+    /// What the last build into an output folder was made from and left there
+    /// (`unchanged`; keyed by the output folder).
+    Build,
 }
 
 impl Kind {
@@ -110,17 +113,19 @@ impl Kind {
             Kind::Markdown => "markdown",
             Kind::State => "state",
             Kind::Image => "image",
+            Kind::Build => "build",
         }
     }
 
     /// Every kind, in the order [`Cache::finish`] prunes them.
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 7] = [
         Kind::Markdown,
         Kind::Page,
         Kind::Record,
         Kind::Bundle,
         Kind::State,
         Kind::Image,
+        Kind::Build,
     ];
 }
 
@@ -345,7 +350,9 @@ impl Cache {
                 None
             }
         };
+        // The counts are of the stages' results; a build's record is not one.
         match found {
+            _ if kind == Kind::Build => 0,
             Some(_) => self.hits.fetch_add(1, Ordering::Relaxed),
             None => self.misses.fetch_add(1, Ordering::Relaxed),
         };
@@ -578,7 +585,7 @@ impl Cache {
         let path = self.path(kind, key);
         if let Err(e) = self.write_entry(&path, key, parts) {
             self.write_failed_once(&e);
-        } else {
+        } else if kind != Kind::Build {
             self.written.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -863,6 +870,18 @@ impl Cache {
     /// the entries it did not use (and temporary files of builds that are gone, or
     /// older than an hour), and returns the warnings and the counts.
     pub fn finish(self) -> (Vec<String>, Stats) {
+        self.finish_with(Kind::Build, &Key([0; 32]), |_| None)
+    }
+
+    /// [`Cache::finish`], then stores what `after` makes of the finished cache (if
+    /// anything) under `key`: a [`Kind::Build`] record that describes the cache as the
+    /// build left it ([`Cache::digest`]).
+    pub fn finish_with(
+        self,
+        kind: Kind,
+        key: &Key,
+        after: impl FnOnce(&Cache) -> Option<Vec<u8>>,
+    ) -> (Vec<String>, Stats) {
         let counts = self.stats();
         if self.disabled {
             return (
@@ -877,8 +896,36 @@ impl Cache {
         for (path, what) in in_the_way {
             self.report_in_the_way(&path, what);
         }
+        if let Some(bytes) = after(&self) {
+            self.put(kind, key, &bytes);
+        }
         let stats = Stats { pruned, ..counts };
         (self.warnings.into_inner().expect("the cache's lock"), stats)
+    }
+
+    /// Every entry of the cache and its stamps, by metadata (path, size, modification
+    /// time, inode), [`Kind::Build`] records left out: it changes when anything is
+    /// added to the cache, removed, damaged or rewritten.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        let walk = walkdir::WalkDir::new(&self.dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() != 1 || e.file_name() != Kind::Build.dir());
+        for entry in walk {
+            let Ok(e) = entry else {
+                h.update(b"unreadable");
+                continue;
+            };
+            h.update(e.path().as_os_str().as_encoded_bytes());
+            if let Ok(m) = e.metadata() {
+                use std::os::unix::fs::MetadataExt;
+                for n in [m.len() as i64, m.mtime(), m.mtime_nsec(), m.ino() as i64] {
+                    h.update(&n.to_le_bytes());
+                }
+            }
+        }
+        *h.finalize().as_bytes()
     }
 }
 

@@ -639,3 +639,120 @@ fn removing_or_restoring_any_one_page_gives_the_uncached_index() {
         assert_same_tree(&list_files(&out), &uncached(&root));
     }
 }
+
+/// Waits until the site's sources are older than a build trusts by their metadata
+/// alone (`unchanged::RACY`, 2 s): a build right after an edit checks everything.
+fn let_sources_settle() {
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+}
+
+#[test]
+fn a_build_that_changes_nothing_reads_no_page_and_leaves_the_output_as_it_is() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    let_sources_settle();
+    cached_build(&root, &out, &[]);
+    let page = out.join("en/visible/index.html");
+    let inode = std::fs::metadata(&page).unwrap().ino();
+    let before = list_files(&out);
+    let r = cached_build(&root, &out, &[]);
+    assert!(r.stderr.contains("nothing changed"), "{}", r.stderr);
+    assert!(!r.stderr.contains("rendered and wrote"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::metadata(&page).unwrap().ino(),
+        inode,
+        "not written again"
+    );
+    assert_eq!(list_files(&out), before);
+    // Other options are another build.
+    let r = cached_build(&root, &out, &["--drafts"]);
+    r.stderr_lacks("nothing changed");
+    let r = cached_build(&root, &out, &[]);
+    r.stderr_lacks("nothing changed");
+    assert_same_tree(&list_files(&out), &uncached(&root));
+    let r = cached_build(&root, &out, &[]);
+    assert!(r.stderr.contains("nothing changed"), "{}", r.stderr);
+}
+
+#[test]
+fn an_edit_a_new_file_a_touched_output_or_a_damaged_entry_is_never_skipped() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    let cache = root.join(".waypost-cache");
+    let_sources_settle();
+    cached_build(&root, &out, &[]);
+    let unchanged = |what: &str| {
+        let r = cached_build(&root, &out, &[]);
+        assert!(r.stderr.contains("nothing changed"), "{what}: {}", r.stderr);
+    };
+    let rebuilt = |what: &str| {
+        let r = cached_build(&root, &out, &[]);
+        assert!(
+            !r.stderr.contains("nothing changed"),
+            "{what}: {}",
+            r.stderr
+        );
+        assert_same_tree(&list_files(&out), &uncached(&root));
+        // A build made from sources edited a moment before it is not trusted (it is
+        // not recorded); once they are older, the next build records, and the one
+        // after changes nothing.
+        let_sources_settle();
+        cached_build(&root, &out, &[]);
+        unchanged(what);
+    };
+    unchanged("first");
+    // The same bytes written again: new times, so checked.
+    let page = root.join("content/en/visible.md");
+    let text = std::fs::read(&page).unwrap();
+    std::fs::write(&page, &text).unwrap();
+    rebuilt("rewritten source");
+    edit(&page, |t| t + "\nOne more sentence.\n");
+    rebuilt("edited source");
+    std::fs::write(
+        root.join("content/en/new.md"),
+        "---\ntitle: New\n---\nNew page.\n",
+    )
+    .unwrap();
+    rebuilt("new source");
+    assert!(out.join("en/new/index.html").is_file());
+    std::fs::remove_file(out.join("en/new/index.html")).unwrap();
+    rebuilt("removed output file");
+    assert!(out.join("en/new/index.html").is_file(), "put back");
+    std::fs::write(out.join("stray.txt"), "x").unwrap();
+    rebuilt("stray output file");
+    assert!(!out.join("stray.txt").exists());
+    let state = cache_entries(&cache)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("/state/"))
+        .expect("a kept index state");
+    std::fs::write(&state, b"garbage").unwrap();
+    let r = cached_build(&root, &out, &[]);
+    r.stderr_lacks("nothing changed");
+    assert_same_tree(&list_files(&out), &uncached(&root));
+}
+
+#[test]
+fn a_build_with_warnings_is_never_skipped_so_they_show_every_time() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    edit(&root.join("site.yaml"), |t| {
+        t + "links:\n  missing_page: warn\n"
+    });
+    std::fs::write(
+        root.join("content/en/warned.md"),
+        "---\ntitle: Warned\n---\nSee [nowhere](no-such-page.md).\n",
+    )
+    .unwrap();
+    let_sources_settle();
+    let first = cached_build(&root, &out, &[]);
+    assert!(first.stderr.contains("no-such-page"), "{}", first.stderr);
+    for _ in 0..2 {
+        let r = cached_build(&root, &out, &[]);
+        r.stderr_lacks("nothing changed");
+        assert!(r.stderr.contains("no-such-page"), "{}", r.stderr);
+    }
+}

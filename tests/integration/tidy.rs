@@ -70,6 +70,9 @@ const MAY_NAME: &[(&str, &[&str])] = &[
         &["error", "images", "output", "site", "url"],
     ),
     ("src/output.rs", &["cache", "config", "error", "paths"]),
+    // Whether a build changes nothing: the sources' and the output's metadata, kept in
+    // the cache; it knows no stage.
+    ("src/unchanged.rs", &["cache", "site"]),
     // `check` loads and renders, and writes nothing: no output, no cache.
     (
         "src/check/",

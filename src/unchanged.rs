@@ -1,0 +1,253 @@
+//! A build that changes nothing: whether the site's sources and the output folder are
+//! as the last successful build with the build cache left them.
+//!
+//! Takes the site's folder, the build's options, the output folder and the build cache;
+//! gives the last build's counts when nothing it was made from has changed, so the
+//! build reads no source and writes nothing. As Git's index does, a file is taken as
+//! unchanged by its metadata, not read: every file under the sources (`site.yaml`,
+//! `content/`, `templates/`, `static/`, `i18n/`) must have the same path, type, size,
+//! modification and change time, inode and mode (a link also its target), the options
+//! and "today" (for review notices) must be the same, and the program too (the cache's
+//! keys hold its identity). The output folder must hold the same files, with the same
+//! sizes, modification times and inodes, as the build left it.
+//!
+//! The build cache must be as that build left it too (every entry by metadata,
+//! [`Cache::digest`]): an entry damaged or removed since is reported by a build.
+//!
+//! A build records this ([`finish`]) after it has replaced the output, and only when
+//! it gave no warnings (a build that changes nothing would not show them again) and no
+//! source was changed within `RACY` of its start: a file edited in the same tick as
+//! the snapshot could have the same metadata before and after (Git's "racily clean"
+//! entries), so such a build leaves the next one to check everything.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::cache::{Cache, Key, Kind};
+use crate::site::BuildOptions;
+
+/// The source folders and files of a site, as `Writer::new` guards them.
+const SOURCES: [&str; 5] = ["site.yaml", "content", "templates", "static", "i18n"];
+
+/// A source changed this close to the snapshot is not trusted by its metadata.
+const RACY: Duration = Duration::from_secs(2);
+
+/// What a build was made from, by metadata: see the module docs.
+pub(crate) struct Inputs {
+    digest: [u8; 32],
+    /// The newest modification or change time of a source.
+    newest: SystemTime,
+    taken: SystemTime,
+}
+
+/// What the last build reported, kept with its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Last {
+    pub(crate) pages: usize,
+    pub(crate) fallbacks: usize,
+    pub(crate) languages: usize,
+    pub(crate) files: usize,
+}
+
+/// The sources of the site at `root` and the options of the build into `out`.
+pub(crate) fn inputs(root: &Path, opts: &BuildOptions, out: &Path) -> Inputs {
+    let taken = SystemTime::now();
+    let mut h = blake3::Hasher::new();
+    let described = format!("{opts:?}\n{}\n", opts.today());
+    h.update(described.as_bytes());
+    h.update(out.as_os_str().as_encoded_bytes());
+    let mut newest = SystemTime::UNIX_EPOCH;
+    for source in SOURCES {
+        let walk = walkdir::WalkDir::new(root.join(source))
+            .follow_links(true)
+            .sort_by_file_name();
+        for entry in walk {
+            match entry {
+                Ok(e) => {
+                    h.update(b"\x01");
+                    h.update(e.path().as_os_str().as_encoded_bytes());
+                    if let Some(t) = describe_source(&e, &mut h) {
+                        newest = newest.max(t);
+                    }
+                }
+                // A missing folder, or one that cannot be read: said as such.
+                Err(e) => {
+                    h.update(b"\x02");
+                    h.update(e.to_string().as_bytes());
+                }
+            }
+        }
+    }
+    Inputs {
+        digest: *h.finalize().as_bytes(),
+        newest,
+        taken,
+    }
+}
+
+/// Hashes what says whether `e` changed; gives its newest time.
+fn describe_source(e: &walkdir::DirEntry, h: &mut blake3::Hasher) -> Option<SystemTime> {
+    let mut newest = None;
+    let mut metas = Vec::with_capacity(2);
+    if e.path_is_symlink() {
+        if let Ok(target) = std::fs::read_link(e.path()) {
+            h.update(target.as_os_str().as_encoded_bytes());
+        }
+        metas.push(std::fs::symlink_metadata(e.path()));
+    }
+    metas.push(e.metadata().map_err(std::io::Error::from));
+    for meta in metas {
+        let Ok(m) = meta else {
+            h.update(b"unreadable");
+            continue;
+        };
+        for n in [
+            m.len() as i64,
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.ino() as i64,
+            m.dev() as i64,
+            i64::from(m.mode()),
+        ] {
+            h.update(&n.to_le_bytes());
+        }
+        for t in [m.modified().ok(), Some(changed(&m))].into_iter().flatten() {
+            newest = Some(newest.map_or(t, |n: SystemTime| n.max(t)));
+        }
+    }
+    newest
+}
+
+/// A file's change time as a time.
+fn changed(m: &std::fs::Metadata) -> SystemTime {
+    let secs = u64::try_from(m.ctime()).unwrap_or(0);
+    let nanos = u32::try_from(m.ctime_nsec()).unwrap_or(0);
+    SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
+}
+
+/// The output folder `out`, by metadata: every file's path, type, size, modification
+/// time and inode. None if it cannot be read.
+fn output(out: &Path) -> Option<[u8; 32]> {
+    let mut h = blake3::Hasher::new();
+    for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
+        let e = entry.ok()?;
+        let m = e.metadata().ok()?;
+        h.update(e.path().as_os_str().as_encoded_bytes());
+        h.update(&[u8::from(m.is_dir()), u8::from(m.file_type().is_symlink())]);
+        for n in [m.len() as i64, m.mtime(), m.mtime_nsec(), m.ino() as i64] {
+            h.update(&n.to_le_bytes());
+        }
+    }
+    Some(*h.finalize().as_bytes())
+}
+
+/// Where the record of the last build into `out` is kept.
+fn slot(cache: &Cache, out: &Path) -> Key {
+    cache
+        .hasher(Kind::Build)
+        .field(out.as_os_str().as_encoded_bytes())
+        .key()
+}
+
+const MAGIC: &[u8; 8] = b"wpbuild2";
+
+/// The last build's counts, if it was made from `inputs` and left `out` and the cache
+/// as they are now.
+pub(crate) fn check(cache: &Cache, inputs: &Inputs, out: &Path) -> Option<Last> {
+    let bytes = cache.get(Kind::Build, &slot(cache, out))?;
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (recorded_inputs, rest) = rest.split_at_checked(32)?;
+    let (recorded_output, rest) = rest.split_at_checked(32)?;
+    let (recorded_cache, rest) = rest.split_at_checked(32)?;
+    if recorded_inputs != inputs.digest || rest.len() != 32 {
+        return None;
+    }
+    if output(out)? != recorded_output || cache.digest() != recorded_cache {
+        return None;
+    }
+    let n = |i: usize| {
+        usize::try_from(u64::from_le_bytes(rest[i * 8..i * 8 + 8].try_into().ok()?)).ok()
+    };
+    Some(Last {
+        pages: n(0)?,
+        fallbacks: n(1)?,
+        languages: n(2)?,
+        files: n(3)?,
+    })
+}
+
+/// Finishes the cache ([`Cache::finish`]) of a build made from `inputs` that has
+/// replaced `out`, recording what it left (the output and the finished cache) with
+/// `last`'s counts — unless a source changed too close to the snapshot (see the
+/// module docs).
+pub(crate) fn finish(
+    cache: Cache,
+    inputs: &Inputs,
+    out: &Path,
+    last: Last,
+) -> (Vec<String>, crate::cache::Stats) {
+    let key = slot(&cache, out);
+    let racy = inputs.newest + RACY > inputs.taken;
+    cache.finish_with(Kind::Build, &key, |cache| {
+        // An earlier build's record stays: it cannot match the new output.
+        let output = output(out).filter(|_| !racy)?;
+        let mut bytes = Vec::with_capacity(136);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&inputs.digest);
+        bytes.extend_from_slice(&output);
+        bytes.extend_from_slice(&cache.digest());
+        for n in [last.pages, last.fallbacks, last.languages, last.files] {
+            bytes.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        Some(bytes)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(dir: &Path) {
+        std::fs::create_dir_all(dir.join("content/en")).unwrap();
+        std::fs::write(dir.join("site.yaml"), "title: t\n").unwrap();
+        std::fs::write(dir.join("content/en/a.md"), "# A\n").unwrap();
+    }
+
+    #[test]
+    fn inputs_change_with_any_source_its_metadata_or_the_options() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        site(root);
+        let out = root.join("public");
+        let opts = BuildOptions::default();
+        let first = inputs(root, &opts, &out).digest;
+        assert_eq!(inputs(root, &opts, &out).digest, first, "deterministic");
+        // Not a source: ignored.
+        std::fs::write(root.join("notes.txt"), "x").unwrap();
+        assert_eq!(inputs(root, &opts, &out).digest, first);
+        let drafts = BuildOptions {
+            drafts: true,
+            ..BuildOptions::default()
+        };
+        assert_ne!(inputs(root, &drafts, &out).digest, first);
+        assert_ne!(inputs(root, &opts, &root.join("other")).digest, first);
+        // Same size, same contents length: the metadata still differs.
+        std::fs::write(root.join("content/en/a.md"), "# B\n").unwrap();
+        let edited = inputs(root, &opts, &out).digest;
+        assert_ne!(edited, first);
+        std::fs::write(root.join("templates.txt"), "").unwrap();
+        std::fs::create_dir_all(root.join("i18n")).unwrap();
+        assert_ne!(inputs(root, &opts, &out).digest, edited, "a new folder");
+    }
+
+    #[test]
+    fn a_source_edited_just_before_the_snapshot_is_racy() {
+        let tmp = tempfile::tempdir().unwrap();
+        site(tmp.path());
+        let i = inputs(tmp.path(), &BuildOptions::default(), &tmp.path().join("p"));
+        assert!(i.newest + RACY > i.taken);
+    }
+}
