@@ -9,7 +9,7 @@
 //! modification and change time, inode and mode (a link also its target), the options
 //! and "today" (for review notices) must be the same, and the program too (the cache's
 //! keys hold its identity). The output folder must hold the same files, with the same
-//! sizes, modification times and inodes, as the build left it.
+//! sizes, modification and change times, inodes and modes, as the build left it.
 //!
 //! The build cache must be as that build left it too (every entry by metadata,
 //! [`Cache::digest`]): an entry damaged or removed since is reported by a build.
@@ -129,7 +129,9 @@ fn changed(m: &std::fs::Metadata) -> SystemTime {
 }
 
 /// The output folder `out`, by metadata: every file's path, type, size, modification
-/// time and inode. None if it cannot be read.
+/// and change times, inode and mode (the change time is the one `touch -r` cannot set
+/// back, so a same-size edit with its time restored is seen). None if it cannot be
+/// read.
 fn output(out: &Path) -> Option<[u8; 32]> {
     let mut h = blake3::Hasher::new();
     for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
@@ -137,7 +139,15 @@ fn output(out: &Path) -> Option<[u8; 32]> {
         let m = e.metadata().ok()?;
         h.update(e.path().as_os_str().as_encoded_bytes());
         h.update(&[u8::from(m.is_dir()), u8::from(m.file_type().is_symlink())]);
-        for n in [m.len() as i64, m.mtime(), m.mtime_nsec(), m.ino() as i64] {
+        for n in [
+            m.len() as i64,
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.ino() as i64,
+            i64::from(m.mode()),
+        ] {
             h.update(&n.to_le_bytes());
         }
     }

@@ -251,6 +251,33 @@
       .map(function (x) { return x.d; });
   };
 
+  // A query's text key: `wpk` and the FNV-1a hash of its letters and digits,
+  // lower-cased one by one — the word each page is indexed with for its whole title and
+  // description (`text_key` in src/search/document.rs). Searched exactly beside the
+  // query, it finds the page whose whole title or description was typed, also in
+  // Chinese, Japanese and Thai, where Pagefind splits the query into words.
+  var textKey = function (term) {
+    var key = Array.from(String(term || "")).filter(function (c) { return /[\p{Alphabetic}\p{N}]/u.test(c); })
+      .map(function (c) { return c.toLowerCase(); }).join("");
+    if (!key) return null;
+    var bytes = new TextEncoder().encode(key), h = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+    return "wpk" + ("0000000" + h.toString(16)).slice(-8);
+  };
+  // Pagefind's results for `term` with the pages of its text key first.
+  var withKey = function (pf, term, options) {
+    var key = textKey(term);
+    return Promise.all([pf.search(term, options), key ? pf.search("\"" + key + "\"", options) : null]).then(function (rs) {
+      return merged(rs[0], rs[1]);
+    });
+  };
+  var merged = function (r, keyed) {
+    if (!r || !keyed || !keyed.results.length) return r;
+    var seen = {};
+    keyed.results.forEach(function (x) { seen[x.id] = true; });
+    return { results: keyed.results.concat(r.results.filter(function (x) { return !seen[x.id]; })) };
+  };
+
   // Typo tolerance: when a search finds nothing, each word of the query that no indexed
   // word starts with is replaced by the closest word of the language's pages
   // (`waypost-words.txt` beside the bundle, most used first; src/search/words.rs): at
@@ -426,7 +453,7 @@
     };
     var searchOther = function (term, ownCount, filtered) {
       if (!otherBundle || filtered || !term || ownCount >= OTHER_BELOW) return Promise.resolve({ items: [], total: 0 });
-      return engine(otherBundle, otherLang).then(function (pf) { return pf.search(term); })
+      return engine(otherBundle, otherLang).then(function (pf) { return withKey(pf, term); })
         .then(function (r) { return top(r, term, unspacedLang(otherLang)); });
     };
     // What to show for a query: the reader's results (`r`, then re-ranked), corrected
@@ -440,7 +467,7 @@
         });
       };
       var own = function (t) {
-        return engine(bundle, ownLang).then(function (pf) { return pf.search(t, { filters: active }); })
+        return engine(bundle, ownLang).then(function (pf) { return withKey(pf, t, { filters: active }); })
           .then(function (r2) { return top(r2, t, segmented); });
       };
       return top(r, term, segmented).then(function (first) {
@@ -474,7 +501,10 @@
       if (!results.firstChild) status.textContent = text("data-loading");
       pending = engine(bundle, ownLang).then(function (pf) {
         renderFilters(pf);
-        return pf.debouncedSearch(term || null, { filters: active }, 120);
+        return Promise.resolve(pf.debouncedSearch(term || null, { filters: active }, 120)).then(function (r) {
+          var key = r && textKey(term);
+          return key ? Promise.resolve(pf.search("\"" + key + "\"", { filters: active })).then(function (k) { return merged(r, k); }) : r;
+        });
       }).then(function (r) {
         if (!r || mine !== seq) return;
         return gather(r, term, active, any).then(function (found) { if (mine === seq) render(found); });

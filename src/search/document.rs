@@ -97,13 +97,23 @@ pub(super) fn write_document(d: &DocInputs<'_>) -> String {
     // does not rival `git` for `git`.
     let key = title_key(d.title);
     if !key.is_empty() {
-        doc.push_str(&format!("<p>{TITLE_KEY_SENTINEL}{} </p>", escape(&key)));
+        doc.push_str(&format!(
+            "<p>{TITLE_KEY_SENTINEL}{} {TITLE_KEY_SENTINEL}{} </p>",
+            escape(&key),
+            text_key(d.title)
+        ));
     }
     doc.push_str(&format!(
         "<h1 data-pagefind-meta=\"title\" data-pagefind-weight=\"{}\">{}</h1>",
         HEADING_WEIGHTS[0],
         escape(d.title)
     ));
+    if !title_key(d.description).is_empty() {
+        doc.push_str(&format!(
+            "<p>{TITLE_KEY_SENTINEL}{} </p>",
+            text_key(d.description)
+        ));
+    }
     if !d.description.trim().is_empty() {
         doc.push_str(&format!(
             "<p data-pagefind-meta=\"description\" data-pagefind-weight=\"{}\">{}</p>",
@@ -187,6 +197,20 @@ pub(super) fn title_key(title: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// A whole title's or description's key in a form that survives the browser's
+/// segmenting of a query: Pagefind splits a Chinese, Japanese or Thai query into words
+/// (`Intl.Segmenter`), so a query can never equal the [`title_key`] of a title in those
+/// languages. `wpk` and the 32-bit FNV-1a hash of the title key's UTF-8, in hex, is one
+/// word in any script; the theme makes the same of a query (`textKey` in
+/// `static/waypost.js`) and searches for it exactly, so a query that is a page's whole
+/// title or description finds that page however Pagefind scores its words.
+pub(super) fn text_key(text: &str) -> String {
+    let hash = title_key(text).bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("wpk{hash:08x}")
 }
 
 /// The URL Pagefind keeps for a page: relative to the language folder, as Pagefind's

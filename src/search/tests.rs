@@ -206,3 +206,18 @@ fn index_all(site: &Site) -> Vec<OutputFile> {
     .unwrap();
     files
 }
+
+#[test]
+fn a_text_key_is_the_one_the_theme_makes_of_the_same_text() {
+    // The values static/waypost.js's `textKey` gives for these (checked with Node).
+    for (text, key) in [
+        ("Get an eSIM", "wpk26670812"),
+        ("携号转网，保留原号码", "wpk016a8e6c"),
+        ("Ádb ΣΑΣ", "wpk99e743ee"),
+        ("İstanbul", "wpk7662d7bc"),
+    ] {
+        assert_eq!(text_key(text), key, "{text}");
+    }
+    // Case, punctuation and spacing do not count, as in the title key.
+    assert_eq!(text_key("get an esim!"), text_key("Get an eSIM"));
+}

@@ -419,8 +419,8 @@ impl Fossicker {
         debug_assert!(((weight_max * weight_multiplier) as u8) < std::u8::MAX);
 
         let mut weight_stack: Vec<u8> = vec![(1.0 * weight_multiplier) as u8];
-        // waypost patch: the title key waiting for the next word's position.
-        let mut pending_title_key: Option<String> = None;
+        // waypost patch: the title keys waiting for the next word's position.
+        let mut pending_title_keys: Vec<String> = Vec::new();
 
         let mut track_word = |word: &str,
                               append_whitespace: bool,
@@ -429,7 +429,7 @@ impl Fossicker {
             if word.chars().next() == Some('_') {
                 // waypost patch: a title key is indexed at the next word's position.
                 if let Some(key) = word.strip_prefix(TITLE_KEY_SENTINEL) {
-                    pending_title_key = Some(key.to_string());
+                    pending_title_keys.push(key.to_string());
                     return;
                 }
                 if word.starts_with("___PAGEFIND_ANCHOR___") {
@@ -587,8 +587,8 @@ impl Fossicker {
                 }
             }
 
-            // waypost patch: the title key, at the position of the title's first word.
-            if let Some(key) = pending_title_key.take() {
+            // waypost patch: the title keys, at the position of the title's first word.
+            for key in pending_title_keys.drain(..) {
                 index_title_key(
                     &mut map,
                     &key,
@@ -686,7 +686,8 @@ impl Fossicker {
 }
 
 /// waypost patch: the word that marks a title key in a page's text,
-/// `___WAYPOST_TITLE_KEY___<key>`. The key (the page's whole title as one word) is
+/// `___WAYPOST_TITLE_KEY___<key>`. The key (the page's whole title as one word, or any
+/// word the page should match exactly; several in a row are all indexed) is
 /// indexed at the position of the word after it, at the highest weight, and is not
 /// part of the page's content or word count: a query that is the whole title then
 /// matches one word exactly at full weight, which the prefix matches of longer titles
@@ -1497,5 +1498,28 @@ mod tests {
                 original_word: None,
             }]
         );
+    }
+
+    // waypost patch: several keys before one word.
+    #[tokio::test]
+    async fn keys_in_a_row_are_all_indexed_at_the_next_word() {
+        let mut f = test_fossick(
+            [
+                "<html><body>",
+                "<p>___WAYPOST_TITLE_KEY___visa ___WAYPOST_TITLE_KEY___wpk0a1b2c3d </p>",
+                "<h1>Visa</h1>",
+                "</body></html>",
+            ]
+            .concat(),
+        );
+        let (digest, words, _, _) = f.parse_digest(&test_opts());
+        assert_eq!(digest, "Visa.");
+        for key in ["visa", "wpk0a1b2c3d"] {
+            assert!(
+                words[key].iter().any(|w| w.position == 0 && w.weight == 240),
+                "{key}: {:?}",
+                words[key]
+            );
+        }
     }
 }
