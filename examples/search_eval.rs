@@ -17,8 +17,10 @@
 //! For each query it records the page's rank among the result links, the time from
 //! navigation start to the results (or "no results") rendered — `performance.now()` read
 //! by a `MutationObserver` installed with `Page.addScriptToEvaluateOnNewDocument` — and
-//! the bytes fetched under `/pagefind/` (resource timing's `encodedBodySize`, summed once
-//! the page's requests are quiet after the results). The HTTP cache is disabled and the
+//! the bytes fetched under `/pagefind/` (the response bodies this server sent from the
+//! navigation on until the bundle's requests are quiet after the results, 250 ms: Pagefind
+//! fetches its WebAssembly, index and fragments in a worker, which the page's resource
+//! timing does not list). The HTTP cache is disabled and the
 //! service worker bypassed (`Network.setCacheDisabled`, `Network.setBypassServiceWorker`),
 //! so every query is a cold one: the page, the theme, Pagefind's script, its WebAssembly,
 //! the index chunks and the fragments are all fetched again.
@@ -32,7 +34,7 @@ use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -155,7 +157,7 @@ fn run(args: Args) -> Result<()> {
         }
     }
 
-    let server = serve(&site, &base_path)?;
+    let (server, served) = serve(&site, &base_path)?;
     let chrome = chrome()?;
     let tab = chrome.browser.new_tab().context("open a tab")?;
     tab.set_default_timeout(Duration::from_secs(args.timeout));
@@ -184,6 +186,7 @@ fn run(args: Args) -> Result<()> {
 
     let started = Instant::now();
     let mut outcomes = Vec::with_capacity(queries.len());
+    let mut last_origin = 0.0;
     for (i, q) in queries.iter().enumerate() {
         if i > 0 && i % 50 == 0 {
             eprintln!(
@@ -192,7 +195,8 @@ fn run(args: Args) -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        outcomes.push(measure(&tab, &server, &base_path, q, args.timeout));
+        let origin = Origin { url: &server, base_path: &base_path, served: &served };
+        outcomes.push(measure(&tab, &origin, q, args.timeout, &mut last_origin));
     }
 
     let report = report(&outcomes);
@@ -203,7 +207,7 @@ fn run(args: Args) -> Result<()> {
             "base_path": base_path,
             "sample": args.sample,
             "cache": "disabled (Network.setCacheDisabled), service worker bypassed",
-            "bytes": "sum of encodedBodySize of /pagefind/ resources, no HTTP compression",
+            "bytes": "response bodies served under /pagefind/ for the query, no HTTP compression",
             "summary": summary(&outcomes),
             "queries": outcomes,
         });
@@ -234,10 +238,22 @@ const OBSERVER: &str = r#"(() => {
     .observe(document, { childList: true, subtree: true, characterData: true });
 })();"#;
 
-/// The search bundle's requests so far: `[count, bytes]`.
-const PAGEFIND_BYTES: &str = "JSON.stringify(performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.includes('/pagefind/')).reduce((a, e) => [a[0] + 1, a[1] + (e.encodedBodySize || e.transferSize || 0)], [0, 0]))";
+/// The server a query is sent to.
+struct Origin<'a> {
+    url: &'a str,
+    base_path: &'a str,
+    served: &'a Served,
+}
 
-fn measure(tab: &Arc<Tab>, server: &str, base_path: &str, q: &Query, timeout: u64) -> Outcome {
+/// Loads the search page for `q` and waits for its results; `last_origin` is the previous
+/// document's `performance.timeOrigin`, so that its results are never taken for these.
+fn measure(
+    tab: &Arc<Tab>,
+    origin: &Origin<'_>,
+    q: &Query,
+    timeout: u64,
+    last_origin: &mut f64,
+) -> Outcome {
     let page = q.page;
     let query = q.text;
     let mut out = Outcome {
@@ -253,11 +269,14 @@ fn measure(tab: &Arc<Tab>, server: &str, base_path: &str, q: &Query, timeout: u6
         failed: None,
     };
     let url = format!(
-        "{server}{base_path}/{}/search/?q={}",
+        "{}{}/{}/search/?q={}",
+        origin.url,
+        origin.base_path,
         page.lang,
         utf8_percent_encode(query, NON_ALPHANUMERIC)
     );
-    if let Err(e) = tab.navigate_to(&url).and_then(|t| t.wait_until_navigated()) {
+    let mark = origin.served.lock().unwrap().len();
+    if let Err(e) = tab.navigate_to(&url) {
         out.failed = Some(format!("navigate: {e}"));
         return out;
     }
@@ -266,10 +285,15 @@ fn measure(tab: &Arc<Tab>, server: &str, base_path: &str, q: &Query, timeout: u6
     };
     let start = Instant::now();
     let done = loop {
-        if let Some(serde_json::Value::String(s)) =
-            eval("window.__searchEval ? JSON.stringify(window.__searchEval) : null")
-        {
-            break serde_json::from_str::<serde_json::Value>(&s).ok();
+        if let Some(serde_json::Value::String(s)) = eval(
+            "window.__searchEval ? JSON.stringify(Object.assign({origin: performance.timeOrigin}, window.__searchEval)) : null",
+        ) {
+            let v = serde_json::from_str::<serde_json::Value>(&s).ok();
+            let at = v.as_ref().and_then(|v| v["origin"].as_f64()).unwrap_or(0.0);
+            if at != *last_origin {
+                *last_origin = at;
+                break v;
+            }
         }
         if start.elapsed() > Duration::from_secs(timeout) {
             break None;
@@ -297,25 +321,21 @@ fn measure(tab: &Arc<Tab>, server: &str, base_path: &str, q: &Query, timeout: u6
         })
         .unwrap_or_default();
     out.rank = out.results.iter().position(|u| q.relevant.contains(u));
-    // Wait until the bundle's requests are quiet (filters load beside the search).
-    let mut last = (u64::MAX, 0);
-    let mut quiet = Instant::now();
+    // Wait until the bundle's requests are quiet (filters load beside the search), then
+    // add up what the server sent for it since the navigation began.
     let settle = Instant::now();
-    loop {
-        let now = eval(PAGEFIND_BYTES)
-            .and_then(|v| v.as_str().and_then(|s| serde_json::from_str::<(u64, u64)>(s).ok()))
-            .unwrap_or((0, 0));
-        if now != last {
-            last = now;
-            quiet = Instant::now();
-        } else if quiet.elapsed() > Duration::from_millis(300) {
-            break;
-        }
-        if settle.elapsed() > Duration::from_secs(5) {
-            break;
-        }
+    let last = loop {
         std::thread::sleep(Duration::from_millis(50));
-    }
+        let log = origin.served.lock().unwrap();
+        let bundle = log[mark..].iter().filter(|(_, p, _)| p.contains("/pagefind/"));
+        let latest = bundle.clone().map(|(t, _, _)| *t).max();
+        let sum = bundle.fold((0, 0), |(n, b), (_, _, bytes)| (n + 1, b + bytes));
+        let quiet = latest.is_none_or(|t| t.elapsed() > Duration::from_millis(250));
+        let waited = settle.elapsed();
+        if (quiet && waited > Duration::from_millis(250)) || waited > Duration::from_secs(5) {
+            break sum;
+        }
+    };
     out.requests = last.0;
     out.bytes = last.1;
     out
@@ -572,30 +592,38 @@ fn report(outcomes: &[Outcome]) -> String {
     s
 }
 
-/// Serves `site` under `base_path` on 127.0.0.1 until the process ends; returns its origin.
-fn serve(site: &Path, base_path: &str) -> Result<String> {
+/// Every response the server sent: when, its path, its body's bytes.
+type Served = Arc<Mutex<Vec<(Instant, String, u64)>>>;
+
+/// Serves `site` under `base_path` on 127.0.0.1 until the process ends; returns its origin
+/// and its log of responses.
+fn serve(site: &Path, base_path: &str) -> Result<(String, Served)> {
     let listener = TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1")?;
     let origin = format!("http://{}", listener.local_addr()?);
     let site = site.to_path_buf();
     let base_path = base_path.to_string();
+    let served: Served = Arc::default();
+    let log = served.clone();
     std::thread::spawn(move || {
         for conn in listener.incoming().flatten() {
             let site = site.clone();
             let base_path = base_path.clone();
-            std::thread::spawn(move || handle(conn, &site, &base_path));
+            let log = log.clone();
+            std::thread::spawn(move || {
+                if let Some((path, bytes)) = handle(conn, &site, &base_path) {
+                    log.lock().unwrap().push((Instant::now(), path, bytes));
+                }
+            });
         }
     });
-    Ok(origin)
+    Ok((origin, served))
 }
 
-fn handle(mut conn: TcpStream, site: &Path, base_path: &str) {
+fn handle(mut conn: TcpStream, site: &Path, base_path: &str) -> Option<(String, u64)> {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(clone) = conn.try_clone() else { return };
-    let mut reader = BufReader::new(clone);
+    let mut reader = BufReader::new(conn.try_clone().ok()?);
     let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
+    reader.read_line(&mut line).ok()?;
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
@@ -647,8 +675,9 @@ fn handle(mut conn: TcpStream, site: &Path, base_path: &str) {
         "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    let _ = conn.write_all(head.as_bytes());
-    let _ = conn.write_all(&body);
+    conn.write_all(head.as_bytes()).ok()?;
+    conn.write_all(&body).ok()?;
+    Some((path, body.len() as u64))
 }
 
 struct Chrome {
