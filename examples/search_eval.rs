@@ -142,7 +142,11 @@ fn run(args: Args) -> Result<()> {
             let same = &holders[&(p.lang.as_str(), p.title.as_str())];
             queries.push(Query {
                 page: p,
-                kind: if same.len() > 1 { "shared title" } else { "title" },
+                kind: if same.len() > 1 {
+                    "shared title"
+                } else {
+                    "title"
+                },
                 text: &p.title,
                 relevant: same.iter().map(|u| u.to_string()).collect(),
             });
@@ -195,7 +199,11 @@ fn run(args: Args) -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        let origin = Origin { url: &server, base_path: &base_path, served: &served };
+        let origin = Origin {
+            url: &server,
+            base_path: &base_path,
+            served: &served,
+        };
         outcomes.push(measure(&tab, &origin, q, args.timeout, &mut last_origin));
     }
 
@@ -301,10 +309,13 @@ fn measure(
         std::thread::sleep(Duration::from_millis(25));
     };
     let Some(done) = done else {
-        let status = eval("document.querySelector('[data-search-page] .search-status')?.textContent || ''")
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        out.failed = Some(format!("no results shown after {timeout} s (status {status:?})"));
+        let status =
+            eval("document.querySelector('[data-search-page] .search-status')?.textContent || ''")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+        out.failed = Some(format!(
+            "no results shown after {timeout} s (status {status:?})"
+        ));
         return out;
     };
     out.ms = done["ms"].as_f64().unwrap_or(0.0);
@@ -327,7 +338,9 @@ fn measure(
     let last = loop {
         std::thread::sleep(Duration::from_millis(50));
         let log = origin.served.lock().unwrap();
-        let bundle = log[mark..].iter().filter(|(_, p, _)| p.contains("/pagefind/"));
+        let bundle = log[mark..]
+            .iter()
+            .filter(|(_, p, _)| p.contains("/pagefind/"));
         let latest = bundle.clone().map(|(t, _, _)| *t).max();
         let sum = bundle.fold((0, 0), |(n, b), (_, _, bytes)| (n + 1, b + bytes));
         let quiet = latest.is_none_or(|t| t.elapsed() > Duration::from_millis(250));
@@ -412,7 +425,10 @@ fn site_pages(
     if !only.is_empty() {
         for l in only {
             if !langs.contains(l) {
-                bail!("no search bundle for `{l}` in {} (found: {langs:?})", site.display());
+                bail!(
+                    "no search bundle for `{l}` in {} (found: {langs:?})",
+                    site.display()
+                );
             }
         }
         langs.retain(|l| only.contains(l));
@@ -438,10 +454,11 @@ fn site_pages(
             .collect();
         files.sort();
         for file in files {
-            let html = std::fs::read_to_string(&file)
-                .with_context(|| format!("{}", file.display()))?;
+            let html =
+                std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?;
             let description = read_attr(&html, "name=\"description\"");
-            let guide = html.contains("<article class=\"page") || html.contains("<article class=\"section\"");
+            let guide = html.contains("<article class=\"page")
+                || html.contains("<article class=\"section\"");
             if !guide || html.contains("http-equiv=\"refresh\"") {
                 if let Some(d) = description {
                     generic.entry(lang.clone()).or_default().insert(d);
@@ -557,7 +574,11 @@ fn report(outcomes: &[Outcome]) -> String {
         s.push_str(&format!(
             "| {lang} | {kind} | {}{} | {:.3} | {:.3} | {:.3} | {:.0} | {:.0} | {:.1} | {:.1} |\n",
             r.n,
-            if r.failed > 0 { format!(" ({} failed)", r.failed) } else { String::new() },
+            if r.failed > 0 {
+                format!(" ({} failed)", r.failed)
+            } else {
+                String::new()
+            },
             r.at1 as f64 / n,
             r.at5 as f64 / n,
             r.rr / n,
@@ -568,7 +589,11 @@ fn report(outcomes: &[Outcome]) -> String {
         ));
     }
     let misses: Vec<&Outcome> = outcomes.iter().filter(|o| o.rank != Some(0)).collect();
-    s.push_str(&format!("\nmisses: {} of {} queries", misses.len(), outcomes.len()));
+    s.push_str(&format!(
+        "\nmisses: {} of {} queries",
+        misses.len(),
+        outcomes.len()
+    ));
     if misses.len() > 20 {
         s.push_str(" (the first 20)");
     }
@@ -578,7 +603,10 @@ fn report(outcomes: &[Outcome]) -> String {
         let ellipsis = if q.len() < o.query.len() { "…" } else { "" };
         let top: Vec<&str> = o.results.iter().take(3).map(String::as_str).collect();
         match &o.failed {
-            Some(f) => s.push_str(&format!("- {} {} {q:?}{ellipsis}: {} — {f}\n", o.lang, o.kind, o.url)),
+            Some(f) => s.push_str(&format!(
+                "- {} {} {q:?}{ellipsis}: {} — {f}\n",
+                o.lang, o.kind, o.url
+            )),
             None => s.push_str(&format!(
                 "- {} {} {q:?}{ellipsis}: {} at {} of {}; first {top:?}\n",
                 o.lang,
@@ -633,7 +661,9 @@ fn handle(mut conn: TcpStream, site: &Path, base_path: &str) -> Option<(String, 
     let target = line.split_whitespace().nth(1).unwrap_or("/");
     let path = target.split(['?', '#']).next().unwrap_or("/");
     let path = percent_decode_str(path).decode_utf8_lossy().into_owned();
-    let inside = path.strip_prefix(base_path).filter(|p| p.is_empty() || p.starts_with('/'));
+    let inside = path
+        .strip_prefix(base_path)
+        .filter(|p| p.is_empty() || p.starts_with('/'));
     let mut file = site.to_path_buf();
     let mut ok = inside.is_some();
     for seg in inside.unwrap_or("").split('/') {
