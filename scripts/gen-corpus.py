@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Deterministic synthetic multilingual guide corpus for SSG benchmarks (stdlib only).
 
-usage: scripts/gen-corpus.py --pages N --langs en,zh,es --out DIR --layout ours|hugo|zola|mdbook [--seed S]
+usage: scripts/gen-corpus.py --pages N --langs en,zh,es --out DIR --layout ours|hugo|zola|mdbook
+                             [--sections K] [--seed S]
 
 N pages PER LANGUAGE. Pages are grouped 20 per sub-section, 5 sub-sections per
-top section (2 levels of nesting). Page number i is the same guide in every
+top section (2 levels of nesting). With --sections K (big sections, issue #26) the
+pages are spread evenly over K top sections instead, directly, with no sub-sections:
+e.g. --pages 6000 --sections 3 gives three sections of 2,000 pages each, the shape of
+a real corpus whose largest sections hold thousands of pages (not for mdbook). Page number i is the same guide in every
 language (same path, same structure, same link targets, same tags/facets), only
 the prose differs, so translations line up for every generator.
 
@@ -409,13 +413,17 @@ class Text:
 
 
 class Site:
-    def __init__(self, n_pages, langs, seed):
+    def __init__(self, n_pages, langs, seed, big_sections=None):
         self.n = n_pages
         self.langs = langs
         self.seed = seed
         self.width = max(4, len(str(n_pages)))
-        self.n_subs = -(-n_pages // PAGES_PER_SUB)
-        self.n_sections = -(-self.n_subs // SUBS_PER_SECTION)
+        # big sections: K top sections of about n/K pages each, no sub-sections
+        self.big = big_sections
+        self.per_section = -(-n_pages // big_sections) if big_sections else None
+        self.n_subs = 0 if big_sections else -(-n_pages // PAGES_PER_SUB)
+        self.n_sections = (-(-n_pages // self.per_section) if big_sections
+                           else -(-self.n_subs // SUBS_PER_SECTION))
         self.sections = []  # list of (slug, {lang: title}, [ (subslug, {lang: title}) ])
         for i in range(self.n_sections):
             slug, en, zh, es = TOPICS[i % len(TOPICS)]
@@ -425,7 +433,7 @@ class Site:
                 slug = f"{slug}-{k + 1}"
                 titles = {l: f"{t} {k + 1}" for l, t in titles.items()}
             subs = []
-            for j in range(SUBS_PER_SECTION):
+            for j in range(0 if big_sections else SUBS_PER_SECTION):
                 if i * SUBS_PER_SECTION + j >= self.n_subs:
                     break
                 s = SUBTOPICS[(i + j) % len(SUBTOPICS)]
@@ -440,6 +448,8 @@ class Site:
         return random.Random(":".join(str(k) for k in (self.seed,) + key))
 
     def page_loc(self, i):
+        if self.big:
+            return self.sections[(i - 1) // self.per_section][0], None, f"page-{i:0{self.width}d}"
         sub = (i - 1) // PAGES_PER_SUB
         sec = sub // SUBS_PER_SECTION
         sec_slug, _, subs = self.sections[sec]
@@ -448,7 +458,7 @@ class Site:
 
     def page_relpath(self, i):
         a, b, name = self.page_loc(i)
-        return f"{a}/{b}/{name}.md"
+        return f"{a}/{name}.md" if b is None else f"{a}/{b}/{name}.md"
 
     def _plan(self, i):
         """Language-independent skeleton of page i: same headings, blocks, links, tags and
@@ -475,7 +485,7 @@ class Site:
             n_em=r.randint(2, 6),
             tags=sorted(r.sample(range(len(TAGS)), r.randint(2, 4))),
             facets={"channel": r.choice(CHANNELS), "region": r.choice(REGIONS)},
-            weight=((i - 1) % PAGES_PER_SUB) + 1,
+            weight=((i - 1) % (self.per_section or PAGES_PER_SUB)) + 1,
             date=(_dt.date(2022, 1, 1) + _dt.timedelta(days=r.randint(0, 1400))).isoformat(),
         )
 
@@ -913,12 +923,16 @@ def main(argv=None):
     ap.add_argument("--langs", default="en,zh,es", help="comma list; the first is the default language")
     ap.add_argument("--out", required=True)
     ap.add_argument("--layout", choices=["ours", "hugo", "zola", "mdbook"], required=True)
+    ap.add_argument("--sections", type=int, default=None,
+                    help="big sections: spread the pages over this many top sections, no sub-sections")
     ap.add_argument("--seed", default="1")
     ap.add_argument("--force", action="store_true", help="delete DIR first if it exists")
     a = ap.parse_args(argv)
     langs = [l.strip() for l in a.langs.split(",") if l.strip()]
     if a.pages < 1 or not langs:
         ap.error("need --pages >= 1 and at least one language")
+    if a.sections is not None and (a.sections < 1 or a.layout == "mdbook"):
+        ap.error("--sections needs a count >= 1 and a layout other than mdbook")
     for l in langs:
         if l not in VOCAB:
             print(f"warning: no vocabulary for {l!r}, using English words", file=sys.stderr)
@@ -926,7 +940,7 @@ def main(argv=None):
         if not a.force:
             ap.error(f"{a.out} exists and is not empty (use --force to replace it)")
         shutil.rmtree(a.out)
-    site = Site(a.pages, langs, a.seed)
+    site = Site(a.pages, langs, a.seed, a.sections)
     stats = {"ours": gen_ours, "hugo": gen_hugo, "zola": gen_zola, "mdbook": gen_mdbook}[a.layout](site, a.out)
     n_files = sum(len(f) for _, _, f in os.walk(a.out))
     size = sum(os.path.getsize(os.path.join(d, x)) for d, _, fs in os.walk(a.out) for x in fs)

@@ -10,6 +10,7 @@ pub(crate) mod dates;
 mod exports;
 pub(crate) mod host;
 mod kept;
+mod nav;
 mod templates;
 mod views;
 
@@ -183,7 +184,7 @@ impl Renderer {
                 let Some(templates) = templates else {
                     return Ok(OutputFile::bytes(
                         page.output.clone(),
-                        render(&ctx.page_context(i))?,
+                        render(&ctx.page_context(i)?)?,
                     ));
                 };
                 // Kept: the memo is asked with the template set, the template, the
@@ -194,7 +195,7 @@ impl Renderer {
                     Some(shared) => *shared,
                     None => ctx.language_digest(&page.lang, memo),
                 };
-                let serde_json::Value::Object(own) = ctx.page_own_context(i).into_json() else {
+                let serde_json::Value::Object(own) = ctx.page_own_context(i)?.into_json() else {
                     unreachable!("a context is an object")
                 };
                 let inputs = PageInputs {

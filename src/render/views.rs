@@ -3,8 +3,9 @@
 //! Takes the [`Site`] and today's date; gives Tera contexts for pages, the language
 //! chooser and the 404 pages. Views borrow from the site; what is the same for every page
 //! of a language (site title, language list, the sidebar navigation) is built once: the
-//! sidebar (`partials/nav.html`) is rendered once per language and top-level section,
-//! and each page only marks its own link in it.
+//! sidebar (`partials/nav.html`, `render::nav`) is rendered once per language and
+//! top-level section, and each page only marks its own link in it (a page of a big
+//! section past its first window has its own).
 
 use std::collections::HashMap;
 
@@ -50,33 +51,6 @@ struct Link<'a> {
     title: &'a str,
     url: &'a str,
 }
-
-/// An entry of the sidebar. A fallback entry (the page is not translated yet) keeps
-/// its original title, in its own language and direction, and names that language.
-#[derive(Serialize)]
-struct NavItem<'a> {
-    title: &'a str,
-    url: &'a str,
-    is_section: bool,
-    fallback: bool,
-    /// Language and direction of the title (the source's for a fallback).
-    content_lang: &'a str,
-    content_dir: &'static str,
-    /// For a fallback: the name of the language the text is in.
-    source_name: &'a str,
-    /// The section holds the current page (its list is shown open).
-    open: bool,
-    /// A top-level section's pages and subsections (empty for other entries, and for
-    /// sections other than the open one on a big site), at most [`SIDEBAR_FULL_LIMIT`].
-    children: Vec<NavItem<'a>>,
-    /// The section has more entries than `children` shows (its page lists them all).
-    more: bool,
-}
-
-/// Above this many entries in a language, the sidebar lists only the open section's
-/// pages: every page carries the sidebar, and a full one would grow the site with the
-/// square of its size.
-const SIDEBAR_FULL_LIMIT: usize = 200;
 
 #[derive(Serialize)]
 struct DateView {
@@ -183,13 +157,9 @@ pub(super) struct Shared<'a> {
     site_views: HashMap<&'a str, SiteView<'a>>,
     default_lang: &'a str,
     langs: HashMap<&'a str, LangView<'a>>,
-    /// The sidebar of each language, rendered once per open top-level section
-    /// (`partials/nav.html`; `None`: no section open): a big site has hundreds of
-    /// sections, and rebuilding them for every page made the build grow faster than
-    /// the site.
-    nav_html: HashMap<(&'a str, Option<&'a str>), String>,
-    /// URLs of each language's top-level entries, to find the open one.
-    nav_urls: HashMap<&'a str, Vec<&'a str>>,
+    /// The sidebars (`partials/nav.html`), rendered once per language and open
+    /// top-level section, and per page only where a big section shows a window.
+    nav: super::nav::Sidebars<'a>,
 }
 
 impl<'a> Shared<'a> {
@@ -198,7 +168,7 @@ impl<'a> Shared<'a> {
     pub(super) fn new(
         site: &'a Site,
         today: NaiveDate,
-        tera: &tera::Tera,
+        tera: &'a tera::Tera,
         assets: std::collections::BTreeMap<String, String>,
     ) -> Result<Self, crate::error::Diagnostic> {
         let cfg = &site.config;
@@ -251,58 +221,31 @@ impl<'a> Shared<'a> {
                 )
             })
             .collect();
-        let (nav_html, nav_urls) = sidebars(site, tera, &site_views, &langs)?;
+        let bases = site
+            .homes
+            .iter()
+            .map(|(code, _)| {
+                let code = code.as_str();
+                let mut ctx = Context::new();
+                if let Some(v) = site_views.get(code) {
+                    ctx.insert("site", v);
+                }
+                if let Some(l) = langs.get(code) {
+                    ctx.insert("lang", l);
+                }
+                ctx.insert("t", site.i18n.strings(code));
+                (code, ctx)
+            })
+            .collect();
+        let nav = super::nav::Sidebars::new(site, tera, bases)?;
         Ok(Shared {
             site,
             today,
             site_views,
             default_lang,
             langs,
-            nav_html,
-            nav_urls,
+            nav,
         })
-    }
-
-    /// The sidebar of `lang` with the section that holds `url` open, the link to `url`
-    /// marked as the current page and its section's link as holding it.
-    fn nav_for(&self, lang: &str, url: Option<&str>) -> String {
-        let open = url.and_then(|u| {
-            self.nav_urls
-                .get(lang)?
-                .iter()
-                .filter(|n| u.starts_with(**n))
-                .max_by_key(|n| n.len())
-                .copied()
-        });
-        let Some(html) = self
-            .nav_html
-            .get(&(lang, open))
-            .or_else(|| self.nav_html.get(&(lang, None)))
-        else {
-            return String::new();
-        };
-        let mark = |html: &str, target: &str, value: &str| -> Option<String> {
-            let href = format!("href=\"{}\">", crate::html::escape(target));
-            html.contains(&href).then(|| {
-                html.replacen(
-                    &href,
-                    &format!("{} aria-current=\"{value}\">", href.trim_end_matches('>')),
-                    1,
-                )
-            })
-        };
-        let mut out = html.clone();
-        if let Some(u) = url {
-            if let Some(marked) = mark(&out, u, "page") {
-                out = marked;
-            }
-        }
-        if let Some(o) = open.filter(|o| Some(*o) != url) {
-            if let Some(marked) = mark(&out, o, "true") {
-                out = marked;
-            }
-        }
-        out
     }
 
     /// The entries of [`Shared::base`] that are the same on every page of a language
@@ -332,9 +275,11 @@ impl<'a> Shared<'a> {
         ctx
     }
 
-    fn base(&self, lang: &str, url: Option<&str>) -> Context {
+    /// The context of a page not made from content: the shared entries and a sidebar
+    /// with no section open.
+    fn base(&self, lang: &str) -> Context {
         let mut ctx = self.shared_context(lang);
-        ctx.insert("nav_html", &self.nav_for(lang, url));
+        ctx.insert("nav_html", &self.nav.without_page(lang));
         ctx
     }
 
@@ -371,21 +316,25 @@ impl<'a> Shared<'a> {
     }
 
     /// The context of page `i`.
-    pub(super) fn page_context(&self, i: usize) -> Context {
+    pub(super) fn page_context(&self, i: usize) -> Result<Context, crate::error::Diagnostic> {
         let mut ctx = self.shared_context(&self.site.pages[i].lang);
-        ctx.extend(self.page_own_context(i));
-        ctx
+        ctx.extend(self.page_own_context(i)?);
+        Ok(ctx)
     }
 
     /// The entries of page `i`'s context other than its language's shared ones
     /// ([`Shared::LANGUAGE_KEYS`]): with the build cache, a page's key is made from these
     /// (and the language's digest), and the shared entries, the same for thousands of
     /// pages, are added only to pages that are rendered.
-    pub(super) fn page_own_context(&self, i: usize) -> Context {
+    pub(super) fn page_own_context(&self, i: usize) -> Result<Context, crate::error::Diagnostic> {
         let site = self.site;
         let p = &site.pages[i];
         let mut ctx = Context::new();
-        ctx.insert("nav_html", &self.nav_for(&p.lang, Some(&p.url)));
+        let nav = self
+            .nav
+            .for_page(&p.lang, i)
+            .map_err(|d| d.hint(format!("while rendering {}", p.display())))?;
+        ctx.insert("nav_html", &nav);
         let link = |j: usize| Link {
             title: &site.pages[j].title,
             url: &site.pages[j].url,
@@ -473,7 +422,7 @@ impl<'a> Shared<'a> {
         let (canonical, alternates) = self.canonical_and_alternates(i);
         ctx.insert("alternates", &alternates);
         ctx.insert("canonical", canonical);
-        ctx
+        Ok(ctx)
     }
 
     /// The language switcher of page `i`: the same page in every language (a fallback
@@ -537,7 +486,7 @@ impl<'a> Shared<'a> {
     /// The context of the language chooser at `/`.
     pub(super) fn root_context(&self) -> Context {
         let default = &self.site.config.default_language().code;
-        let mut ctx = self.base(default, None);
+        let mut ctx = self.base(default);
         ctx.insert("languages", &self.site_views[self.default_lang].languages);
         ctx.insert("canonical", &format!("{}/", self.site.config.base_url));
         ctx.insert("alternates", &Vec::<Alternate>::new());
@@ -548,7 +497,7 @@ impl<'a> Shared<'a> {
     /// The context of a page that exists once per language and is not made from content
     /// (404, search): the switcher links to `suffix` under each language's home.
     pub(super) fn language_context(&self, lang: &str, suffix: &str) -> Context {
-        let mut ctx = self.base(lang, None);
+        let mut ctx = self.base(lang);
         let switcher: Vec<SwitchItem> = self
             .site
             .config
@@ -571,113 +520,10 @@ impl<'a> Shared<'a> {
 }
 
 /// The writing direction of `lang` (`ltr` for a language the site does not list).
-fn direction_of(site: &Site, lang: &str) -> &'static str {
+pub(super) fn direction_of(site: &Site, lang: &str) -> &'static str {
     site.config
         .language(lang)
         .map_or("ltr", |l| l.direction().as_str())
-}
-
-/// A sidebar entry for page `i`, closed and without children.
-fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
-    let p = &site.pages[i];
-    let source_name = p.fallback_from.as_deref().map_or("", |c| {
-        site.config.language(c).map_or(c, |l| l.name.as_str())
-    });
-    NavItem {
-        title: &p.title,
-        url: &p.url,
-        is_section: p.is_section(),
-        fallback: p.fallback_from.is_some(),
-        content_lang: &p.content_lang,
-        content_dir: direction_of(site, &p.content_lang),
-        source_name,
-        open: false,
-        children: Vec::new(),
-        more: false,
-    }
-}
-
-/// The rendered sidebars by (language, open section's URL), and each language's
-/// top-level section URLs.
-type Sidebars<'a> = (
-    HashMap<(&'a str, Option<&'a str>), String>,
-    HashMap<&'a str, Vec<&'a str>>,
-);
-
-/// Every language's sidebar, rendered once per section that can be open in it (and once
-/// with none open), keyed by language and the open section's URL; and each language's
-/// top-level section URLs. Past `SIDEBAR_FULL_LIMIT` entries, only the open section
-/// lists its pages.
-fn sidebars<'a>(
-    site: &'a Site,
-    tera: &tera::Tera,
-    site_views: &HashMap<&'a str, SiteView<'a>>,
-    langs: &HashMap<&'a str, LangView<'a>>,
-) -> Result<Sidebars<'a>, crate::error::Diagnostic> {
-    let mut nav_html = HashMap::new();
-    let mut nav_urls = HashMap::new();
-    for (code, home) in &site.homes {
-        let code = code.as_str();
-        let h = &site.pages[*home];
-        let top: Vec<usize> = h
-            .subsections
-            .iter()
-            .chain(h.pages.iter())
-            .copied()
-            .collect();
-        let total: usize = top
-            .iter()
-            .map(|&i| 1 + site.pages[i].pages.len() + site.pages[i].subsections.len())
-            .sum();
-        let full = total <= SIDEBAR_FULL_LIMIT;
-        let mut variants: Vec<Option<usize>> = vec![None];
-        variants.extend(
-            top.iter()
-                .filter(|&&i| site.pages[i].is_section())
-                .map(|&i| Some(i)),
-        );
-        for open in variants {
-            let items: Vec<NavItem<'a>> = top
-                .iter()
-                .map(|&i| {
-                    let is_open = open == Some(i);
-                    let mut item = nav_item(site, i);
-                    item.open = is_open;
-                    if is_open || full {
-                        let p = &site.pages[i];
-                        let all = p.pages.iter().chain(p.subsections.iter());
-                        item.more = p.pages.len() + p.subsections.len() > SIDEBAR_FULL_LIMIT;
-                        item.children = all
-                            .take(SIDEBAR_FULL_LIMIT)
-                            .map(|&j| nav_item(site, j))
-                            .collect();
-                    }
-                    item
-                })
-                .collect();
-            let mut ctx = Context::new();
-            if let Some(v) = site_views.get(code) {
-                ctx.insert("site", v);
-            }
-            if let Some(l) = langs.get(code) {
-                ctx.insert("lang", l);
-            }
-            ctx.insert("t", site.i18n.strings(code));
-            ctx.insert("nav", &items);
-            let html = tera
-                .render("partials/nav.html", &ctx)
-                .map_err(|e| super::template_error("partials/nav.html", &e, None))?;
-            nav_html.insert((code, open.map(|i| site.pages[i].url.as_str())), html);
-        }
-        nav_urls.insert(
-            code,
-            top.iter()
-                .filter(|&&i| site.pages[i].is_section())
-                .map(|&i| site.pages[i].url.as_str())
-                .collect(),
-        );
-    }
-    Ok((nav_html, nav_urls))
 }
 
 #[cfg(test)]
@@ -695,7 +541,10 @@ mod tests {
         let (_d, site) = testing::load(files);
         let (tera, _) = super::super::templates::load_templates(&site.root).unwrap();
         let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
-        shared.page_context(page(&site, lang, rel)).into_json()
+        shared
+            .page_context(page(&site, lang, rel))
+            .unwrap()
+            .into_json()
     }
 
     #[test]
@@ -704,8 +553,8 @@ mod tests {
         let (tera, _) = super::super::templates::load_templates(&site.root).unwrap();
         let shared = Shared::new(&site, today(), &tera, Default::default()).unwrap();
         let i = page(&site, "es", "guide/a.md");
-        let whole = shared.page_context(i).into_json();
-        let own = shared.page_own_context(i).into_json();
+        let whole = shared.page_context(i).unwrap().into_json();
+        let own = shared.page_own_context(i).unwrap().into_json();
         let common = shared.shared_context("es").into_json();
         let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
         let mut expected = Shared::LANGUAGE_KEYS.map(String::from).to_vec();

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod big_sections;
 mod browser;
 mod build;
 mod cache;
