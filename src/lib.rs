@@ -196,11 +196,15 @@ pub fn build(
 ) -> Result<BuildReport> {
     let start = Instant::now();
     // Before anything is read: a source edited from here on makes the next build check.
-    let inputs = cache
+    let look = cache
         .as_ref()
-        .map(|_| unchanged::inputs(root, opts, &writer.dir));
-    if let (Some(c), Some(i)) = (&cache, &inputs) {
-        if let Some(last) = unchanged::check(c, i, &writer.dir) {
+        .map(|c| unchanged::look(c, root, opts, &writer.dir));
+    let (inputs, last) = match look {
+        Some((inputs, last)) => (Some(inputs), last),
+        None => (None, None),
+    };
+    if let Some(c) = &cache {
+        if let Some(last) = last {
             log::debug!(
                 "nothing changed since the last build (checked in {:.3} s)",
                 start.elapsed().as_secs_f64()

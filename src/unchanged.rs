@@ -133,25 +133,7 @@ fn changed(m: &std::fs::Metadata) -> SystemTime {
 /// back, so a same-size edit with its time restored is seen). None if it cannot be
 /// read.
 fn output(out: &Path) -> Option<[u8; 32]> {
-    let mut h = blake3::Hasher::new();
-    for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
-        let e = entry.ok()?;
-        let m = e.metadata().ok()?;
-        h.update(e.path().as_os_str().as_encoded_bytes());
-        h.update(&[u8::from(m.is_dir()), u8::from(m.file_type().is_symlink())]);
-        for n in [
-            m.len() as i64,
-            m.mtime(),
-            m.mtime_nsec(),
-            m.ctime(),
-            m.ctime_nsec(),
-            m.ino() as i64,
-            i64::from(m.mode()),
-        ] {
-            h.update(&n.to_le_bytes());
-        }
-    }
-    Some(*h.finalize().as_bytes())
+    crate::paths::tree_digest(out, &[], true)
 }
 
 /// Where the record of the last build into `out` is kept.
@@ -164,28 +146,57 @@ fn slot(cache: &Cache, out: &Path) -> Key {
 
 const MAGIC: &[u8; 8] = b"wpbuild2";
 
-/// The last build's counts, if it was made from `inputs` and left `out` and the cache
-/// as they are now.
-pub(crate) fn check(cache: &Cache, inputs: &Inputs, out: &Path) -> Option<Last> {
+/// What a build is made from (taken first: see [`finish`]), and the last build's counts
+/// if it was made from the same and left `out` and the cache as they are now. The
+/// sources, the output and the cache are walked at once.
+pub(crate) fn look(
+    cache: &Cache,
+    root: &Path,
+    opts: &BuildOptions,
+    out: &Path,
+) -> (Inputs, Option<Last>) {
+    let Some(recorded) = recorded(cache, out) else {
+        return (inputs(root, opts, out), None);
+    };
+    let (inputs, (output, cached)) = rayon::join(
+        || inputs(root, opts, out),
+        || rayon::join(|| output(out), || cache.digest()),
+    );
+    let same = recorded.inputs == inputs.digest
+        && output == Some(recorded.output)
+        && cached == Some(recorded.cache);
+    (inputs, same.then_some(recorded.last))
+}
+
+/// A record of the last build into `out`.
+struct Recorded {
+    inputs: [u8; 32],
+    output: [u8; 32],
+    cache: [u8; 32],
+    last: Last,
+}
+
+fn recorded(cache: &Cache, out: &Path) -> Option<Recorded> {
     let bytes = cache.get(Kind::Build, &slot(cache, out))?;
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let (recorded_inputs, rest) = rest.split_at_checked(32)?;
-    let (recorded_output, rest) = rest.split_at_checked(32)?;
-    let (recorded_cache, rest) = rest.split_at_checked(32)?;
-    if recorded_inputs != inputs.digest || rest.len() != 32 {
-        return None;
-    }
-    if output(out)? != recorded_output || cache.digest() != recorded_cache {
-        return None;
-    }
-    let n = |i: usize| {
-        usize::try_from(u64::from_le_bytes(rest[i * 8..i * 8 + 8].try_into().ok()?)).ok()
+    let digest = |at: usize| -> Option<[u8; 32]> { rest.get(at..at + 32)?.try_into().ok() };
+    let n = |i: usize| -> Option<usize> {
+        let at = 96 + i * 8;
+        usize::try_from(u64::from_le_bytes(rest.get(at..at + 8)?.try_into().ok()?)).ok()
     };
-    Some(Last {
-        pages: n(0)?,
-        fallbacks: n(1)?,
-        languages: n(2)?,
-        files: n(3)?,
+    if rest.len() != 96 + 32 {
+        return None;
+    }
+    Some(Recorded {
+        inputs: digest(0)?,
+        output: digest(32)?,
+        cache: digest(64)?,
+        last: Last {
+            pages: n(0)?,
+            fallbacks: n(1)?,
+            languages: n(2)?,
+            files: n(3)?,
+        },
     })
 }
 
@@ -208,7 +219,7 @@ pub(crate) fn finish(
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&inputs.digest);
         bytes.extend_from_slice(&output);
-        bytes.extend_from_slice(&cache.digest());
+        bytes.extend_from_slice(&cache.digest()?);
         for n in [last.pages, last.fallbacks, last.languages, last.files] {
             bytes.extend_from_slice(&(n as u64).to_le_bytes());
         }

@@ -253,9 +253,9 @@
 
   // A query's text key: `wpk` and the FNV-1a hash of its letters and digits,
   // lower-cased one by one — the word each page is indexed with for its whole title and
-  // description (`text_key` in src/search/document.rs). Searched exactly beside the
-  // query, it finds the page whose whole title or description was typed, also in
-  // Chinese, Japanese and Thai, where Pagefind splits the query into words.
+  // description in Chinese, Japanese and Thai (`text_key` in src/search/document.rs).
+  // Searched exactly beside the query, it finds the page whose whole title or
+  // description was typed, though Pagefind splits such a query into words.
   var textKey = function (term) {
     var key = Array.from(String(term || "")).filter(function (c) { return /[\p{Alphabetic}\p{N}]/u.test(c); })
       .map(function (c) { return c.toLowerCase(); }).join("");
@@ -264,9 +264,10 @@
     for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
     return "wpk" + ("0000000" + h.toString(16)).slice(-8);
   };
-  // Pagefind's results for `term` with the pages of its text key first.
-  var withKey = function (pf, term, options) {
-    var key = textKey(term);
+  // Pagefind's results for `term` with the pages of its text key first, in a language
+  // whose pages have text keys (`code`: Chinese, Japanese, Thai).
+  var withKey = function (pf, term, options, code) {
+    var key = unspacedLang(code) && textKey(term);
     return Promise.all([pf.search(term, options), key ? pf.search("\"" + key + "\"", options) : null]).then(function (rs) {
       return merged(rs[0], rs[1]);
     });
@@ -367,10 +368,12 @@
       });
     });
   };
-  // Results in other languages: when the reader's language finds fewer than this many
-  // pages, the default language's results follow, labelled (a partly translated
-  // language falls back to its pages).
-  var OTHER_BELOW = 3;
+  // Results in other languages, on a language with untranslated pages (whose search
+  // box names the default language's bundle): when the reader's language finds
+  // nothing, or fewer than this many pages for a query of a few words, the default
+  // language's results follow, labelled. A sentence that found its page does not
+  // fetch a second bundle.
+  var OTHER_BELOW = 3, OTHER_WORDS = 3;
 
   var mount = function (host) {
     var bundle = host.getAttribute("data-bundle");
@@ -452,8 +455,9 @@
       });
     };
     var searchOther = function (term, ownCount, filtered) {
-      if (!otherBundle || filtered || !term || ownCount >= OTHER_BELOW) return Promise.resolve({ items: [], total: 0 });
-      return engine(otherBundle, otherLang).then(function (pf) { return withKey(pf, term); })
+      var few = ownCount === 0 || (ownCount < OTHER_BELOW && term.split(/\s+/).length <= OTHER_WORDS);
+      if (!otherBundle || filtered || !term || !few) return Promise.resolve({ items: [], total: 0 });
+      return engine(otherBundle, otherLang).then(function (pf) { return withKey(pf, term, {}, otherLang); })
         .then(function (r) { return top(r, term, unspacedLang(otherLang)); });
     };
     // What to show for a query: the reader's results (`r`, then re-ranked), corrected
@@ -467,7 +471,7 @@
         });
       };
       var own = function (t) {
-        return engine(bundle, ownLang).then(function (pf) { return withKey(pf, t, { filters: active }); })
+        return engine(bundle, ownLang).then(function (pf) { return withKey(pf, t, { filters: active }, ownLang); })
           .then(function (r2) { return top(r2, t, segmented); });
       };
       return top(r, term, segmented).then(function (first) {
@@ -502,7 +506,7 @@
       pending = engine(bundle, ownLang).then(function (pf) {
         renderFilters(pf);
         return Promise.resolve(pf.debouncedSearch(term || null, { filters: active }, 120)).then(function (r) {
-          var key = r && textKey(term);
+          var key = r && segmented && textKey(term);
           return key ? Promise.resolve(pf.search("\"" + key + "\"", { filters: active })).then(function (k) { return merged(r, k); }) : r;
         });
       }).then(function (r) {

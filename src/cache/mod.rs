@@ -905,27 +905,9 @@ impl Cache {
 
     /// Every entry of the cache and its stamps, by metadata (path, size, modification
     /// time, inode), [`Kind::Build`] records left out: it changes when anything is
-    /// added to the cache, removed, damaged or rewritten.
-    pub fn digest(&self) -> [u8; 32] {
-        let mut h = blake3::Hasher::new();
-        let walk = walkdir::WalkDir::new(&self.dir)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() != 1 || e.file_name() != Kind::Build.dir());
-        for entry in walk {
-            let Ok(e) = entry else {
-                h.update(b"unreadable");
-                continue;
-            };
-            h.update(e.path().as_os_str().as_encoded_bytes());
-            if let Ok(m) = e.metadata() {
-                use std::os::unix::fs::MetadataExt;
-                for n in [m.len() as i64, m.mtime(), m.mtime_nsec(), m.ino() as i64] {
-                    h.update(&n.to_le_bytes());
-                }
-            }
-        }
-        *h.finalize().as_bytes()
+    /// added to the cache, removed, damaged or rewritten. None if it cannot be read.
+    pub fn digest(&self) -> Option<[u8; 32]> {
+        crate::paths::tree_digest(&self.dir, &[Kind::Build.dir()], false)
     }
 }
 

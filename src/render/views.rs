@@ -44,6 +44,9 @@ struct LangView<'a> {
     url: String,
     permalink: String,
     feed_url: String,
+    /// Some of the site's pages are published in this language as fallbacks (not
+    /// translated yet): its search also shows the default language's results.
+    partial: bool,
 }
 
 #[derive(Serialize, Clone)]
@@ -193,6 +196,10 @@ impl<'a> Shared<'a> {
                         "{}atom.xml",
                         crate::url::language_url(&cfg.base_path, &l.code)
                     ),
+                    partial: site
+                        .pages
+                        .iter()
+                        .any(|p| p.lang == l.code && p.fallback_from.is_some()),
                 }
             })
             .collect();

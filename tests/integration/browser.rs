@@ -1015,7 +1015,19 @@ mod search {
                 false,
                 "{lang}"
             );
+            // Fully translated (or the default): the box names no other bundle.
+            assert_eq!(
+                page.eval("document.querySelector('[data-search-page]').hasAttribute('data-other-bundle')"),
+                false,
+                "{lang}"
+            );
         }
+        // Arabic, partly translated, names the English bundle.
+        let page = search_page(&chrome, &server, "ar", "esim");
+        assert_eq!(
+            page.eval("document.querySelector('[data-search-page]').dataset.otherBundle"),
+            "/en/pagefind/"
+        );
     }
 
     #[test]

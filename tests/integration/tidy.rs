@@ -72,7 +72,7 @@ const MAY_NAME: &[(&str, &[&str])] = &[
     ("src/output.rs", &["cache", "config", "error", "paths"]),
     // Whether a build changes nothing: the sources' and the output's metadata, kept in
     // the cache; it knows no stage.
-    ("src/unchanged.rs", &["cache", "site"]),
+    ("src/unchanged.rs", &["cache", "paths", "site"]),
     // `check` loads and renders, and writes nothing: no output, no cache.
     (
         "src/check/",
