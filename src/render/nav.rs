@@ -269,7 +269,7 @@ fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
         is_section: p.is_section(),
         fallback: p.fallback_from.is_some(),
         content_lang: &p.content_lang,
-        content_dir: super::views::direction_of(site, &p.content_lang),
+        content_dir: direction_of(site, &p.content_lang),
         source_name,
         open: false,
         children: Vec::new(),
@@ -277,6 +277,13 @@ fn nav_item(site: &Site, i: usize) -> NavItem<'_> {
         gap_before: false,
         count: 0,
     }
+}
+
+/// The writing direction of `lang` (`ltr` for a language the site does not list).
+pub(super) fn direction_of(site: &Site, lang: &str) -> &'static str {
+    site.config
+        .language(lang)
+        .map_or("ltr", |l| l.direction().as_str())
 }
 
 #[cfg(test)]

@@ -355,7 +355,7 @@ impl<'a> Shared<'a> {
                 is_section: c.is_section(),
                 fallback: c.fallback_from.is_some(),
                 content_lang: &c.content_lang,
-                content_dir: direction_of(site, &c.content_lang),
+                content_dir: super::nav::direction_of(site, &c.content_lang),
                 facets: self.facets(&c.fm.facets, &p.lang),
                 reviewed: self.date(c.fm.reviewed, &p.lang),
             }
@@ -387,7 +387,7 @@ impl<'a> Shared<'a> {
                 url: &site.pages[s].url,
             }
         });
-        let content_dir = direction_of(site, &p.content_lang);
+        let content_dir = super::nav::direction_of(site, &p.content_lang);
         let view = PageView {
             title: &p.title,
             description: &p.description,
@@ -524,13 +524,6 @@ impl<'a> Shared<'a> {
         ctx.insert("alternates", &Vec::<Alternate>::new());
         ctx
     }
-}
-
-/// The writing direction of `lang` (`ltr` for a language the site does not list).
-pub(super) fn direction_of(site: &Site, lang: &str) -> &'static str {
-    site.config
-        .language(lang)
-        .map_or("ltr", |l| l.direction().as_str())
 }
 
 #[cfg(test)]

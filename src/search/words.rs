@@ -129,7 +129,11 @@ fn push_decoded(text: &str, out: &mut String) {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
+        // Bytes, not characters: the text after `&` may be any script.
+        let Some(semi) = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|b| *b == b';')
+        else {
             out.push('&');
             rest = &rest[1..];
             continue;
