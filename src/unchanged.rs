@@ -27,9 +27,6 @@ use std::time::{Duration, SystemTime};
 use crate::cache::{Cache, Key, Kind};
 use crate::site::BuildOptions;
 
-/// The source folders and files of a site, as `Writer::new` guards them.
-const SOURCES: [&str; 5] = ["site.yaml", "content", "templates", "static", "i18n"];
-
 /// A source changed this close to the snapshot is not trusted by its metadata.
 const RACY: Duration = Duration::from_secs(2);
 
@@ -58,7 +55,8 @@ pub(crate) fn inputs(root: &Path, opts: &BuildOptions, out: &Path) -> Inputs {
     h.update(described.as_bytes());
     h.update(out.as_os_str().as_encoded_bytes());
     let mut newest = SystemTime::UNIX_EPOCH;
-    for source in SOURCES {
+    // The sources `Writer::new` guards, but for `.git`, which a build does not read.
+    for source in crate::paths::SOURCES.iter().filter(|s| **s != ".git") {
         let walk = walkdir::WalkDir::new(root.join(source))
             .follow_links(true)
             .sort_by_file_name();
@@ -212,7 +210,7 @@ pub(crate) fn finish(
 ) -> (Vec<String>, crate::cache::Stats) {
     let key = slot(&cache, out);
     let racy = inputs.newest + RACY > inputs.taken;
-    cache.finish_with(Kind::Build, &key, |cache| {
+    cache.finish_with(|cache| {
         // An earlier build's record stays: it cannot match the new output.
         let output = output(out).filter(|_| !racy)?;
         let mut bytes = Vec::with_capacity(136);
@@ -223,7 +221,7 @@ pub(crate) fn finish(
         for n in [last.pages, last.fallbacks, last.languages, last.files] {
             bytes.extend_from_slice(&(n as u64).to_le_bytes());
         }
-        Some(bytes)
+        Some((key, bytes))
     })
 }
 

@@ -264,11 +264,15 @@
     for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
     return "wpk" + ("0000000" + h.toString(16)).slice(-8);
   };
-  // Pagefind's results for `term` with the pages of its text key first, in a language
-  // whose pages have text keys (`code`: Chinese, Japanese, Thai).
-  var withKey = function (pf, term, options, code) {
+  // The exact search of `term`'s text key, in a language whose pages have text keys
+  // (`code`: Chinese, Japanese, Thai); null elsewhere.
+  var keySearch = function (pf, term, options, code) {
     var key = unspacedLang(code) && textKey(term);
-    return Promise.all([pf.search(term, options), key ? pf.search("\"" + key + "\"", options) : null]).then(function (rs) {
+    return key ? pf.search("\"" + key + "\"", options) : null;
+  };
+  // Pagefind's results for `term` with the pages of its text key first.
+  var withKey = function (pf, term, options, code) {
+    return Promise.all([pf.search(term, options), keySearch(pf, term, options, code)]).then(function (rs) {
       return merged(rs[0], rs[1]);
     });
   };
@@ -506,8 +510,7 @@
       pending = engine(bundle, ownLang).then(function (pf) {
         renderFilters(pf);
         return Promise.resolve(pf.debouncedSearch(term || null, { filters: active }, 120)).then(function (r) {
-          var key = r && segmented && textKey(term);
-          return key ? Promise.resolve(pf.search("\"" + key + "\"", { filters: active })).then(function (k) { return merged(r, k); }) : r;
+          return r && Promise.resolve(keySearch(pf, term, { filters: active }, ownLang)).then(function (k) { return merged(r, k); });
         });
       }).then(function (r) {
         if (!r || mine !== seq) return;

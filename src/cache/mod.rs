@@ -870,17 +870,15 @@ impl Cache {
     /// the entries it did not use (and temporary files of builds that are gone, or
     /// older than an hour), and returns the warnings and the counts.
     pub fn finish(self) -> (Vec<String>, Stats) {
-        self.finish_with(Kind::Build, &Key([0; 32]), |_| None)
+        self.finish_with(|_| None)
     }
 
-    /// [`Cache::finish`], then stores what `after` makes of the finished cache (if
-    /// anything) under `key`: a [`Kind::Build`] record that describes the cache as the
+    /// [`Cache::finish`], then stores what `record` makes of the finished cache (if
+    /// anything) under its key: a [`Kind::Build`] record that describes the cache as the
     /// build left it ([`Cache::digest`]).
     pub fn finish_with(
         self,
-        kind: Kind,
-        key: &Key,
-        after: impl FnOnce(&Cache) -> Option<Vec<u8>>,
+        record: impl FnOnce(&Cache) -> Option<(Key, Vec<u8>)>,
     ) -> (Vec<String>, Stats) {
         let counts = self.stats();
         if self.disabled {
@@ -896,8 +894,8 @@ impl Cache {
         for (path, what) in in_the_way {
             self.report_in_the_way(&path, what);
         }
-        if let Some(bytes) = after(&self) {
-            self.put(kind, key, &bytes);
+        if let Some((key, bytes)) = record(&self) {
+            self.put(Kind::Build, &key, &bytes);
         }
         let stats = Stats { pruned, ..counts };
         (self.warnings.into_inner().expect("the cache's lock"), stats)
