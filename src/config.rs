@@ -211,6 +211,16 @@ pub enum Encoding {
     Br,
 }
 
+impl Encoding {
+    /// The extension of the compressed copy (`x.html.gz`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "gz",
+            Encoding::Br => "br",
+        }
+    }
+}
+
 /// `output:` options (consumed by the render and output stages).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -199,37 +199,41 @@ pub fn build(
     let look = cache
         .as_ref()
         .map(|c| unchanged::look(c, root, opts, &writer.dir));
-    let (inputs, last) = match look {
-        Some((inputs, last)) => (Some(inputs), last),
+    let (inputs, previous) = match look {
+        Some(unchanged::Look {
+            inputs,
+            last,
+            output,
+        }) => {
+            if let (Some(c), Some(last)) = (&cache, last) {
+                log::debug!(
+                    "nothing changed since the last build (checked in {:.3} s)",
+                    start.elapsed().as_secs_f64()
+                );
+                return Ok(BuildReport {
+                    pages: last.pages,
+                    fallbacks: last.fallbacks,
+                    languages: last.languages,
+                    warnings: Vec::new(),
+                    files: last.files,
+                    elapsed: start.elapsed(),
+                    cache: Some(c.stats()),
+                    cache_warnings: c.take_warnings(),
+                    unchanged: true,
+                });
+            }
+            (Some(inputs), output)
+        }
         None => (None, None),
     };
-    if let Some(c) = &cache {
-        if let Some(last) = last {
-            log::debug!(
-                "nothing changed since the last build (checked in {:.3} s)",
-                start.elapsed().as_secs_f64()
-            );
-            return Ok(BuildReport {
-                pages: last.pages,
-                fallbacks: last.fallbacks,
-                languages: last.languages,
-                warnings: Vec::new(),
-                files: last.files,
-                elapsed: start.elapsed(),
-                cache: Some(c.stats()),
-                cache_warnings: c.take_warnings(),
-                unchanged: true,
-            });
-        }
-    }
     progress.stage("reading pages", 0);
     let pipeline = Pipeline::new(root, opts, cache.as_ref());
     let site = pipeline.load()?;
     // The cache may be deleted at any time: if it was, while pages linked to its
     // entries were being published, the site is written again without it (what was
     // loaded from it was complete and checked when it was read).
-    let (files, cache) = match write_site(pipeline, &site, writer, progress) {
-        Ok(files) => (files, cache),
+    let (written, cache) = match write_site(pipeline, &site, writer, previous, progress) {
+        Ok(written) => (written, cache),
         Err(e) if cache.as_ref().is_some_and(|c| c.vanished(&e)) => {
             log::warn!(
                 "the build cache was deleted during the build; writing the site again \
@@ -237,12 +241,13 @@ pub fn build(
             );
             // That cache is not finished: it would prune what this build did not use.
             (
-                write_site(pipeline.without_memo(), &site, writer, progress)?,
+                write_site(pipeline.without_memo(), &site, writer, None, progress)?,
                 None,
             )
         }
         Err(e) => return Err(e),
     };
+    let (files, manifest) = written;
     let fallbacks = site
         .pages
         .iter()
@@ -256,20 +261,8 @@ pub fn build(
     };
     let (cache_warnings, cache) = match cache {
         Some(cache) => {
-            // A build with warnings is never skipped: they are shown every time.
-            let (warnings, stats) = match &inputs {
-                Some(i) if site.warnings.is_empty() => {
-                    unchanged::finish(cache, i, &writer.dir, last)
-                }
-                _ => cache.finish(),
-            };
-            log::debug!(
-                "build cache: {} used, {} made, {} written, {} unused deleted",
-                stats.hits,
-                stats.misses,
-                stats.written,
-                stats.pruned
-            );
+            let (warnings, stats) =
+                finish_cache(cache, inputs.as_ref(), &site, writer, last, &manifest);
             (warnings, Some(stats))
         }
         None => (Vec::new(), None),
@@ -287,16 +280,47 @@ pub fn build(
     })
 }
 
+/// Finishes the build cache of a build of `site` that left the output with `manifest`:
+/// records the build (`unchanged::finish`) when its inputs were taken, and logs what
+/// the cache did.
+fn finish_cache(
+    cache: cache::Cache,
+    inputs: Option<&unchanged::Inputs>,
+    site: &Site,
+    writer: &output::Writer,
+    last: unchanged::Last,
+    manifest: &output::Manifest,
+) -> (Vec<String>, cache::Stats) {
+    // A build with warnings is never skipped: they are shown every time.
+    let warned = !site.warnings.is_empty();
+    let (warnings, stats) = match inputs {
+        Some(i) => unchanged::finish(cache, i, &writer.dir, last, manifest, warned),
+        None => cache.finish(),
+    };
+    log::debug!(
+        "build cache: {} used, {} made, {} written, {} unused deleted",
+        stats.hits,
+        stats.misses,
+        stats.written,
+        stats.pruned
+    );
+    (warnings, stats)
+}
+
 /// Renders and indexes the loaded site into a staging folder and swaps it in place of
 /// the output folder (the lock of which is held from the first file written to the
-/// swap); returns how many files were written.
+/// swap) — or, given `previous` (the manifest of the output folder as the last build
+/// left it), writes only the files that change and moves them in; returns how many
+/// files the site has and the output's manifest.
 fn write_site(
     pipeline: Pipeline<'_>,
     site: &Site,
     writer: &output::Writer,
+    previous: Option<output::Manifest>,
     progress: &dyn Progress,
-) -> Result<usize> {
-    let mut staging = writer.stage()?;
+) -> Result<(usize, output::Manifest)> {
+    let updating = previous.is_some();
+    let mut staging = writer.stage(previous)?;
     staging.precompress(&site.config.output.precompress);
     let t = Instant::now();
     progress.stage("rendering pages", site.pages.len() as u64);
@@ -344,12 +368,19 @@ fn write_site(
         );
     }
     staging.write(&ledger.files(site)?)?;
-    let files = staging.written();
+    let (files, changed) = (staging.written(), staging.changed());
     let t = Instant::now();
-    staging.commit()?;
-    log::debug!(
-        "replaced the previous output in {:.3} s",
-        t.elapsed().as_secs_f64()
-    );
-    Ok(files)
+    let manifest = staging.commit()?;
+    if updating {
+        log::debug!(
+            "updated the output in place in {:.3} s: {changed} of {files} files new or changed",
+            t.elapsed().as_secs_f64()
+        );
+    } else {
+        log::debug!(
+            "replaced the previous output in {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    Ok((files, manifest))
 }

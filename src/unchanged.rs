@@ -14,17 +14,21 @@
 //! The build cache must be as that build left it too (every entry by metadata,
 //! [`Cache::digest`]): an entry damaged or removed since is reported by a build.
 //!
-//! A build records this ([`finish`]) after it has replaced the output, and only when
-//! it gave no warnings (a build that changes nothing would not show them again) and no
-//! source was changed within `RACY` of its start: a file edited in the same tick as
-//! the snapshot could have the same metadata before and after (Git's "racily clean"
-//! entries), so such a build leaves the next one to check everything.
+//! A build records this ([`finish`]) after it has replaced the output, with the
+//! output's manifest (what each file holds: a later build whose sources changed but
+//! whose output is as this one left it writes only the files that change). The
+//! sources' digest is trusted only when the build gave no warnings (a build that
+//! changes nothing would not show them again) and no source was changed within `RACY`
+//! of its start: a file edited in the same tick as the snapshot could have the same
+//! metadata before and after (Git's "racily clean" entries), so such a build leaves the
+//! next one to check everything.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::cache::{Cache, Key, Kind};
+use crate::output::Manifest;
 use crate::site::BuildOptions;
 
 /// A source changed this close to the snapshot is not trusted by its metadata.
@@ -142,50 +146,76 @@ fn slot(cache: &Cache, out: &Path) -> Key {
         .key()
 }
 
-const MAGIC: &[u8; 8] = b"wpbuild2";
+const MAGIC: &[u8; 8] = b"wpbuild3";
 
-/// What a build is made from (taken first: see [`finish`]), and the last build's counts
-/// if it was made from the same and left `out` and the cache as they are now. The
-/// sources, the output and the cache are walked at once.
-pub(crate) fn look(
-    cache: &Cache,
-    root: &Path,
-    opts: &BuildOptions,
-    out: &Path,
-) -> (Inputs, Option<Last>) {
+/// What [`look`] found.
+pub(crate) struct Look {
+    /// What this build is made from.
+    pub(crate) inputs: Inputs,
+    /// The last build's counts, when nothing changed since.
+    pub(crate) last: Option<Last>,
+    /// The manifest of the output folder, when it is as the last build left it: the
+    /// build may update it in place (`output::Writer::stage`).
+    pub(crate) output: Option<Manifest>,
+}
+
+/// What a build is made from (taken first: see [`finish`]), the last build's counts if
+/// it was made from the same and left `out` and the cache as they are now, and the
+/// output's manifest if `out` is as that build left it. The sources, the output and
+/// the cache are walked at once.
+pub(crate) fn look(cache: &Cache, root: &Path, opts: &BuildOptions, out: &Path) -> Look {
     let Some(recorded) = recorded(cache, out) else {
-        return (inputs(root, opts, out), None);
+        return Look {
+            inputs: inputs(root, opts, out),
+            last: None,
+            output: None,
+        };
     };
     let (inputs, (output, cached)) = rayon::join(
         || inputs(root, opts, out),
         || rayon::join(|| output(out), || cache.digest()),
     );
-    let same = recorded.inputs == inputs.digest
-        && output == Some(recorded.output)
+    let as_left = output == Some(recorded.output);
+    let same = recorded.trusted
+        && recorded.inputs == inputs.digest
+        && as_left
         && cached == Some(recorded.cache);
-    (inputs, same.then_some(recorded.last))
+    Look {
+        inputs,
+        last: same.then_some(recorded.last),
+        output: as_left.then_some(recorded.manifest),
+    }
 }
 
 /// A record of the last build into `out`.
 struct Recorded {
+    /// Whether `inputs` may be trusted to say the sources are unchanged (see
+    /// [`finish`]).
+    trusted: bool,
     inputs: [u8; 32],
     output: [u8; 32],
     cache: [u8; 32],
     last: Last,
+    manifest: Manifest,
 }
+
+/// Bytes of a record before its manifest: magic, trusted, three digests, four counts.
+const HEAD: usize = 8 + 1 + 96 + 32;
 
 fn recorded(cache: &Cache, out: &Path) -> Option<Recorded> {
     let bytes = cache.get(Kind::Build, &slot(cache, out))?;
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    if rest.len() < HEAD - 8 {
+        return None;
+    }
+    let (trusted, rest) = rest.split_first()?;
     let digest = |at: usize| -> Option<[u8; 32]> { rest.get(at..at + 32)?.try_into().ok() };
     let n = |i: usize| -> Option<usize> {
         let at = 96 + i * 8;
         usize::try_from(u64::from_le_bytes(rest.get(at..at + 8)?.try_into().ok()?)).ok()
     };
-    if rest.len() != 96 + 32 {
-        return None;
-    }
     Some(Recorded {
+        trusted: *trusted == 1,
         inputs: digest(0)?,
         output: digest(32)?,
         cache: digest(64)?,
@@ -195,32 +225,40 @@ fn recorded(cache: &Cache, out: &Path) -> Option<Recorded> {
             languages: n(2)?,
             files: n(3)?,
         },
+        manifest: Manifest::decode(rest.get(128..)?)?,
     })
 }
 
 /// Finishes the cache ([`Cache::finish`]) of a build made from `inputs` that has
-/// replaced `out`, recording what it left (the output and the finished cache) with
-/// `last`'s counts — unless a source changed too close to the snapshot (see the
-/// module docs).
+/// replaced `out` with the files of `manifest`, recording what it left (the output and
+/// the finished cache) with `last`'s counts. The sources' digest is recorded as
+/// untrusted — the next build checks everything, though it may still update the output
+/// in place — when `warned` (a build that changes nothing would not show the warnings
+/// again) or when a source changed too close to the snapshot (see the module docs).
 pub(crate) fn finish(
     cache: Cache,
     inputs: &Inputs,
     out: &Path,
     last: Last,
+    manifest: &Manifest,
+    warned: bool,
 ) -> (Vec<String>, crate::cache::Stats) {
     let key = slot(&cache, out);
     let racy = inputs.newest + RACY > inputs.taken;
     cache.finish_with(|cache| {
         // An earlier build's record stays: it cannot match the new output.
-        let output = output(out).filter(|_| !racy)?;
-        let mut bytes = Vec::with_capacity(136);
+        let output = output(out)?;
+        let manifest = manifest.encode();
+        let mut bytes = Vec::with_capacity(HEAD + manifest.len());
         bytes.extend_from_slice(MAGIC);
+        bytes.push(u8::from(!racy && !warned));
         bytes.extend_from_slice(&inputs.digest);
         bytes.extend_from_slice(&output);
         bytes.extend_from_slice(&cache.digest()?);
         for n in [last.pages, last.fallbacks, last.languages, last.files] {
             bytes.extend_from_slice(&(n as u64).to_le_bytes());
         }
+        bytes.extend_from_slice(&manifest);
         Some((key, bytes))
     })
 }

@@ -5,7 +5,8 @@
 //! page's link marked `aria-current="page"` and its top-level section's `"true"`.
 //!
 //! What is the same for many pages is rendered once: a language's sidebar once per
-//! top-level section that can be open (and once with none open). A section with more
+//! top-level section that can be open (and once with none open), the first time a
+//! page needs it — a rebuild of one page renders its own section's only. A section with more
 //! than [`BIG_SECTION`] pages (or subsections) lists only a window of them: the
 //! [`WINDOW_RADIUS`] entries on either side of the one that is or holds the current
 //! page (the first ones on other pages), then a link to the section's own page, which
@@ -16,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use tera::Context;
@@ -62,14 +64,18 @@ struct NavItem<'a> {
     count: usize,
 }
 
+/// A sidebar rendered when first asked for.
+type Lazy = OnceLock<Result<String, Diagnostic>>;
+
 /// Every language's sidebars, and what it takes to render one for a single page.
 pub(super) struct Sidebars<'a> {
     site: &'a Site,
     tera: &'a tera::Tera,
     /// Each language's `site`, `lang` and `t` entries.
     bases: HashMap<&'a str, Context>,
-    /// Rendered once per language and open top-level section (`None`: none open).
-    shared: HashMap<(&'a str, Option<usize>), String>,
+    /// Rendered once per language and open top-level section (`None`: none open,
+    /// rendered at once; the others when a page first needs them).
+    shared: HashMap<(&'a str, Option<usize>), Lazy>,
     /// Each language's top-level entries (sections and pages of its home), in order.
     tops: HashMap<&'a str, Vec<usize>>,
     /// Whether the language's closed sections list their entries too.
@@ -77,8 +83,9 @@ pub(super) struct Sidebars<'a> {
 }
 
 impl<'a> Sidebars<'a> {
-    /// Renders each language's shared sidebars; `bases` are the languages' `site`,
-    /// `lang` and `t` context entries.
+    /// Renders each language's sidebar with no section open (the others wait until a
+    /// page needs them); `bases` are the languages' `site`, `lang` and `t` context
+    /// entries.
     pub(super) fn new(
         site: &'a Site,
         tera: &'a tera::Tera,
@@ -111,7 +118,11 @@ impl<'a> Sidebars<'a> {
                     .map(|&i| Some(i)),
             );
             for o in open {
-                shared.insert((*code, o), nav.render(code, o, None)?);
+                let slot = match o {
+                    None => OnceLock::from(Ok(nav.render(code, None, None)?)),
+                    Some(_) => OnceLock::new(),
+                };
+                shared.insert((*code, o), slot);
             }
         }
         nav.shared = shared;
@@ -121,7 +132,12 @@ impl<'a> Sidebars<'a> {
     /// The sidebar of `lang` on a page not made from content (the chooser, 404 and
     /// search pages): no section open, nothing marked.
     pub(super) fn without_page(&self, lang: &str) -> String {
-        self.shared.get(&(lang, None)).cloned().unwrap_or_default()
+        self.shared
+            .get(&(lang, None))
+            .and_then(OnceLock::get)
+            .and_then(|r| r.as_ref().ok())
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The sidebar of page `i` in `lang`.
@@ -134,13 +150,17 @@ impl<'a> Sidebars<'a> {
                 .max_by_key(|&&t| pages[t].url.len())
                 .copied()
         });
-        let Some(shared) = self
-            .shared
-            .get(&(lang, open))
-            .or_else(|| self.shared.get(&(lang, None)))
-        else {
+        let key = match self.shared.contains_key(&(lang, open)) {
+            true => (lang, open),
+            false => (lang, None),
+        };
+        let Some(slot) = self.shared.get(&key) else {
             return Ok(String::new());
         };
+        let shared = slot
+            .get_or_init(|| self.render(key.0, key.1, None))
+            .as_ref()
+            .map_err(Clone::clone)?;
         // In a big section, a page past the first window has a window of its own.
         let entry = open.and_then(|o| entry_in(self.site, o, i));
         let own = match (open, entry) {

@@ -756,3 +756,104 @@ fn a_build_with_warnings_is_never_skipped_so_they_show_every_time() {
         assert!(r.stderr.contains("no-such-page"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn an_edit_rebuild_writes_only_the_files_that_change_and_removes_those_gone() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    edit(&root.join("site.yaml"), |t| {
+        t + "output:\n  precompress: [gzip]\n"
+    });
+    cached_build(&root, &out, &[]);
+    let ino = |p: &str| std::fs::metadata(out.join(p)).unwrap().ino();
+    let other = "ca/visible/index.html";
+    let (other_ino, other_gz) = (ino(other), ino(&format!("{other}.gz")));
+    let edited = "en/visible/index.html";
+    let edited_ino = ino(edited);
+
+    edit(&root.join("content/en/visible.md"), |t| {
+        t + "\nA paragraph only this page has.\n"
+    });
+    let r = cached_build(&root, &out, &[]);
+    assert!(
+        r.stderr.contains("updated the output in place"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        ino(other),
+        other_ino,
+        "an unchanged page is not written again"
+    );
+    assert_eq!(
+        ino(&format!("{other}.gz")),
+        other_gz,
+        "nor its compressed copy"
+    );
+    assert_ne!(ino(edited), edited_ino, "the edited page is");
+    assert!(std::fs::read_to_string(out.join(edited))
+        .unwrap()
+        .contains("A paragraph only this page has."));
+    assert_same_tree(&list_files(&out), &uncached(&root));
+
+    // A page taken away: its file, its compressed copy and its folder go.
+    std::fs::remove_file(root.join("content/en/hidden.md")).unwrap();
+    let r = cached_build(&root, &out, &[]);
+    assert!(
+        r.stderr.contains("updated the output in place"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.join("en/hidden").exists());
+    assert_same_tree(&list_files(&out), &uncached(&root));
+
+    // Compression turned off: every compressed copy goes.
+    edit(&root.join("site.yaml"), |t| {
+        t.replace("  precompress: [gzip]\n", "")
+    });
+    cached_build(&root, &out, &[]);
+    assert!(!out.join(format!("{other}.gz")).exists());
+    assert_same_tree(&list_files(&out), &uncached(&root));
+}
+
+#[test]
+fn an_output_touched_since_the_last_build_is_written_whole_not_updated() {
+    let tmp = copy_site(&fixture("search"));
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    cached_build(&root, &out, &[]);
+    let page = root.join("content/en/visible.md");
+    let published = out.join("ca/visible/index.html");
+    type Touch<'a> = Box<dyn Fn() + 'a>;
+    let touch: Vec<(&str, Touch)> = vec![
+        (
+            "a file added",
+            Box::new(|| std::fs::write(out.join("stray.txt"), "x").unwrap()),
+        ),
+        (
+            "a published file edited to the same size",
+            Box::new(|| {
+                let text = std::fs::read_to_string(&published).unwrap();
+                std::fs::write(&published, text.replacen("<", "(", 1)).unwrap();
+            }),
+        ),
+        (
+            "a published file removed",
+            Box::new(|| std::fs::remove_file(&published).unwrap()),
+        ),
+    ];
+    for (what, touch) in touch {
+        touch();
+        edit(&page, |t| t + "\nOne more sentence.\n");
+        let r = cached_build(&root, &out, &[]);
+        assert!(
+            r.stderr.contains("replaced the previous output"),
+            "{what}: {}",
+            r.stderr
+        );
+        assert!(!out.join("stray.txt").exists(), "{what}");
+        assert_same_tree(&list_files(&out), &uncached(&root));
+    }
+}

@@ -69,10 +69,10 @@ const MAY_NAME: &[(&str, &[&str])] = &[
         "src/offline/",
         &["error", "images", "output", "site", "url"],
     ),
-    ("src/output.rs", &["cache", "config", "error", "paths"]),
+    ("src/output/", &["cache", "config", "error", "paths"]),
     // Whether a build changes nothing: the sources' and the output's metadata, kept in
-    // the cache; it knows no stage.
-    ("src/unchanged.rs", &["cache", "paths", "site"]),
+    // the cache with the output's manifest; it knows no stage.
+    ("src/unchanged.rs", &["cache", "output", "paths", "site"]),
     // `check` loads and renders, and writes nothing: no output, no cache.
     (
         "src/check/",

@@ -15,6 +15,10 @@ use crate::error::{Diagnostic, Error, Result};
 pub use crate::paths::check_relative_path;
 use crate::paths::{resolve, resolve_parent, source_holding};
 
+pub(crate) mod manifest;
+use manifest::Identity;
+pub(crate) use manifest::Manifest;
+
 /// What goes into one output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contents {
@@ -175,7 +179,13 @@ impl Writer {
     /// build fills in parts ([`Staging::write`]) and swaps in at the end
     /// ([`Staging::commit`]). Dropped without a commit, it is removed and the previous
     /// site is left as it was.
-    pub(crate) fn stage(&self) -> Result<Staging> {
+    ///
+    /// With `previous`, the manifest of the output folder as it is now (the last
+    /// build's, which the caller checked the folder still matches), the build updates
+    /// the folder instead: only files that are new or changed are written into the
+    /// temporary folder, and the commit moves them in one by one and removes the files
+    /// the site no longer has.
+    pub(crate) fn stage(&self, previous: Option<Manifest>) -> Result<Staging> {
         let parent = match self.dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -210,6 +220,9 @@ impl Writer {
             tmp,
             written: 0,
             committed: false,
+            manifest: Manifest::default(),
+            previous,
+            changed: Vec::new(),
             paths: HashMap::new(),
             compressed: HashMap::new(),
             _lock: lock,
@@ -228,6 +241,12 @@ pub(crate) struct Staging {
     tmp: PathBuf,
     written: usize,
     committed: bool,
+    /// Every file written so far, with what it holds.
+    manifest: Manifest,
+    /// In update mode (see [`Writer::stage`]): the manifest of the output as it is.
+    previous: Option<Manifest>,
+    /// In update mode: the files written into the temporary folder, to be moved in.
+    changed: Vec<String>,
     /// With precompression: every file written so far and where it came from (a copied
     /// file's source), and every compressed copy with the file it is a copy of, so that
     /// a copy never overwrites a file of the site's, nor the other way round.
@@ -246,7 +265,9 @@ impl Staging {
         self.precompress.dedup();
     }
 
-    /// Writes one part of the site (files in parallel). Parts must not overlap.
+    /// Writes one part of the site (files in parallel). Parts must not overlap. In
+    /// update mode, a file the output already holds as it is, and its compressed
+    /// copies, are not written again.
     pub(crate) fn write(&mut self, files: &[OutputFile]) -> Result<()> {
         check_copies_inside(files, &self.root_real)?;
         if !self.precompress.is_empty() {
@@ -265,30 +286,119 @@ impl Staging {
                 self.paths.insert(f.path.clone(), source);
             }
         }
-        write_tree(&self.tmp, files)?;
+        let ids: Vec<Option<Identity>> = files.par_iter().map(manifest::of_file).collect();
+        let kept = |f: &OutputFile, id: &Option<Identity>| match (&self.previous, id) {
+            (Some(previous), Some(id)) => previous.get(&f.path) == Some(id),
+            _ => false,
+        };
+        let fresh: Vec<&OutputFile> = files
+            .iter()
+            .zip(&ids)
+            .filter(|(f, id)| !kept(f, id))
+            .map(|(f, _)| f)
+            .collect();
+        write_tree(&self.tmp, &fresh)?;
         self.written += files.len();
+        if self.previous.is_some() {
+            self.changed.extend(fresh.iter().map(|f| f.path.clone()));
+        }
         if !self.precompress.is_empty() {
-            let compressed = compress_all(files, &self.precompress)?;
+            // A compressed copy the output holds of a file it holds as it is stays;
+            // the rest are made.
+            let mut make: Vec<(&OutputFile, Encoding)> = Vec::new();
+            for (f, id) in files.iter().zip(&ids) {
+                if !is_compressible(&f.path) {
+                    continue;
+                }
+                for &e in &self.precompress {
+                    let path = format!("{}.{}", f.path, e.extension());
+                    let carried = id.filter(|id| kept(f, &Some(*id))).and_then(|id| {
+                        let copy = manifest::of_compressed(&id, e.extension());
+                        let previous = self.previous.as_ref()?;
+                        (previous.get(&path) == Some(&copy)).then_some(copy)
+                    });
+                    match carried {
+                        Some(copy) => {
+                            if let Some(source) = self.paths.get(&path) {
+                                return Err(compressed_over(&path, source.as_deref(), &f.path));
+                            }
+                            self.compressed.insert(path.clone(), f.path.clone());
+                            self.manifest.insert(path, copy);
+                            self.written += 1;
+                        }
+                        None => make.push((f, e)),
+                    }
+                }
+            }
+            let compressed = compress_all(&make)?;
             for (c, of) in &compressed {
                 if let Some(source) = self.paths.get(&c.path) {
                     return Err(compressed_over(&c.path, source.as_deref(), of));
                 }
                 self.compressed.insert(c.path.clone(), of.clone());
             }
-            let compressed: Vec<OutputFile> = compressed.into_iter().map(|(c, _)| c).collect();
+            let base: HashMap<&str, &Option<Identity>> = files
+                .iter()
+                .zip(&ids)
+                .map(|(f, id)| (f.path.as_str(), id))
+                .collect();
+            for (c, of) in &compressed {
+                let ext = c.path.rsplit_once('.').map_or("", |(_, e)| e);
+                if let Some(Some(id)) = base.get(of.as_str()) {
+                    self.manifest
+                        .insert(c.path.clone(), manifest::of_compressed(id, ext));
+                }
+            }
+            let compressed: Vec<&OutputFile> = compressed.iter().map(|(c, _)| c).collect();
             write_tree(&self.tmp, &compressed)?;
             self.written += compressed.len();
+            if self.previous.is_some() {
+                self.changed
+                    .extend(compressed.iter().map(|c| c.path.clone()));
+            }
+        }
+        for (f, id) in files.iter().zip(ids) {
+            // None: a copy whose source cannot be read, which write_tree refused.
+            if let Some(id) = id {
+                self.manifest.insert(f.path.clone(), id);
+            }
         }
         Ok(())
     }
 
-    /// Files written so far.
+    /// Files of the site so far (in update mode, those kept as they were too).
     pub(crate) fn written(&self) -> usize {
         self.written
     }
 
-    /// Swaps the written site in place of the output folder.
-    pub(crate) fn commit(mut self) -> Result<()> {
+    /// Files of the site so far that were written (in update mode, those new or
+    /// changed; otherwise all).
+    pub(crate) fn changed(&self) -> usize {
+        match self.previous {
+            Some(_) => self.changed.len(),
+            None => self.written,
+        }
+    }
+
+    /// Swaps the written site in place of the output folder (in update mode: moves the
+    /// new and changed files in and removes those the site no longer has); gives the
+    /// manifest of the output folder as it is left.
+    pub(crate) fn commit(mut self) -> Result<Manifest> {
+        let marker_id = manifest::of_bytes(MARKER_TEXT.as_bytes());
+        let mut manifest = std::mem::take(&mut self.manifest);
+        manifest.insert(MARKER.into(), marker_id);
+        if let Some(previous) = self.previous.take() {
+            if previous.get(MARKER) != Some(&marker_id) {
+                let marker = self.tmp.join(MARKER);
+                std::fs::write(&marker, MARKER_TEXT)
+                    .map_err(|e| Error::io(&marker, "cannot write", e))?;
+                self.changed.push(MARKER.into());
+            }
+            self.committed = true;
+            let result = self.update(&previous, &manifest);
+            remove_tree(&self.tmp);
+            return result.map(|()| manifest);
+        }
         let marker = self.tmp.join(MARKER);
         std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io(&marker, "cannot write", e))?;
         self.committed = true;
@@ -300,7 +410,7 @@ impl Staging {
             match exchange(tmp, dir) {
                 Ok(()) => {
                     remove_tree(tmp);
-                    return Ok(());
+                    return Ok(manifest);
                 }
                 Err(e) => log::debug!(
                     "{}: atomic exchange unavailable ({e}); renaming in two steps",
@@ -325,7 +435,58 @@ impl Staging {
             return Err(Error::io(dir, "cannot move the new output in place", e));
         }
         remove_tree(&old);
-        Ok(())
+        Ok(manifest)
+    }
+
+    /// Update mode's commit: removes the files of `previous` that `now` does not list
+    /// (and the folders left empty), then moves each new or changed file in over its
+    /// old version (a rename: a reader sees the old file or the new one, never half of
+    /// one). Killed half way, the folder no longer matches the last build's record, so
+    /// the next build writes it whole.
+    fn update(&self, previous: &Manifest, now: &Manifest) -> Result<()> {
+        let gone = previous.missing_from(now);
+        gone.par_iter().try_for_each(|path| {
+            let target = self.dir.join(path);
+            match std::fs::remove_file(&target) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(
+                    &target,
+                    "cannot remove a file the site no longer has",
+                    e,
+                )),
+                _ => Ok(()),
+            }
+        })?;
+        let mut emptied: Vec<&Path> = gone
+            .iter()
+            .flat_map(|p| Path::new(p).ancestors().skip(1))
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        emptied.sort_unstable_by(|a, b| {
+            b.components()
+                .count()
+                .cmp(&a.components().count())
+                .then(a.cmp(b))
+        });
+        emptied.dedup();
+        for folder in emptied {
+            // Fails while the folder holds anything: then it stays.
+            let _ = std::fs::remove_dir(self.dir.join(folder));
+        }
+        let mut folders: Vec<PathBuf> = self
+            .changed
+            .iter()
+            .filter_map(|p| Path::new(p).parent().map(|p| self.dir.join(p)))
+            .collect();
+        folders.sort_unstable();
+        folders.dedup();
+        for d in &folders {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, "cannot create folder", e))?;
+        }
+        self.changed.par_iter().try_for_each(|path| {
+            let target = self.dir.join(path);
+            std::fs::rename(self.tmp.join(path), &target)
+                .map_err(|e| Error::io(&target, "cannot move the new file in place", e))
+        })
     }
 }
 
@@ -371,28 +532,23 @@ fn compressed_over(path: &str, source: Option<&Path>, of: &str) -> Error {
     )
 }
 
-/// The compressed copies (`x.gz`, `x.br`) of the text files among `files`, each with
-/// the path of the file it is a copy of, made on all cores. Deterministic: gzip
-/// without a timestamp or name, fixed levels.
-fn compress_all(files: &[OutputFile], encodings: &[Encoding]) -> Result<Vec<(OutputFile, String)>> {
-    let made: Vec<Result<Vec<(OutputFile, String)>>> = files
+/// The compressed copies (`x.gz`, `x.br`) of the text files among `files`, each in
+/// the encoding it is paired with, each with the path of the file it is a copy of,
+/// made on all cores. Deterministic: gzip without a timestamp or name, fixed levels.
+fn compress_all(files: &[(&OutputFile, Encoding)]) -> Result<Vec<(OutputFile, String)>> {
+    let made: Vec<Result<Option<(OutputFile, String)>>> = files
         .par_iter()
-        .filter(|f| is_compressible(&f.path))
-        .map(|f| {
+        .map(|&(f, e)| {
             let bytes = f.bytes_or_error()?;
             if bytes.len() < MIN_COMPRESSED_SIZE {
-                return Ok(Vec::new());
+                return Ok(None);
             }
-            Ok(encodings
-                .iter()
-                .map(|e| {
-                    let copy = match e {
-                        Encoding::Gzip => OutputFile::bytes(format!("{}.gz", f.path), gzip(&bytes)),
-                        Encoding::Br => OutputFile::bytes(format!("{}.br", f.path), brotli(&bytes)),
-                    };
-                    (copy, f.path.clone())
-                })
-                .collect())
+            let copy = match e {
+                Encoding::Gzip => gzip(&bytes),
+                Encoding::Br => brotli(&bytes),
+            };
+            let path = format!("{}.{}", f.path, e.extension());
+            Ok(Some((OutputFile::bytes(path, copy), f.path.clone())))
         })
         .collect();
     let mut out = Vec::new();
@@ -614,7 +770,7 @@ pub fn write_fragments(dir: &Path, files: &[(String, String)]) -> Result<Vec<Pat
 }
 
 /// Writes every file under `dir` in parallel.
-pub(crate) fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<()> {
+pub(crate) fn write_tree(dir: &Path, files: &[&OutputFile]) -> Result<()> {
     // The last line of defence: whatever a page asked for and whatever an earlier check
     // missed, nothing is written outside `dir` (`dir.join("/x")` would be `/x`).
     for f in files {
@@ -687,7 +843,7 @@ mod tests {
     fn nothing_is_written_outside_the_folder_whatever_the_path() {
         let tmp = std::env::temp_dir().join(format!("waypost-write-tree-{}", std::process::id()));
         for bad in ["/tmp/waypost-outside", "../outside", "a/../../outside", ""] {
-            let r = write_tree(&tmp, &[OutputFile::bytes(bad, "x")]);
+            let r = write_tree(&tmp, &[&OutputFile::bytes(bad, "x")]);
             assert!(r.is_err(), "{bad}");
         }
         assert!(!Path::new("/tmp/waypost-outside").exists());
