@@ -146,7 +146,7 @@ async fn file(AxState(state): AxState<Arc<State>>, headers: HeaderMap, uri: Uri)
     if let Some(bytes) = state.get(&lookup) {
         return respond(&lookup, &bytes, StatusCode::OK);
     }
-    if !rel.is_empty() && !rel.ends_with('/') && state.get(&format!("{rel}/index.html")).is_some() {
+    if !rel.is_empty() && !rel.ends_with('/') && state.has(&format!("{rel}/index.html")) {
         let mut location = format!("{}/", uri.path());
         if let Some(q) = uri.query() {
             location.push('?');

@@ -7,6 +7,7 @@
 //! failed rebuild keeps the last good site and shows the error in the browser. The search
 //! index is rebuilt in the background after each reload has been sent.
 
+mod held;
 pub mod http;
 pub(crate) mod livereload;
 pub mod rebuild;
@@ -24,6 +25,7 @@ use tokio::sync::broadcast;
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::OutputFile;
 use crate::site::BuildOptions;
+use held::Held;
 use livereload::Message;
 use rebuild::Rebuilder;
 
@@ -45,8 +47,8 @@ pub struct ServeOptions {
     pub cache: crate::cache::CacheChoice,
 }
 
-/// Served files: site path (`en/esim/index.html`) → bytes.
-type Files = HashMap<String, Arc<Vec<u8>>>;
+/// Served files: site path (`en/esim/index.html`) → bytes (text compressed: `held`).
+type Files = HashMap<String, Held>;
 
 /// What the server shares between the HTTP handlers and the rebuild loop.
 pub(crate) struct State {
@@ -73,6 +75,17 @@ pub(crate) struct State {
 impl State {
     /// A file of the site.
     pub(crate) fn get(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+        // Found under the lock, inflated after it.
+        let held = self.find(path)?;
+        Some(held.bytes())
+    }
+
+    /// Whether the site has a file at `path`.
+    pub(crate) fn has(&self, path: &str) -> bool {
+        self.find(path).is_some()
+    }
+
+    fn find(&self, path: &str) -> Option<Held> {
         if let Some(f) = self.files.read().ok()?.get(path) {
             return Some(f.clone());
         }
@@ -122,13 +135,18 @@ impl State {
     /// place: whatever the rebuild missed, the served site holds only the site's files.
     fn put(&self, files: Vec<OutputFile>, complete: bool) -> Result<Vec<String>> {
         crate::output::check_copies_inside(&files, &self.root_real)?;
-        let mut loaded = Vec::with_capacity(files.len());
-        for f in files {
-            match f.read() {
-                Ok(b) => loaded.push((f.path.clone(), b.into_owned())),
-                Err(e) => log::warn!("{}: cannot read: {e}", f.path),
-            }
-        }
+        use rayon::prelude::*;
+        let read: Vec<Option<(String, Held)>> = files
+            .into_par_iter()
+            .map(|f| match f.read() {
+                Ok(b) => Some((f.path.clone(), Held::new(&f.path, b.into_owned()))),
+                Err(e) => {
+                    log::warn!("{}: cannot read: {e}", f.path);
+                    None
+                }
+            })
+            .collect();
+        let loaded: Vec<(String, Held)> = read.into_iter().flatten().collect();
         let mut map = match self.files.write() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
@@ -147,12 +165,12 @@ impl State {
                 changed.push(url_path(&k));
             }
         }
-        for (path, bytes) in loaded {
-            if map.get(&path).is_some_and(|old| **old == bytes) {
+        for (path, held) in loaded {
+            if map.get(&path).is_some_and(|old| old.same(&held)) {
                 continue;
             }
             changed.push(url_path(&path));
-            map.insert(path, Arc::new(bytes));
+            map.insert(path, held);
         }
         changed.sort();
         Ok(changed)
@@ -177,7 +195,8 @@ impl State {
         map.retain(|k, _| !replaced(k));
         for f in files {
             if let Ok(b) = f.read() {
-                map.insert(f.path.clone(), Arc::new(b.into_owned()));
+                let held = Held::new(&f.path, b.into_owned());
+                map.insert(f.path, held);
             }
         }
         drop(map);

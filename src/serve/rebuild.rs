@@ -276,11 +276,7 @@ impl Rebuilder {
                         // A folder appeared or went away: the tree changed.
                         return Kind::Full;
                     }
-                    let known_page = self
-                        .site
-                        .pages
-                        .iter()
-                        .any(|pg| pg.source.as_deref() == Some(p.as_path()));
+                    let known_page = self.site.pages.iter().any(|pg| pg.is_from(p));
                     if p.extension().is_some_and(|e| e == "md") {
                         if !known_page || !abs.is_file() {
                             return Kind::Full;

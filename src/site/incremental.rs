@@ -47,7 +47,7 @@ impl Site {
     /// Re-reads the Markdown file `display` (relative to the site root).
     pub(crate) fn update_page(&mut self, display: &Path) -> Result<Update> {
         let own: Vec<usize> = (0..self.pages.len())
-            .filter(|&i| self.pages[i].source.as_deref() == Some(display))
+            .filter(|&i| self.pages[i].is_from(display))
             .collect();
         let Some(&primary) = own.iter().find(|&&i| self.pages[i].fallback_from.is_none()) else {
             return Ok(Update::Full);

@@ -12,7 +12,7 @@ pub mod links;
 mod load;
 mod tree;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::content::{FrontMatter, Kind};
@@ -112,6 +112,16 @@ pub struct Page {
 }
 
 impl Page {
+    /// Whether the page is made from the Markdown file `display` (relative to the site's
+    /// folder, as discovery and the watcher both spell it). Compared as bytes: `Path`'s
+    /// own equality walks both paths component by component, and a serve rebuild asks
+    /// this of every page.
+    pub(crate) fn is_from(&self, display: &Path) -> bool {
+        self.source
+            .as_deref()
+            .is_some_and(|s| s.as_os_str() == display.as_os_str())
+    }
+
     /// True for `_index.md` pages and folders.
     pub(crate) fn is_section(&self) -> bool {
         self.kind == Kind::Section
