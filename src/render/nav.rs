@@ -10,8 +10,11 @@
 //! than [`BIG_SECTION`] pages (or subsections) lists only a window of them: the
 //! [`WINDOW_RADIUS`] entries on either side of the one that is or holds the current
 //! page (the first ones on other pages), then a link to the section's own page, which
-//! lists them all (the path without JavaScript). So a page's sidebar costs a few KB
-//! however large its section; a page whose window is not the section's first one has
+//! lists them all (the path without JavaScript). A language with more than
+//! [`BIG_SECTION`] top-level entries lists a window of those the same way, around the
+//! open section (or the page itself), then a link to the language's home page, which
+//! lists them all. So a page's sidebar costs a few KB however large its section and
+//! however many sections the site has; a page whose window is not the section's first one has
 //! its sidebar rendered for it alone. Sites whose sections are all smaller render
 //! exactly as before.
 
@@ -119,7 +122,7 @@ impl<'a> Sidebars<'a> {
             );
             for o in open {
                 let slot = match o {
-                    None => OnceLock::from(Ok(nav.render(code, None, None)?)),
+                    None => OnceLock::from(Ok(nav.render(code, None, None, None)?)),
                     Some(_) => OnceLock::new(),
                 };
                 shared.insert((*code, o), slot);
@@ -158,15 +161,22 @@ impl<'a> Sidebars<'a> {
             return Ok(String::new());
         };
         let shared = slot
-            .get_or_init(|| self.render(key.0, key.1, None))
+            .get_or_init(|| self.render(key.0, key.1, None, key.1))
             .as_ref()
             .map_err(Clone::clone)?;
         // In a big section, a page past the first window has a window of its own.
         let entry = open.and_then(|o| entry_in(self.site, o, i));
+        // Among many top-level entries, a page of the home's own past the first window
+        // has a window of its own too.
+        let tops = self.tops.get(lang).map(Vec::as_slice).unwrap_or_default();
+        let top_own = open.is_none()
+            && tops.contains(&i)
+            && window(tops.len(), tops.iter().position(|&t| t == i)) != window(tops.len(), None);
         let own = match (open, entry) {
             (Some(o), Some(_)) if windows(self.site, o, entry) != windows(self.site, o, None) => {
-                Some(self.render(lang, open, entry)?)
+                Some(self.render(lang, open, entry, open)?)
             }
+            (None, _) if top_own => Some(self.render(lang, None, None, Some(i))?),
             _ => None,
         };
         let mut out = own.unwrap_or_else(|| shared.clone());
@@ -182,20 +192,24 @@ impl<'a> Sidebars<'a> {
     }
 
     /// `lang`'s sidebar with top-level section `open` open, its window around `entry`
-    /// (the entry that is or holds the current page; `None`: the first entries).
+    /// (the entry that is or holds the current page; `None`: the first entries); among
+    /// many top-level entries, a window of them around `around` (`None`: the first).
     fn render(
         &self,
         lang: &str,
         open: Option<usize>,
         entry: Option<usize>,
+        around: Option<usize>,
     ) -> Result<String, Diagnostic> {
         let site = self.site;
         let full = self.full.get(lang).copied().unwrap_or(false);
-        let items: Vec<NavItem<'_>> = self
-            .tops
-            .get(lang)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        let tops = self.tops.get(lang).map(Vec::as_slice).unwrap_or_default();
+        let shown = window(
+            tops.len(),
+            around.and_then(|a| tops.iter().position(|&t| t == a)),
+        );
+        let (gap_before, more) = (shown.start > 0, shown.len() < tops.len());
+        let items: Vec<NavItem<'_>> = tops[shown]
             .iter()
             .map(|&i| {
                 let is_open = open == Some(i);
@@ -209,6 +223,10 @@ impl<'a> Sidebars<'a> {
             .collect();
         let mut ctx = self.bases.get(lang).cloned().unwrap_or_default();
         ctx.insert("nav", &items);
+        // The top-level list's own window (see the module docs).
+        ctx.insert("nav_gap_before", &gap_before);
+        ctx.insert("nav_more", &more);
+        ctx.insert("nav_count", &tops.len());
         self.tera
             .render("partials/nav.html", &ctx)
             .map_err(|e| super::template_error("partials/nav.html", &e, None))

@@ -256,3 +256,95 @@ fn a_cached_rebuild_after_a_page_joins_a_big_section_equals_a_build_without_the_
         "the new step near step 147",
     );
 }
+
+/// A site whose language has [`TOPICS`] top-level sections (`Topic 001` …), each with
+/// one page, and one page of the home's own (`about`, last by weight).
+const TOPICS: usize = 120;
+
+fn many_sections_site() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let write = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "site.yaml",
+        "title: Many sections\nbase_url: https://many.example.org/\nlanguages:\n  - code: en\n    name: English\nsearch:\n  enabled: false\n",
+    );
+    write("content/en/_index.md", "---\ntitle: Home\n---\n");
+    for n in 1..=TOPICS {
+        write(
+            &format!("content/en/t{n:03}/_index.md"),
+            &format!("---\ntitle: Topic {n:03}\nweight: {n}\n---\n"),
+        );
+        write(
+            &format!("content/en/t{n:03}/guide.md"),
+            &format!("---\ntitle: Guide of topic {n:03}\n---\nText.\n"),
+        );
+    }
+    write(
+        "content/en/about.md",
+        "---\ntitle: About\nweight: 999\n---\nText.\n",
+    );
+    tmp
+}
+
+#[test]
+fn among_many_top_level_sections_a_sidebar_shows_a_window_of_them_and_links_to_all() {
+    let site = many_sections_site();
+    let b = build_ok(site.path());
+    for (path, html) in html_files(&b.out()) {
+        if !path.starts_with("en/") {
+            continue;
+        }
+        let nav = nav_of(&html);
+        assert!(
+            links_in(nav) <= MAX_NAV_LINKS,
+            "{path}: {} sidebar links",
+            links_in(nav)
+        );
+    }
+    // A guide deep in the list: its topic, open and marked, among its neighbours.
+    let html = b.read("en/t090/guide/index.html");
+    let nav = nav_of(&html);
+    assert_contains(
+        nav,
+        "href=\"/en/t090/\" aria-current=\"true\"",
+        "the open topic",
+    );
+    assert_contains(
+        nav,
+        "href=\"/en/t090/guide/\" aria-current=\"page\"",
+        "the page",
+    );
+    for m in 85..=95 {
+        assert_contains(
+            nav,
+            &format!("href=\"/en/t{m:03}/\""),
+            &format!("topic {m} beside topic 90"),
+        );
+    }
+    assert_not_contains(nav, "href=\"/en/t001/\"", "a topic far away");
+    assert_contains(nav, "class=\"nav-gap\"", "the gap before the window");
+    let more = tag_containing(nav, "class=\"nav-more\"").expect("a link to every topic");
+    assert_contains(more, "href=\"/en/\"", "the home lists them all");
+    assert_contains(nav, &format!("All {} topics", TOPICS + 1), "how many");
+    // The home's own page, last: in its own window, marked.
+    let about = b.read("en/about/index.html");
+    assert_contains(
+        nav_of(&about),
+        "href=\"/en/about/\" aria-current=\"page\"",
+        "a page of the home's own",
+    );
+    // The home lists every topic, for readers without the sidebar's window.
+    let home = b.read("en/index.html");
+    for n in [1, 60, TOPICS] {
+        assert_contains(
+            between(&home, "<main", "</main>"),
+            &format!("href=\"/en/t{n:03}/\""),
+            &format!("topic {n} on the home page"),
+        );
+    }
+}
