@@ -199,6 +199,12 @@ pub fn build(
     let look = cache
         .as_ref()
         .map(|c| unchanged::look(c, root, opts, &writer.dir));
+    if look.is_some() {
+        log::debug!(
+            "compared the sources, the output and the cache with the last build's record in {:.3} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
     let (inputs, previous) = match look {
         Some(unchanged::Look {
             inputs,
@@ -291,6 +297,7 @@ fn finish_cache(
     last: unchanged::Last,
     manifest: &output::Manifest,
 ) -> (Vec<String>, cache::Stats) {
+    let t = Instant::now();
     // A build with warnings is never skipped: they are shown every time.
     let warned = !site.warnings.is_empty();
     let (warnings, stats) = match inputs {
@@ -298,11 +305,12 @@ fn finish_cache(
         None => cache.finish(),
     };
     log::debug!(
-        "build cache: {} used, {} made, {} written, {} unused deleted",
+        "build cache: {} used, {} made, {} written, {} unused deleted; finished in {:.3} s",
         stats.hits,
         stats.misses,
         stats.written,
-        stats.pruned
+        stats.pruned,
+        t.elapsed().as_secs_f64()
     );
     (warnings, stats)
 }

@@ -179,6 +179,15 @@ impl State {
     /// Puts a new search index in place of the served one, keeping the files of the one
     /// it replaces for [`SEARCH_GRACE`] (see [`State::get`]).
     fn put_search(&self, files: Vec<OutputFile>, languages: Option<&BTreeSet<String>>) {
+        // Made before the lock is taken: a rebuild waiting to put its pages in place
+        // waits only for the map's own changes.
+        let held: Vec<(String, Held)> = files
+            .into_iter()
+            .filter_map(|f| {
+                let bytes = f.read().ok()?.into_owned();
+                Some((f.path.clone(), Held::new(&f.path, bytes)))
+            })
+            .collect();
         let mut map = match self.files.write() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
@@ -193,12 +202,7 @@ impl State {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         map.retain(|k, _| !replaced(k));
-        for f in files {
-            if let Ok(b) = f.read() {
-                let held = Held::new(&f.path, b.into_owned());
-                map.insert(f.path, held);
-            }
-        }
+        map.extend(held);
         drop(map);
         let mut retired = match self.retired.write() {
             Ok(r) => r,
@@ -534,12 +538,32 @@ fn request_search(
 /// The search indexer's thread: indexes the languages asked for on the newest site it
 /// was sent (requests that queued up meanwhile are merged), then swaps those languages'
 /// files in, leaving the others as they are.
+/// Lowers the calling thread's priority (nice 10) where the OS does it per thread
+/// (Linux); threads it starts from then on inherit it.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its arguments; on Linux, PRIO_PROCESS with who 0
+    // changes the nice value of the calling thread alone. A failure leaves it as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
 fn spawn_search_worker(
     state: Arc<State>,
     cache: Option<Arc<crate::cache::Cache>>,
 ) -> mpsc::Sender<(Arc<crate::site::Site>, Languages)> {
     let (tx, rx) = mpsc::channel::<(Arc<crate::site::Site>, Languages)>();
     std::thread::spawn(move || {
+        // Indexing takes seconds on both cores; a rebuild an author is waiting for must
+        // not queue behind it. The worker and its threads (its own pool, and the
+        // threads the indexer starts, which inherit it) run at a lower priority, so
+        // the rebuild loop and the server, in the global pool, go first.
+        lower_priority();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("waypost-search-{i}"))
+            .build()
+            .ok();
         while let Ok((mut site, mut languages)) = rx.recv() {
             // Only the newest site matters, with every language changed since the last
             // refresh.
@@ -549,11 +573,20 @@ fn spawn_search_worker(
             }
             let start = Instant::now();
             let mut files = Vec::new();
-            let made = crate::pipeline::Pipeline::new(&site.root, &site.opts, cache.as_deref())
-                .index(&site, languages.as_ref(), |bundle| {
-                    files.extend(bundle);
-                    Ok(())
-                });
+            let mut index = || {
+                crate::pipeline::Pipeline::new(&site.root, &site.opts, cache.as_deref()).index(
+                    &site,
+                    languages.as_ref(),
+                    |bundle| {
+                        files.extend(bundle);
+                        Ok(())
+                    },
+                )
+            };
+            let made = match &pool {
+                Some(pool) => pool.install(index),
+                None => index(),
+            };
             match made {
                 Ok(()) => {
                     let n = files.len();
