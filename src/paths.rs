@@ -13,8 +13,9 @@
 //! hold or be inside; checks that a file entering the site stays inside it through
 //! links ([`link_outside`]: content, static files, templates, UI strings, copies) and
 //! that a path a page asks for stays inside the output ([`check_relative_path`]); and
-//! writes paths with `/` ([`path_to_slash`]). The ground floor under every stage that
-//! reads or writes files: it depends only on `error`.
+//! writes paths with `/` ([`path_to_slash`]); and tells whether a file changed by its
+//! metadata alone ([`hash_metadata`], [`RACY`], [`tree_digest`]). The ground floor under
+//! every stage that reads or writes files: it depends only on `error`.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -300,6 +301,40 @@ fn unreadable_hint(is_link: bool, permission_denied: bool, folder: &str) -> Stri
     } else {
         format!("check that the file or folder is readable, or move it out of {folder}/")
     }
+}
+
+/// A file changed this close to the moment its metadata is taken is not known by that
+/// metadata: an edit in the same tick of the file system's clock can leave it as it was
+/// (Git's "racily clean" entries).
+pub(crate) const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Hashes into `h` what says whether a file changed, reading none of it: its size,
+/// modification and change times, inode, device and mode (the change time is the one
+/// `touch -r` cannot set back). Gives the newer of its modification and change times.
+pub(crate) fn hash_metadata(
+    m: &std::fs::Metadata,
+    h: &mut blake3::Hasher,
+) -> std::time::SystemTime {
+    use std::os::unix::fs::MetadataExt;
+    use std::time::{Duration, SystemTime};
+    for n in [
+        m.len() as i64,
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.ino() as i64,
+        m.dev() as i64,
+        i64::from(m.mode()),
+    ] {
+        h.update(&n.to_le_bytes());
+    }
+    let changed = SystemTime::UNIX_EPOCH
+        + Duration::new(
+            u64::try_from(m.ctime()).unwrap_or(0),
+            u32::try_from(m.ctime_nsec()).unwrap_or(0),
+        );
+    m.modified().map_or(changed, |t| t.max(changed))
 }
 
 /// A digest of the folder tree at `dir` by metadata, reading no file: each entry's path,

@@ -23,16 +23,13 @@
 //! metadata before and after (Git's "racily clean" entries), so such a build leaves the
 //! next one to check everything.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::cache::{Cache, Key, Kind};
 use crate::output::Manifest;
+use crate::paths::RACY;
 use crate::site::BuildOptions;
-
-/// A source changed this close to the snapshot is not trusted by its metadata.
-const RACY: Duration = Duration::from_secs(2);
 
 /// What a build was made from, by metadata: see the module docs.
 pub(crate) struct Inputs {
@@ -104,30 +101,10 @@ fn describe_source(e: &walkdir::DirEntry, h: &mut blake3::Hasher) -> Option<Syst
             h.update(b"unreadable");
             continue;
         };
-        for n in [
-            m.len() as i64,
-            m.mtime(),
-            m.mtime_nsec(),
-            m.ctime(),
-            m.ctime_nsec(),
-            m.ino() as i64,
-            m.dev() as i64,
-            i64::from(m.mode()),
-        ] {
-            h.update(&n.to_le_bytes());
-        }
-        for t in [m.modified().ok(), Some(changed(&m))].into_iter().flatten() {
-            newest = Some(newest.map_or(t, |n: SystemTime| n.max(t)));
-        }
+        let t = crate::paths::hash_metadata(&m, h);
+        newest = Some(newest.map_or(t, |n: SystemTime| n.max(t)));
     }
     newest
-}
-
-/// A file's change time as a time.
-fn changed(m: &std::fs::Metadata) -> SystemTime {
-    let secs = u64::try_from(m.ctime()).unwrap_or(0);
-    let nanos = u32::try_from(m.ctime_nsec()).unwrap_or(0);
-    SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
 }
 
 /// The output folder `out`, by metadata: every file's path, type, size, modification

@@ -6,9 +6,9 @@
 //! byte format ([`Manifest::encode`], [`Manifest::decode`]), kept by the build cache
 //! with the record of the build (`unchanged`). A file's identity is the BLAKE3 hash of
 //! its bytes (a page kept in the cache has it in its stamp already); a file copied from
-//! the site is known by its source's path and metadata (size, modification and change
-//! time, inode), or by its bytes when the source changed too recently for its metadata
-//! to be trusted. A compressed copy's identity is its file's and its encoding's.
+//! the site is known by its source's path and metadata (`paths::hash_metadata`), or by
+//! its bytes when the source changed too recently for its metadata to be trusted
+//! (`paths::RACY`). A compressed copy's identity is its file's and its encoding's.
 //!
 //! A later build compares each file it would write with the manifest of the output
 //! folder as the last build left it (`Staging` in update mode): only files whose
@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::{Contents, OutputFile};
 
@@ -29,10 +29,6 @@ pub(crate) type Identity = [u8; 16];
 pub(crate) struct Manifest {
     files: HashMap<String, Identity>,
 }
-
-/// A source changed this close to now is known by its bytes, not its metadata (an edit
-/// in the same tick of the file system's clock would leave the metadata as it was).
-const RACY: Duration = Duration::from_secs(2);
 
 const MAGIC: &[u8; 8] = b"wpfiles1";
 
@@ -113,33 +109,16 @@ pub(crate) fn of_file(file: &OutputFile) -> Option<Identity> {
 }
 
 fn of_copy(src: &Path) -> Option<Identity> {
-    use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(src).ok()?;
-    let changed = SystemTime::UNIX_EPOCH
-        + Duration::new(
-            u64::try_from(m.ctime()).unwrap_or(0),
-            u32::try_from(m.ctime_nsec()).unwrap_or(0),
-        );
-    let newest = m.modified().map_or(changed, |t| t.max(changed));
-    let racy = SystemTime::now()
-        .duration_since(newest)
-        .map_or(true, |age| age < RACY);
-    if racy {
-        return std::fs::read(src).ok().map(|b| of_bytes(&b));
-    }
     let mut h = blake3::Hasher::new();
     h.update(b"copy\0");
     h.update(src.as_os_str().as_encoded_bytes());
-    for n in [
-        m.len() as i64,
-        m.mtime(),
-        m.mtime_nsec(),
-        m.ctime(),
-        m.ctime_nsec(),
-        m.ino() as i64,
-        m.dev() as i64,
-    ] {
-        h.update(&n.to_le_bytes());
+    let newest = crate::paths::hash_metadata(&m, &mut h);
+    let racy = SystemTime::now()
+        .duration_since(newest)
+        .map_or(true, |age| age < crate::paths::RACY);
+    if racy {
+        return std::fs::read(src).ok().map(|b| of_bytes(&b));
     }
     Some(truncate(h.finalize().as_bytes()))
 }

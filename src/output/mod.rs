@@ -287,14 +287,19 @@ impl Staging {
             }
         }
         let ids: Vec<Option<Identity>> = files.par_iter().map(manifest::of_file).collect();
-        let kept = |f: &OutputFile, id: &Option<Identity>| match (&self.previous, id) {
-            (Some(previous), Some(id)) => previous.get(&f.path) == Some(id),
-            _ => false,
-        };
-        let fresh: Vec<&OutputFile> = files
+        // In update mode: the files the output already holds as they are.
+        let kept: Vec<bool> = files
             .iter()
             .zip(&ids)
-            .filter(|(f, id)| !kept(f, id))
+            .map(|(f, id)| match (&self.previous, id) {
+                (Some(previous), Some(id)) => previous.get(&f.path) == Some(id),
+                _ => false,
+            })
+            .collect();
+        let fresh: Vec<&OutputFile> = files
+            .iter()
+            .zip(&kept)
+            .filter(|(_, &k)| !k)
             .map(|(f, _)| f)
             .collect();
         write_tree(&self.tmp, &fresh)?;
@@ -305,20 +310,17 @@ impl Staging {
         if !self.precompress.is_empty() {
             // A compressed copy the output holds of a file it holds as it is stays;
             // the rest are made.
-            let mut make: Vec<(&OutputFile, Encoding)> = Vec::new();
-            for (f, id) in files.iter().zip(&ids) {
+            let mut make: Vec<(&OutputFile, Encoding, Option<Identity>)> = Vec::new();
+            for ((f, id), &k) in files.iter().zip(&ids).zip(&kept) {
                 if !is_compressible(&f.path) {
                     continue;
                 }
                 for &e in &self.precompress {
                     let path = format!("{}.{}", f.path, e.extension());
-                    let carried = id.filter(|id| kept(f, &Some(*id))).and_then(|id| {
-                        let copy = manifest::of_compressed(&id, e.extension());
-                        let previous = self.previous.as_ref()?;
-                        (previous.get(&path) == Some(&copy)).then_some(copy)
-                    });
-                    match carried {
-                        Some(copy) => {
+                    let copy = id.map(|id| manifest::of_compressed(&id, e.extension()));
+                    let held = self.previous.as_ref().and_then(|p| p.get(&path));
+                    match copy {
+                        Some(copy) if k && held == Some(&copy) => {
                             if let Some(source) = self.paths.get(&path) {
                                 return Err(compressed_over(&path, source.as_deref(), &f.path));
                             }
@@ -326,30 +328,21 @@ impl Staging {
                             self.manifest.insert(path, copy);
                             self.written += 1;
                         }
-                        None => make.push((f, e)),
+                        _ => make.push((f, e, copy)),
                     }
                 }
             }
             let compressed = compress_all(&make)?;
-            for (c, of) in &compressed {
+            for (c, of, id) in &compressed {
                 if let Some(source) = self.paths.get(&c.path) {
                     return Err(compressed_over(&c.path, source.as_deref(), of));
                 }
                 self.compressed.insert(c.path.clone(), of.clone());
-            }
-            let base: HashMap<&str, &Option<Identity>> = files
-                .iter()
-                .zip(&ids)
-                .map(|(f, id)| (f.path.as_str(), id))
-                .collect();
-            for (c, of) in &compressed {
-                let ext = c.path.rsplit_once('.').map_or("", |(_, e)| e);
-                if let Some(Some(id)) = base.get(of.as_str()) {
-                    self.manifest
-                        .insert(c.path.clone(), manifest::of_compressed(id, ext));
+                if let Some(id) = id {
+                    self.manifest.insert(c.path.clone(), *id);
                 }
             }
-            let compressed: Vec<&OutputFile> = compressed.iter().map(|(c, _)| c).collect();
+            let compressed: Vec<&OutputFile> = compressed.iter().map(|(c, _, _)| c).collect();
             write_tree(&self.tmp, &compressed)?;
             self.written += compressed.len();
             if self.previous.is_some() {
@@ -532,13 +525,17 @@ fn compressed_over(path: &str, source: Option<&Path>, of: &str) -> Error {
     )
 }
 
+/// A compressed copy, the path of the file it is a copy of, and its identity.
+type Compressed = (OutputFile, String, Option<Identity>);
+
 /// The compressed copies (`x.gz`, `x.br`) of the text files among `files`, each in
-/// the encoding it is paired with, each with the path of the file it is a copy of,
-/// made on all cores. Deterministic: gzip without a timestamp or name, fixed levels.
-fn compress_all(files: &[(&OutputFile, Encoding)]) -> Result<Vec<(OutputFile, String)>> {
-    let made: Vec<Result<Option<(OutputFile, String)>>> = files
+/// the encoding it is paired with, each with the path of the file it is a copy of and
+/// the identity it is paired with, made on all cores. Deterministic: gzip without a
+/// timestamp or name, fixed levels.
+fn compress_all(files: &[(&OutputFile, Encoding, Option<Identity>)]) -> Result<Vec<Compressed>> {
+    let made: Vec<Result<Option<Compressed>>> = files
         .par_iter()
-        .map(|&(f, e)| {
+        .map(|&(f, e, id)| {
             let bytes = f.bytes_or_error()?;
             if bytes.len() < MIN_COMPRESSED_SIZE {
                 return Ok(None);
@@ -548,7 +545,7 @@ fn compress_all(files: &[(&OutputFile, Encoding)]) -> Result<Vec<(OutputFile, St
                 Encoding::Br => brotli(&bytes),
             };
             let path = format!("{}.{}", f.path, e.extension());
-            Ok(Some((OutputFile::bytes(path, copy), f.path.clone())))
+            Ok(Some((OutputFile::bytes(path, copy), f.path.clone(), id)))
         })
         .collect();
     let mut out = Vec::new();

@@ -135,18 +135,7 @@ impl State {
     /// place: whatever the rebuild missed, the served site holds only the site's files.
     fn put(&self, files: Vec<OutputFile>, complete: bool) -> Result<Vec<String>> {
         crate::output::check_copies_inside(&files, &self.root_real)?;
-        use rayon::prelude::*;
-        let read: Vec<Option<(String, Held)>> = files
-            .into_par_iter()
-            .map(|f| match f.read() {
-                Ok(b) => Some((f.path.clone(), Held::new(&f.path, b.into_owned()))),
-                Err(e) => {
-                    log::warn!("{}: cannot read: {e}", f.path);
-                    None
-                }
-            })
-            .collect();
-        let loaded: Vec<(String, Held)> = read.into_iter().flatten().collect();
+        let loaded = hold(files);
         let mut map = match self.files.write() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
@@ -181,13 +170,7 @@ impl State {
     fn put_search(&self, files: Vec<OutputFile>, languages: Option<&BTreeSet<String>>) {
         // Made before the lock is taken: a rebuild waiting to put its pages in place
         // waits only for the map's own changes.
-        let held: Vec<(String, Held)> = files
-            .into_iter()
-            .filter_map(|f| {
-                let bytes = f.read().ok()?.into_owned();
-                Some((f.path.clone(), Held::new(&f.path, bytes)))
-            })
-            .collect();
+        let held = hold(files);
         let mut map = match self.files.write() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
@@ -538,6 +521,23 @@ fn request_search(
 /// The search indexer's thread: indexes the languages asked for on the newest site it
 /// was sent (requests that queued up meanwhile are merged), then swaps those languages'
 /// files in, leaving the others as they are.
+/// `files` read and made ready to be held (in parallel); a file that cannot be read is
+/// named in a warning and left out.
+fn hold(files: Vec<OutputFile>) -> Vec<(String, Held)> {
+    use rayon::prelude::*;
+    let read: Vec<Option<(String, Held)>> = files
+        .into_par_iter()
+        .map(|f| match f.read() {
+            Ok(b) => Some((f.path.clone(), Held::new(&f.path, b.into_owned()))),
+            Err(e) => {
+                log::warn!("{}: cannot read: {e}", f.path);
+                None
+            }
+        })
+        .collect();
+    read.into_iter().flatten().collect()
+}
+
 /// Lowers the calling thread's priority (nice 10) where the OS does it per thread
 /// (Linux); threads it starts from then on inherit it.
 fn lower_priority() {
@@ -572,25 +572,26 @@ fn spawn_search_worker(
                 merge_languages(&mut languages, &more);
             }
             let start = Instant::now();
-            let mut files = Vec::new();
-            let mut index = || {
-                crate::pipeline::Pipeline::new(&site.root, &site.opts, cache.as_deref()).index(
-                    &site,
-                    languages.as_ref(),
-                    |bundle| {
-                        files.extend(bundle);
-                        Ok(())
-                    },
-                )
-            };
-            let made = match &pool {
-                Some(pool) => pool.install(index),
-                None => index(),
-            };
-            match made {
-                Ok(()) => {
+            // Made and put in place in the worker's pool (holding a bundle's files is
+            // parallel work too); gives how many files the bundles have.
+            let refresh =
+                || {
+                    let mut files = Vec::new();
+                    crate::pipeline::Pipeline::new(&site.root, &site.opts, cache.as_deref())
+                        .index(&site, languages.as_ref(), |bundle| {
+                            files.extend(bundle);
+                            Ok(())
+                        })?;
                     let n = files.len();
                     state.put_search(files, languages.as_ref());
+                    Ok::<usize, Error>(n)
+                };
+            let made = match &pool {
+                Some(pool) => pool.install(refresh),
+                None => refresh(),
+            };
+            match made {
+                Ok(n) => {
                     let cached = cache.as_ref().map_or_else(String::new, |c| {
                         let s = c.stats();
                         format!(

@@ -18,17 +18,23 @@ const MAX_NAV_LINKS: usize = 20;
 /// At most this many bytes of sidebar HTML on a page of [`big_site`].
 const MAX_NAV_BYTES: usize = 4096;
 
+/// Writes a file of the site at `root` (its folders made as needed).
+fn writer(root: &Path) -> impl Fn(&str, &str) {
+    let root = root.to_path_buf();
+    move |rel, text| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
 /// A site in English and Arabic (right to left, fallback on) with a section `big` of
 /// [`PAGES`] pages (`Step 001` … `Step 300`, of which Arabic translates only the first)
 /// and a section `small` of three.
 fn big_site() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let write = |rel: &str, text: &str| {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = writer(root);
     write(
         "site.yaml",
         "title: Big sections\nbase_url: https://big.example.org/\nlanguages:\n  - code: en\n    name: English\n  - code: ar\n    name: العربية\n    dir: rtl\nfallback: true\nsearch:\n  enabled: false\n",
@@ -264,11 +270,7 @@ const TOPICS: usize = 120;
 fn many_sections_site() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let write = |rel: &str, text: &str| {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = writer(root);
     write(
         "site.yaml",
         "title: Many sections\nbase_url: https://many.example.org/\nlanguages:\n  - code: en\n    name: English\nsearch:\n  enabled: false\n",
